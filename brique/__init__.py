@@ -1,0 +1,49 @@
+"""brique: a deep-learning framework written from scratch, with PyTorch's names.
+
+    import brique
+    x = brique.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # tensor([2., 4.])
+"""
+from .backend import (bool_ as bool, device, double, float, float16, float32, float64,  # noqa
+                      get_default_dtype, half, int, int8, int16, int32, int64, long,
+                      manual_seed, seed, set_default_dtype, short, uint8)
+# autograd first: it imports tensor at its end, once Function is defined.
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd
+from .tensor import Tensor
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, normal, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
+                              expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
+                              log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
+                              maximum, minimum, mul, ne, neg, pow, reciprocal, relu, rsqrt,
+                              sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, where)
+from .ops.indexing import (argsort, gather, index_select, masked_fill, one_hot, scatter_add,
+                           sort, topk)
+from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, flip, permute,
+                           repeat, reshape, split, squeeze, stack, t, transpose, unbind,
+                           unflatten, unsqueeze)
+from .ops.reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
+                         min, norm, prod, softmax, std, sum, var)
+from . import backend
+
+clip = clamp
+concat = concatenate = cat
+multiply, subtract, divide, true_divide = mul, sub, div, div
+is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+
+
+class cuda:
+    """`brique.cuda.is_available()`, as in PyTorch."""
+    is_available = staticmethod(backend.cuda_is_available)
+    manual_seed = staticmethod(manual_seed)
+
+    @staticmethod
+    def device_count():
+        return backend.cupy.cuda.runtime.getDeviceCount() if backend.cuda_is_available() else 0
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,301 @@
+"""Reverse-mode automatic differentiation: the Function node, grad mode, and the backward pass.
+
+A primitive subclasses `Function` and writes `forward` on raw arrays and `backward` on Tensors,
+side by side. Because `backward` is written with differentiable Tensor ops, running it with grad
+mode on (`create_graph=True`) records a graph of the backward pass itself: higher-order
+derivatives come for free.
+"""
+from __future__ import annotations
+
+import functools
+import weakref
+
+from . import backend
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode for a block."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with _GradMode(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """`with brique.no_grad():` or `@brique.no_grad()`: compute without recording a graph."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):
+    """Turn recording back on inside a `no_grad` block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):
+    """Like PyTorch's: takes effect when called, so it also works as a plain function call."""
+
+    def __init__(self, mode):
+        global _grad_enabled
+        super().__init__(mode)
+        self.prev, _grad_enabled = _grad_enabled, self.mode
+
+    def __enter__(self):
+        return self
+
+
+class Function:
+    """A node of the graph. Subclasses define `forward(*arrays, **params) -> array` and
+    `backward(grad: Tensor) -> Tensor | tuple`, one gradient per positional input (None where an
+    input is not a Tensor or gets no gradient). Gradients may keep the broadcast shape: the engine
+    sums them back to each input's shape.
+
+    Inside backward, `self.saved` gives the Tensor inputs (checked against in-place changes) and
+    `self.saved_output` the output Tensor.
+    """
+
+    differentiable = True  # False for ops whose outputs never carry a gradient
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays; record the node when a gradient is needed."""
+        fn = cls()
+        arrays, kind, requires = [], None, False
+        for t in inputs:
+            if isinstance(t, Tensor):
+                a = t._data
+                if kind is None:
+                    kind = type(a)
+                elif type(a) is not kind:
+                    _device_error(cls, inputs)
+                requires = requires or t.requires_grad
+                arrays.append(a)
+            else:
+                arrays.append(t)
+        try:
+            out = fn.forward(*arrays, **params)
+        except (ValueError, TypeError, IndexError) as e:
+            shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
+            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
+        result = Tensor._make(out)
+        if requires and _grad_enabled and cls.differentiable:
+            fn.inputs = inputs
+            fn.versions = [t._version if isinstance(t, Tensor) else 0 for t in inputs]
+            fn._out = weakref.ref(result)
+            result._ctx = fn
+            result.requires_grad = True
+        return result
+
+    @property
+    def saved(self):
+        """The inputs, as Tensors, after checking none was modified in place since forward."""
+        inputs = self.inputs
+        if inputs is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: trying to backward through the graph a second time; "
+                "its saved values were freed. Pass retain_graph=True to the first backward().")
+        for t, v in zip(inputs, self.versions):
+            if getattr(t, "_version", v) != v:
+                raise RuntimeError(
+                    f"{type(self).__name__}: one of the tensors needed for gradient computation "
+                    f"(shape {tuple(t.shape)}) has been modified by an in-place operation: it is at "
+                    f"version {t._version}, expected version {v}. Use an out-of-place op instead.")
+        return inputs
+
+    @property
+    def saved_output(self):
+        out = self._out()
+        if out is None or out._version != 0:
+            raise RuntimeError(f"{type(self).__name__}: its output, needed for gradient "
+                               "computation, has been modified by an in-place operation")
+        return out
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+    name = property(lambda self: f"{type(self).__name__}Backward")
+
+
+def _device_error(cls, inputs):
+    devs = sorted({str(t.device) for t in inputs if isinstance(t, Tensor)})
+    raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, "
+                       f"found tensors on {' and '.join(devs)}")
+
+
+def _topo_order(roots):
+    """Tensors reachable from roots that need a gradient, children before parents.
+    Iterative, so a graph of any depth backpropagates without touching the recursion limit."""
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        ctx = t._ctx
+        if ctx is not None:
+            if ctx.inputs is None:
+                ctx.saved  # raises the "backward a second time" error
+            for p in ctx.inputs:
+                if getattr(p, "requires_grad", False) and id(p) not in seen:
+                    stack.append((p, False))
+    order.reverse()
+    return order
+
+
+def _own(g, claimed):
+    """A gradient stored in `.grad` must own its memory: the backward of add or reshape hands
+    the same buffer to several inputs, and `p.grad.mul_()` must not change another's gradient."""
+    data = g._data
+    root = data
+    while getattr(root, "base", None) is not None:
+        root = root.base
+    if not data.flags.writeable or id(root) in claimed:
+        data = data.copy()
+        root = data
+    claimed.add(id(root))
+    return data
+
+
+def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
+                 allow_unused=False):
+    """Backpropagate `grads` from `roots`. With `inputs` given, return their gradients instead of
+    accumulating into `.grad` (that is `brique.grad`)."""
+    order = _topo_order(roots)
+    pending = {}
+    for r, g in zip(roots, grads):
+        pending[id(r)] = pending[id(r)] + g if id(r) in pending else g
+    wanted = None if inputs is None else {id(t): None for t in inputs}
+    claimed = set()
+    with _GradMode(create_graph):
+        for t in order:
+            g = pending.pop(id(t), None)
+            if g is None:
+                continue
+            if wanted is not None and id(t) in wanted:
+                wanted[id(t)] = g
+            ctx = t._ctx
+            if ctx is None or t._retains_grad:
+                if wanted is None:
+                    if t._hooks:
+                        for hook in t._hooks:
+                            g = hook(g) or g
+                    _accumulate(t, g, create_graph, claimed)
+                if ctx is None:
+                    continue
+            in_grads = ctx.backward(g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            for p, pg in zip(ctx.inputs, in_grads):
+                if pg is None or not getattr(p, "requires_grad", False):
+                    continue
+                if pg.shape != p.shape:
+                    pg = pg.sum_to_size(p.shape)
+                key = id(p)
+                pending[key] = pending[key] + pg if key in pending else pg
+            if not retain_graph:
+                ctx.inputs = None
+    if wanted is None:
+        return None
+    result = []
+    for t in inputs:
+        g = wanted[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError("grad: one of the differentiated tensors (shape "
+                               f"{tuple(t.shape)}) was not used in the graph; pass "
+                               "allow_unused=True if this is expected")
+        result.append(g if g is None or create_graph else g.detach())
+    return tuple(result)
+
+
+def _accumulate(t, g, create_graph, claimed):
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
+        t.grad = Tensor._make(_own(g, claimed))
+    else:
+        t.grad = Tensor._make(t.grad._data + g._data)
+
+
+def _as_grad_list(outputs, grad_outputs):
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn: nothing to differentiate (was it computed under no_grad, "
+                               "or from tensors without requires_grad=True?)")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this "
+                                   f"output has shape {tuple(out.shape)}: pass gradient= with "
+                                   "that shape")
+            g = Tensor._make(backend.get_array_module(out._data).ones_like(out._data))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(backend.asarray(g, out.dtype, out.device))
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
+                               f"has shape {tuple(out.shape)}")
+        grads.append(g)
+    return outputs, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    outputs, grads = _as_grad_list(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(outputs, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of `outputs` with respect to `inputs`, returned as a tuple (PyTorch's
+    `torch.autograd.grad`); `.grad` attributes are left untouched."""
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {tuple(t.shape)} does not require grad")
+    outputs, grads = _as_grad_list(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
+
+
+from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

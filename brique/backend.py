@@ -1,0 +1,268 @@
+"""The one place that knows NumPy from CuPy: devices, array modules, dtypes and random state.
+
+Every other module asks this one for an array module (`xp`) instead of importing numpy or cupy,
+so the same op code runs on the CPU and on a CUDA GPU.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy
+
+try:  # CuPy is optional: present only where a CUDA GPU is.
+    import cupy
+except Exception:  # ImportError, or a CuPy that cannot find its CUDA libraries
+    cupy = None
+
+ndarray = numpy.ndarray
+
+# dtypes: brique uses NumPy's dtype objects, named as PyTorch names them.
+float16 = half = numpy.dtype("float16")
+float32 = float = numpy.dtype("float32")
+float64 = double = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+uint8 = numpy.dtype("uint8")
+int16 = short = numpy.dtype("int16")
+int32 = int = numpy.dtype("int32")
+int64 = long = numpy.dtype("int64")
+bool_ = numpy.dtype("bool")
+_default_dtype = float32
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+def set_default_dtype(dtype):
+    global _default_dtype
+    dtype = as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point dtypes are supported, got {dtype}")
+    _default_dtype = dtype
+
+
+def as_dtype(dtype):
+    """Accept numpy dtypes, Python types and names ('float32')."""
+    if dtype is None:
+        return None
+    if dtype is builtins.float:
+        return _default_dtype
+    if dtype is builtins.int:
+        return int64
+    if dtype is builtins.bool:
+        return bool_
+    try:
+        return numpy.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def is_floating(dtype):
+    return dtype.kind == "f"
+
+
+class device:
+    """A device: `device("cpu")`, `device("cuda")`, `device("cuda:0")`, `device("cuda", 1)`."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec, index=None):
+        if isinstance(spec, device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device: expected a string like 'cpu' or 'cuda:0', got {spec!r}")
+        kind, _, idx = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise ValueError(f"device: unknown device type {kind!r}; expected 'cpu' or 'cuda'")
+        if idx:
+            if index is not None or not idx.isdigit():
+                raise ValueError(f"device: bad device string {spec!r}")
+            index = builtins.int(idx)
+        if kind == "cuda" and index is None:
+            index = 0
+        self.type, self.index = kind, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+CPU = device("cpu")
+
+
+def cuda_is_available():
+    if cupy is None:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def as_device(spec):
+    if spec is None:
+        return CPU
+    dev = spec if isinstance(spec, device) else device(spec)
+    if dev.type == "cuda" and not cuda_is_available():
+        why = "CuPy is not installed" if cupy is None else "CuPy found no CUDA GPU"
+        raise RuntimeError(f"device {str(dev)!r} was asked for, but {why}; use device='cpu' "
+                           "(or install cupy on a machine with an NVIDIA GPU)")
+    return dev
+
+
+def get_array_module(array):
+    """numpy for CPU arrays, cupy for GPU arrays."""
+    if cupy is None or type(array) is ndarray:
+        return numpy
+    return cupy.get_array_module(array)
+
+
+def xp_of(dev):
+    return numpy if dev.type == "cpu" else cupy
+
+
+def device_of(array):
+    if type(array) is ndarray or cupy is None or not isinstance(array, cupy.ndarray):
+        return CPU
+    return device("cuda", array.device.id)
+
+
+def to_device(array, dev):
+    """Move an array to a device (a copy only when it changes device)."""
+    if dev.type == "cpu":
+        return array if isinstance(array, ndarray) else cupy.asnumpy(array)
+    with cupy.cuda.Device(dev.index):
+        return cupy.asarray(array)
+
+
+def asarray(data, dtype=None, dev=CPU):
+    xp = xp_of(dev)
+    if dev.type == "cuda":
+        with cupy.cuda.Device(dev.index):
+            return xp.asarray(data, dtype=dtype)
+    return numpy.asarray(data, dtype=dtype)
+
+
+def to_numpy(array):
+    return array if isinstance(array, ndarray) else cupy.asnumpy(array)
+
+
+def is_array(obj):
+    return isinstance(obj, ndarray) or (cupy is not None and isinstance(obj, cupy.ndarray))
+
+
+def erf(x):
+    """The error function, to float64 precision, on any array module."""
+    xp = get_array_module(x)
+    if xp is not numpy:
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erf(x)
+    return _numpy_erf(x)
+
+
+def _numpy_erf(x):
+    # NumPy has no erf: a Taylor series near 0 and a continued fraction for erfc beyond,
+    # both accurate to ~1e-15 in float64 (checked against math.erf in the tests).
+    x = numpy.asarray(x)
+    out_dtype = x.dtype if x.dtype.kind == "f" else float64
+    a = numpy.abs(x.astype(float64))
+    out = numpy.empty_like(a)
+    small = a < 2.5
+    s = a[small]
+    term, total, s2 = s.copy(), s.copy(), s * s
+    for n in range(1, 60):
+        term = term * (-s2) / n
+        total = total + term / (2 * n + 1)
+    out[small] = total * (2.0 / math.sqrt(math.pi))
+    big = a[~small]
+    frac = numpy.zeros_like(big)  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+    for k in range(80, 0, -1):
+        frac = (k / 2.0) / (big + frac)
+    out[~small] = 1.0 - numpy.exp(-big * big) / math.sqrt(math.pi) / (big + frac)
+    return (numpy.sign(x) * out).astype(out_dtype, copy=False)
+
+
+# Random state: one generator per device family, both seeded by manual_seed.
+_rng = numpy.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed every random generator brique uses (NumPy's global one too, for user code)."""
+    global _rng
+    seed = builtins.int(seed)
+    _rng = numpy.random.default_rng(seed)
+    numpy.random.seed(seed % 2**32)
+    if cupy is not None and cuda_is_available():
+        cupy.random.seed(seed)
+    return seed
+
+
+def seed():
+    """Seed from fresh entropy and return the seed used (like torch.seed())."""
+    s = builtins.int(numpy.random.SeedSequence().entropy % 2**63)
+    return manual_seed(s)
+
+
+def rng(dev=CPU):
+    """The random generator for a device: a numpy Generator, or the cupy.random module."""
+    return _rng if dev.type == "cpu" else cupy.random
+
+
+numpy_broadcast_shapes = numpy.broadcast_shapes
+
+
+def asarray_like(x):
+    """NumPy reductions return scalars, not 0-d arrays: wrap them back."""
+    return numpy.asarray(x)
+
+
+def infer_array(data, dtype, dev):
+    """The array behind `brique.tensor(data)`, with PyTorch's dtype inference: Python floats
+    give the default float dtype, Python ints int64, bools bool; arrays keep their dtype.
+    Always a copy, as torch.tensor is."""
+    if is_array(data) or isinstance(data, numpy.generic):
+        arr = numpy.asarray(data) if isinstance(data, numpy.generic) else data
+        arr = arr.astype(dtype or arr.dtype, copy=True)
+        return to_device(arr, dev)
+    arr = numpy.asarray(data)
+    if dtype is None:
+        kind = arr.dtype.kind
+        if kind == "f":
+            dtype = _default_dtype
+        elif kind in "iu":
+            dtype = int64
+        elif kind == "b":
+            dtype = bool_
+        else:
+            raise TypeError(f"tensor: can't convert data of type {type(data).__name__} "
+                            f"(numpy dtype {arr.dtype}) to a tensor")
+    return to_device(arr.astype(dtype, copy=False), dev)
+
+
+def format_tensor(array, dev, ctx, requires_grad):
+    body = numpy.array2string(to_numpy(array), separator=", ", prefix="tensor(", precision=4,
+                              threshold=1000, edgeitems=3)
+    extras = []
+    if dev.type != "cpu":
+        extras.append(f"device='{dev}'")
+    if array.dtype not in (_default_dtype, int64, bool_) or array.size == 0:
+        extras.append(f"dtype={array.dtype}")
+    if ctx is not None:
+        extras.append(f"grad_fn=<{type(ctx).__name__}Backward>")
+    elif requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + extras) + ")"

@@ -1,0 +1,155 @@
+"""Tensor factories with PyTorch's signatures: tensor, zeros, ones, full, arange, rand, ..."""
+from __future__ import annotations
+
+from . import backend
+from .tensor import Tensor
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, int) and not hasattr(s, "__index__") or int(s) < 0:
+            raise ValueError(f"size must be a tuple of non-negative integers, got {size}")
+    return tuple(int(s) for s in size)
+
+
+def _finish(array, requires_grad):
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return backend.as_dtype(dtype) or backend.get_default_dtype()
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (list, number, array or tensor)."""
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return Tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (no copy)."""
+    if not backend.is_array(array):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def _fill_dtype(value, dtype):
+    if dtype is not None:
+        return backend.as_dtype(dtype)
+    if isinstance(value, bool):
+        return backend.bool_
+    if isinstance(value, int):
+        return backend.int64
+    return backend.get_default_dtype()
+
+
+def _filled(value, size, dtype, device, requires_grad):
+    dev = backend.as_device(device)
+    array = backend.xp_of(dev).full(_shape(size), value, dtype=_fill_dtype(value, dtype))
+    return _finish(array, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(0.0, size, _float_dtype(dtype), device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(1.0, size, _float_dtype(dtype), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _filled(fill_value, (size,), dtype, device, requires_grad)
+
+
+def _like(factory):
+    def like(t, dtype=None, device=None, requires_grad=False):
+        return factory(t.shape, dtype=dtype or t.dtype, device=device or t.device,
+                       requires_grad=requires_grad)
+    like.__name__ = factory.__name__ + "_like"
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    dev = backend.as_device(device)
+    if dtype is None:
+        floats = any(isinstance(v, float) for v in (start, end, step))
+        dtype = backend.get_default_dtype() if floats else backend.int64
+    array = backend.xp_of(dev).arange(start, end, step, dtype=backend.float64)
+    return _finish(array.astype(backend.as_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    dev = backend.as_device(device)
+    array = backend.xp_of(dev).linspace(start, end, steps).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    dev = backend.as_device(device)
+    return _finish(backend.xp_of(dev).eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    dev = backend.as_device(device)
+    array = backend.rng(dev).random(_shape(size)).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    dev = backend.as_device(device)
+    array = backend.rng(dev).standard_normal(_shape(size)).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    dev = backend.as_device(device)
+    gen = backend.rng(dev)
+    draw = gen.integers if dev.type == "cpu" else gen.randint
+    array = draw(low, high, size=_shape((size,)))
+    return Tensor._make(array.astype(backend.as_dtype(dtype) or backend.int64))
+
+
+def randperm(n, dtype=None, device=None, generator=None):
+    dev = backend.as_device(device)
+    return Tensor._make(backend.rng(dev).permutation(n).astype(
+        backend.as_dtype(dtype) or backend.int64))
+
+
+def normal(mean, std, size, dtype=None, device=None, generator=None):
+    return randn(*_shape((size,)), dtype=dtype, device=device) * std + mean
+
+
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def randint_like(t, low, high=None, dtype=None, device=None):
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device)

@@ -1,0 +1,432 @@
+"""Elementwise primitives. Each class holds its forward (on arrays) and its backward (on
+Tensors, so that backward is itself differentiable). Broadcasting is free: the engine sums each
+gradient back to its input's shape."""
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+xp_of = backend.get_array_module
+
+
+def _needs(t):
+    return getattr(t, "requires_grad", False)
+
+
+def _const(array):
+    return Tensor._make(array)
+
+
+def _float(a):
+    # PyTorch computes transcendental functions of integer tensors in the default float dtype.
+    return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        return (g * b if _needs(a) else None), (g * a if _needs(b) else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = g / b if _needs(a) else None
+        gb = -g * a / (b * b) if _needs(b) else None
+        return ga, gb
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b, with b a Tensor or a Python number."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = g * b * a ** (b - 1) if _needs(a) else None
+        gb = None
+        if _needs(b):
+            # PyTorch's convention: d(0**b)/db = 0 where b >= 0, instead of 0 * log(0) = nan.
+            zero = _const((a._data == 0) & (b._data >= 0)) if isinstance(a, Tensor) else None
+            log_a = a.log() if isinstance(a, Tensor) else math.log(a)
+            gb = g * self.saved_output * log_a
+            if zero is not None:
+                gb = gb.masked_fill(zero, 0)
+        return ga, gb
+
+
+class Exp(Function):
+    def forward(self, a):
+        return xp_of(a).exp(_float(a))
+
+    def backward(self, g):
+        return g * self.saved_output
+
+
+class Log(Function):
+    def forward(self, a):
+        return xp_of(a).log(_float(a))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g / a
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        return xp_of(a).sqrt(_float(a))
+
+    def backward(self, g):
+        return g / (2 * self.saved_output)
+
+
+class Abs(Function):
+    def forward(self, a):
+        return xp_of(a).abs(a)
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * a.sign()
+
+
+class Sign(Function):
+    def forward(self, a):
+        return xp_of(a).sign(a)
+
+    def backward(self, g):
+        return g * 0
+
+
+class Sin(Function):
+    def forward(self, a):
+        return xp_of(a).sin(_float(a))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * a.cos()
+
+
+class Cos(Function):
+    def forward(self, a):
+        return xp_of(a).cos(_float(a))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return -g * a.sin()
+
+
+class Tanh(Function):
+    def forward(self, a):
+        return xp_of(a).tanh(_float(a))
+
+    def backward(self, g):
+        out = self.saved_output
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    def forward(self, a):
+        xp = xp_of(a)
+        a = _float(a)
+        e = xp.exp(-xp.abs(a))  # never overflows: stable on both tails
+        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, g):
+        out = self.saved_output
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    def forward(self, a):
+        return xp_of(a).maximum(a, 0).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * _const(a._data > 0)
+
+
+class LeakyRelu(Function):
+    def forward(self, a, negative_slope=0.01):
+        self.slope = negative_slope
+        return xp_of(a).where(a > 0, a, a * negative_slope)
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * _const(xp_of(a._data).where(a._data > 0, 1, self.slope).astype(a.dtype))
+
+
+class Elu(Function):
+    def forward(self, a, alpha=1.0):
+        self.alpha = alpha
+        xp = xp_of(a)
+        return xp.where(a > 0, a, alpha * xp.expm1(xp.minimum(a, 0)))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g.where(_const(a._data > 0), g * (self.saved_output + self.alpha))
+
+
+class Softplus(Function):
+    def forward(self, a, beta=1.0, threshold=20.0):
+        self.beta, self.threshold = beta, threshold
+        xp = xp_of(a)
+        a = _float(a)
+        return xp.where(a * beta > threshold, a, xp.logaddexp(0, a * beta) / beta).astype(a.dtype)
+
+    def backward(self, g):
+        (a,) = self.saved
+        linear = _const(a._data * self.beta > self.threshold)
+        return g.where(linear, g * (a * self.beta).sigmoid())
+
+
+class Erf(Function):
+    def forward(self, a):
+        return backend.erf(_float(a))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g * (2 / math.sqrt(math.pi)) * (-(a * a)).exp()
+
+
+class Clamp(Function):
+    """clamp(a, min, max) with Python-number bounds; gradient passes where min <= a <= max."""
+
+    def forward(self, a, min=None, max=None):
+        self.lo, self.hi = min, max
+        return xp_of(a).clip(a, min, max)
+
+    def backward(self, g):
+        (a,) = self.saved
+        inside = True
+        if self.lo is not None:
+            inside = a._data >= self.lo
+        if self.hi is not None:
+            inside = inside & (a._data <= self.hi)
+        return g * _const(inside)
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        return xp_of(a).maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        ad, bd = getattr(a, "_data", a), getattr(b, "_data", b)
+        share = (ad > bd) + 0.5 * (ad == bd)  # ties split the gradient, as in PyTorch
+        dtype = g.dtype
+        return g * _const(share.astype(dtype)), g * _const((1 - share).astype(dtype))
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        return xp_of(a).minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        ad, bd = getattr(a, "_data", a), getattr(b, "_data", b)
+        share = (ad < bd) + 0.5 * (ad == bd)
+        dtype = g.dtype
+        return g * _const(share.astype(dtype)), g * _const((1 - share).astype(dtype))
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return xp_of(cond).where(cond, a, b)
+
+    def backward(self, g):
+        return None, g.where(_const(self.cond), 0), g.where(_const(~self.cond), 0)
+
+
+# ----------------------------------------------------------------- public functions
+
+
+def add(a, b, alpha=1):
+    return Add.apply(a, b if alpha == 1 else b * alpha)
+
+
+def sub(a, b, alpha=1):
+    return Sub.apply(a, b if alpha == 1 else b * alpha)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(a, b)
+    out = Div.apply(a, b).detach()
+    xp = xp_of(out._data)
+    rounded = xp.floor(out._data) if rounding_mode == "floor" else xp.trunc(out._data)
+    return Tensor._make(rounded.astype(out.dtype))
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    if not isinstance(a, Tensor):  # number ** tensor = exp(tensor * log(number))
+        return (b * math.log(a)).exp()
+    return Pow.apply(a, b)
+
+
+exp = lambda a: Exp.apply(a)           # noqa: E731
+log = lambda a: Log.apply(a)           # noqa: E731
+sqrt = lambda a: Sqrt.apply(a)         # noqa: E731
+abs = lambda a: Abs.apply(a)           # noqa: E731
+sign = lambda a: Sign.apply(a)         # noqa: E731
+sin = lambda a: Sin.apply(a)           # noqa: E731
+cos = lambda a: Cos.apply(a)           # noqa: E731
+tanh = lambda a: Tanh.apply(a)         # noqa: E731
+sigmoid = lambda a: Sigmoid.apply(a)   # noqa: E731
+relu = lambda a: Relu.apply(a)         # noqa: E731
+erf = lambda a: Erf.apply(a)           # noqa: E731
+
+
+def leaky_relu(a, negative_slope=0.01):
+    return LeakyRelu.apply(a, negative_slope=negative_slope)
+
+
+def elu(a, alpha=1.0):
+    return Elu.apply(a, alpha=alpha)
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    return Softplus.apply(a, beta=beta, threshold=threshold)
+
+
+def gelu(a, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + (math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a)).tanh())
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return 0.5 * a * (1 + erf(a * (1 / math.sqrt(2))))
+
+
+def clamp(a, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = a if min is None else maximum(a, min)
+        return out if max is None else minimum(out, max)
+    return Clamp.apply(a, min=min, max=max)
+
+
+def maximum(a, b):
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    return Minimum.apply(a, b)
+
+
+def where(cond, a, b):
+    """Elements of a where cond is true, else of b; a or b may be Python numbers."""
+    cond = cond._data if isinstance(cond, Tensor) else cond
+    if cond.dtype != backend.bool_:
+        cond = cond.astype(bool)
+    return Where.apply(cond, a, b)
+
+
+def square(a):
+    return a * a
+
+
+def reciprocal(a):
+    return 1 / a
+
+
+def rsqrt(a):
+    return 1 / sqrt(a)
+
+
+def log1p(a):
+    return log(a + 1)
+
+
+def expm1(a):
+    return exp(a) - 1
+
+
+def silu(a):
+    return a * sigmoid(a)
+
+
+def hardtanh(a, min_val=-1.0, max_val=1.0):
+    return clamp(a, min_val, max_val)
+
+
+# Comparisons and logic: bool results, no gradient.
+def _cmp(op):
+    def compare(a, b):
+        bd = b._data if isinstance(b, Tensor) else b
+        return Tensor._make(op(a._data, bd))
+    return compare
+
+
+eq = _cmp(lambda a, b: a == b)
+ne = _cmp(lambda a, b: a != b)
+lt = _cmp(lambda a, b: a < b)
+le = _cmp(lambda a, b: a <= b)
+gt = _cmp(lambda a, b: a > b)
+ge = _cmp(lambda a, b: a >= b)
+logical_and = _cmp(lambda a, b: xp_of(a).logical_and(a, b))
+logical_or = _cmp(lambda a, b: xp_of(a).logical_or(a, b))
+logical_xor = _cmp(lambda a, b: xp_of(a).logical_xor(a, b))
+
+
+def logical_not(a):
+    return Tensor._make(xp_of(a._data).logical_not(a._data))
+
+
+def isnan(a):
+    return Tensor._make(xp_of(a._data).isnan(a._data))
+
+
+def isfinite(a):
+    return Tensor._make(xp_of(a._data).isfinite(a._data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    bd = b._data if isinstance(b, Tensor) else b
+    return bool(xp_of(a._data).allclose(a._data, bd, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b):
+    return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())

@@ -1,0 +1,164 @@
+"""Indexing primitives: getitem and its adjoint index_add, gather and its adjoint scatter_add.
+Each pair is the other's backward, so any order of derivative works. Repeated indices
+accumulate (np.add.at) instead of overwriting."""
+from __future__ import annotations
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .reduce import normalize_dims, values_indices
+
+xp_of = backend.get_array_module
+
+
+def convert_index(index, xp):
+    """A Python/Tensor index -> a tuple for the array module, and whether it is advanced."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out, advanced = [], False
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i._data
+            if i.ndim == 0 and i.dtype.kind in "iu":
+                i = int(i)
+        elif isinstance(i, list):
+            i = xp.asarray(i)
+        if backend.is_array(i):
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"tensors used as indices must be long or bool, got {i.dtype}")
+            advanced = True
+        out.append(i)
+    return tuple(out), advanced
+
+
+class GetItem(Function):
+    def forward(self, a, index=(), advanced=False):
+        self.shape, self.index, self.advanced = a.shape, index, advanced
+        return a[index]
+
+    def backward(self, g):
+        return IndexAdd.apply(g, shape=self.shape, index=self.index, advanced=self.advanced)
+
+
+class IndexAdd(Function):
+    """zeros(shape) with g added at index (repeated indices accumulate)."""
+
+    def forward(self, g, shape=(), index=(), advanced=False):
+        self.index, self.advanced = index, advanced
+        out = xp_of(g).zeros(shape, dtype=g.dtype)
+        if advanced:
+            xp_of(g).add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    def backward(self, gg):
+        return GetItem.apply(gg, index=self.index, advanced=self.advanced)
+
+
+def _along(index, dim):
+    """Full fancy index that picks index[...] along dim and the identity elsewhere."""
+    xp = xp_of(index)
+    grids = list(xp.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
+    grids[dim] = index
+    return tuple(grids)
+
+
+class Gather(Function):
+    def forward(self, a, dim=0, index=None):
+        self.shape, self.dim, self.index = a.shape, dim, index
+        return a[_along(index, dim)]
+
+    def backward(self, g):
+        zeros = Tensor._make(xp_of(g._data).zeros(self.shape, dtype=g.dtype))
+        return ScatterAdd.apply(zeros, g, dim=self.dim, index=self.index)
+
+
+class ScatterAdd(Function):
+    def forward(self, a, src, dim=0, index=None):
+        self.dim, self.index = dim, index
+        out = a.copy()
+        region = tuple(slice(0, s) for s in index.shape)
+        xp_of(a).add.at(out, _along(index, dim), src[region])
+        return out
+
+    def backward(self, g):
+        return g, g.gather(self.dim, Tensor._make(self.index))
+
+
+# ----------------------------------------------------------------- public functions
+
+
+def getitem(a, index):
+    index, advanced = convert_index(index, xp_of(a._data))
+    return GetItem.apply(a, index=index, advanced=advanced)
+
+
+def _index_array(index, op):
+    arr = index._data if isinstance(index, Tensor) else index
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer (int64) tensor, got {arr.dtype}")
+    return arr
+
+
+def gather(a, dim, index):
+    d = normalize_dims(dim, a.ndim, "gather")[0]
+    idx = _index_array(index, "gather")
+    if idx.ndim != a.ndim:
+        raise ValueError(f"gather: index {idx.shape} and input {a.shape} must have the same "
+                         "number of dimensions")
+    return Gather.apply(a, dim=d, index=idx)
+
+
+def scatter_add(a, dim, index, src):
+    d = normalize_dims(dim, a.ndim, "scatter_add")[0]
+    idx = _index_array(index, "scatter_add")
+    return ScatterAdd.apply(a, src, dim=d, index=idx)
+
+
+def index_select(a, dim, index):
+    d = normalize_dims(dim, a.ndim, "index_select")[0]
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    return getitem(a, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def masked_fill(a, mask, value):
+    from .elementwise import where
+    return where(mask, value, a)
+
+
+def one_hot(a, num_classes=-1):
+    data = _index_array(a, "one_hot")
+    xp = xp_of(data)
+    if num_classes < 0:
+        num_classes = int(data.max()) + 1 if data.size else 0
+    if data.size and (data.min() < 0 or data.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in "
+                         f"[{int(data.min())}, {int(data.max())}]")
+    return Tensor._make((data[..., None] == xp.arange(num_classes)).astype(backend.int64))
+
+
+def argsort(a, dim=-1, descending=False, stable=False):
+    d = normalize_dims(dim, a.ndim, "argsort")[0] if a.ndim else 0
+    data = -a._data if descending else a._data
+    if a.ndim == 0:
+        return Tensor._make(xp_of(data).zeros((), dtype=backend.int64))
+    return Tensor._make(xp_of(data).argsort(data, axis=d, kind="stable").astype(backend.int64))
+
+
+def sort(a, dim=-1, descending=False, stable=False):
+    idx = argsort(a, dim, descending)
+    if a.ndim == 0:
+        return values_indices(a * 1, idx)
+    return values_indices(a.gather(dim, idx), idx)
+
+
+def topk(a, k, dim=-1, largest=True, sorted=True):
+    d = normalize_dims(dim, a.ndim, "topk")[0]
+    if not 0 <= k <= a.shape[d]:
+        raise ValueError(f"topk: k={k} is out of range for dim {d} of shape {a.shape}")
+    idx = argsort(a, d, descending=largest)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    return values_indices(a.gather(d, idx), idx)

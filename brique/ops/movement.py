@@ -1,0 +1,302 @@
+"""Shape and layout primitives (reshape, permute, expand, flip, pad, repeat, cat) and the
+composites built on them (squeeze, unsqueeze, flatten, transpose, stack, split, chunk)."""
+from __future__ import annotations
+
+import builtins
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .reduce import normalize_dims
+
+xp_of = backend.get_array_module
+
+
+class Reshape(Function):
+    def forward(self, a, shape=()):
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class Permute(Function):
+    def forward(self, a, dims=()):
+        self.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+        return a.transpose(dims)
+
+    def backward(self, g):
+        return g.permute(self.inverse)
+
+
+class Expand(Function):
+    def forward(self, a, shape=()):
+        self.shape = a.shape
+        return xp_of(a).broadcast_to(a, shape)
+
+    def backward(self, g):
+        return g.sum_to_size(self.shape)
+
+
+class Flip(Function):
+    def forward(self, a, dims=()):
+        self.dims = dims
+        return xp_of(a).flip(a, dims)
+
+    def backward(self, g):
+        return g.flip(self.dims)
+
+
+class Pad(Function):
+    """Constant padding; `widths` is NumPy's ((before, after), ...) per axis."""
+
+    def forward(self, a, widths=(), value=0.0):
+        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return xp_of(a).pad(a, widths, constant_values=value)
+
+    def backward(self, g):
+        return g[self.slices]
+
+
+class Repeat(Function):
+    def forward(self, a, sizes=()):
+        self.shape, self.sizes = a.shape, sizes
+        return xp_of(a).tile(a, sizes)
+
+    def backward(self, g):
+        shape = (1,) * (len(self.sizes) - len(self.shape)) + tuple(self.shape)
+        split = []
+        for r, s in zip(self.sizes, shape):
+            split += [r, s]
+        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
+        return summed.reshape(self.shape)
+
+
+class Cat(Function):
+    def forward(self, *arrays, dim=0):
+        ref = arrays[0].shape
+        for a in arrays:
+            if a.ndim != len(ref) or any(s != r for i, (s, r) in enumerate(zip(a.shape, ref))
+                                         if i != dim):
+                shapes = ", ".join(str(tuple(x.shape)) for x in arrays)
+                raise ValueError(f"sizes of tensors must match except in dimension {dim}; "
+                                 f"got shapes {shapes}")
+        self.dim, self.sizes = dim, [a.shape[dim] for a in arrays]
+        return xp_of(arrays[0]).concatenate(arrays, axis=dim)
+
+    def backward(self, g):
+        grads, start = [], 0
+        lead = (slice(None),) * self.dim
+        for n in self.sizes:
+            grads.append(g[lead + (slice(start, start + n),)])
+            start += n
+        return tuple(grads)
+
+
+# ----------------------------------------------------------------- public functions
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(a, *shape):
+    shape = _shape_arg(shape)
+    if shape == a.shape:
+        return a
+    return Reshape.apply(a, shape=shape)
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return a.reshape(1)
+    s, e = normalize_dims(start_dim, a.ndim, "flatten")[0], normalize_dims(end_dim, a.ndim)[0]
+    shape = a.shape
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return a.reshape(shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(a, dim, sizes):
+    d = normalize_dims(dim, a.ndim, "unflatten")[0]
+    return a.reshape(a.shape[:d] + tuple(sizes) + a.shape[d + 1:])
+
+
+def squeeze(a, dim=None):
+    if dim is None:
+        return a.reshape(tuple(s for s in a.shape if s != 1))
+    dims = normalize_dims(dim, a.ndim, "squeeze")
+    return a.reshape(tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(a, dim):
+    d = normalize_dims(dim, a.ndim + 1, "unsqueeze")[0]
+    return a.reshape(a.shape[:d] + (1,) + a.shape[d:])
+
+
+def permute(a, *dims):
+    dims = _shape_arg(dims)
+    if len(dims) != a.ndim:
+        raise ValueError(f"permute: got {len(dims)} dims {dims} for a tensor of shape {a.shape}")
+    dims = tuple(d % a.ndim for d in dims)
+    if builtins.sorted(dims) != list(range(a.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the dims of shape {a.shape}")
+    return Permute.apply(a, dims=dims)
+
+
+def transpose(a, dim0, dim1):
+    if a.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return a
+    d0, d1 = (normalize_dims(d, a.ndim, "transpose")[0] for d in (dim0, dim1))
+    dims = list(range(a.ndim))
+    dims[d0], dims[d1] = d1, d0
+    return Permute.apply(a, dims=tuple(dims))
+
+
+def t(a):
+    return transpose(a, 0, 1) if a.ndim == 2 else a
+
+
+def expand(a, *shape):
+    shape = _shape_arg(shape)
+    lead = len(shape) - a.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes {shape} must be at least the number of "
+                         f"dims of shape {a.shape}")
+    full = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    for i, s in enumerate(a.shape):
+        if s != 1 and s != full[lead + i]:
+            raise ValueError(f"expand: the expanded size {full[lead + i]} must match the "
+                             f"existing size {s} at dim {lead + i} (shape {a.shape} -> {shape})")
+    if full == a.shape:
+        return a
+    return Expand.apply(a, shape=full)
+
+
+def broadcast_to(a, shape):
+    return expand(a, tuple(shape))
+
+
+def broadcast_shapes(*shapes):
+    try:
+        return tuple(backend.numpy_broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {list(shapes)} cannot be broadcast together") \
+            from None
+
+
+def sum_to_size(g, shape):
+    """Sum a broadcast gradient back down to `shape` (the adjoint of expand)."""
+    shape = tuple(shape)
+    lead = g.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to_size: cannot sum shape {g.shape} to larger shape {shape}")
+    dims = tuple(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and g.shape[lead + i] != 1:
+            dims += (lead + i,)
+        elif s != g.shape[lead + i]:
+            raise ValueError(f"sum_to_size: shape {g.shape} is not expandable from {shape}")
+    out = g.sum(dims, keepdim=True) if dims else g
+    return out.reshape(shape)
+
+
+def flip(a, dims):
+    return Flip.apply(a, dims=normalize_dims(dims, a.ndim, "flip"))
+
+
+def repeat(a, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < a.ndim:
+        raise ValueError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
+                         f"the number of dims of shape {a.shape}")
+    return Repeat.apply(a, sizes=sizes)
+
+
+def pad(a, pad, mode="constant", value=0.0):
+    """PyTorch's F.pad: `pad` lists (left, right) pairs starting from the last dim."""
+    if len(pad) % 2 or len(pad) // 2 > a.ndim:
+        raise ValueError(f"pad: padding {tuple(pad)} must have an even length of at most "
+                         f"2 * ndim = {2 * a.ndim}")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    if mode == "constant":
+        if builtins.any(p < 0 for p in pad):
+            raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+        widths = [(0, 0)] * (a.ndim - len(pairs)) + pairs[::-1]
+        return Pad.apply(a, widths=tuple(widths), value=value)
+    # Other modes gather existing elements: an index_select per padded dim.
+    xp = xp_of(a._data)
+    out = a
+    for i, (lo, hi) in enumerate(pairs):
+        d = a.ndim - 1 - i
+        n = a.shape[d]
+        idx = xp.arange(-lo, n + hi)
+        if mode == "replicate":
+            idx = xp.clip(idx, 0, n - 1)
+        elif mode == "reflect":
+            if lo >= n or hi >= n:
+                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the "
+                                 f"size {n} of dim {d}")
+            period = 2 * (n - 1)
+            idx = xp.abs(idx) % period
+            idx = xp.where(idx >= n, period - idx, idx)
+        elif mode == "circular":
+            idx = idx % n
+        else:
+            raise ValueError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', "
+                             "'replicate' or 'circular'")
+        out = out.index_select(d, Tensor._make(idx))
+    return out
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    d = normalize_dims(dim, tensors[0].ndim, "cat")[0]
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: expects each tensor to be equal size, got shapes "
+                         f"{[tuple(t.shape) for t in tensors]}")
+    d = normalize_dims(dim, tensors[0].ndim + 1, "stack")[0]
+    return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def split(a, split_size_or_sections, dim=0):
+    d = normalize_dims(dim, a.ndim, "split")[0]
+    n = a.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = [builtins.min(step, n - i) for i in range(0, n, step)]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} must sum to the size {n} of dim {d}")
+    lead = (slice(None),) * d
+    out, start = [], 0
+    for s in sizes:
+        out.append(a[lead + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(a, chunks, dim=0):
+    n = a.shape[normalize_dims(dim, a.ndim, "chunk")[0]]
+    return split(a, -(-n // chunks), dim)
+
+
+def unbind(a, dim=0):
+    d = normalize_dims(dim, a.ndim, "unbind")[0]
+    lead = (slice(None),) * d
+    return tuple(a[lead + (i,)] for i in range(a.shape[d]))

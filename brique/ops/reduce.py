@@ -1,0 +1,251 @@
+"""Reductions: sum, prod, amax/amin and cumsum are primitives; mean, var, std, max/min along a
+dim, logsumexp and softmax are composites of primitives. log_softmax is a fused primitive for
+numerical stability."""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+xp_of = backend.get_array_module
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def normalize_dims(dim, ndim, op="reduce"):
+    """dim (None, int or sequence) -> sorted tuple of non-negative axes (None: all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        top = builtins.max(ndim, 1)
+        if not -top <= d < top:
+            raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+                             f"[{-top}, {top - 1}], but got {d})")
+        out.append(d % top if ndim else 0)
+    return tuple(sorted(set(out))) if ndim else ()
+
+
+def _kept_shape(shape, dims):
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _expand_back(g, shape, dims):
+    """Gradient of a reduction over dims, spread back over the input's shape."""
+    return g.reshape(_kept_shape(shape, dims)).expand(shape)
+
+
+class Sum(Function):
+    def forward(self, a, dims=(), keepdim=False, dtype=None):
+        self.shape, self.dims = a.shape, dims
+        if dtype is None and a.dtype.kind in "biu":
+            dtype = backend.int64  # PyTorch sums integers and bools as int64
+        return a.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, g):
+        return _expand_back(g, self.shape, self.dims)
+
+
+class Prod(Function):
+    def forward(self, a, dims=(), keepdim=False):
+        self.shape, self.dims = a.shape, dims
+        return a.prod(axis=dims, keepdims=keepdim)
+
+    def backward(self, g):
+        (a,) = self.saved
+        g = _expand_back(g, self.shape, self.dims)
+        out = _expand_back(self.saved_output, self.shape, self.dims)
+        ad = a._data
+        zeros = ad == 0
+        if not zeros.any():
+            return g * out / a
+        # With zeros, d prod / d a_i is the product of the other elements: nonzero only where
+        # a_i is the single zero of its slice.
+        xp = xp_of(ad)
+        nonzero_prod = xp.where(zeros, 1, ad).prod(axis=self.dims, keepdims=True)
+        count = zeros.sum(axis=self.dims, keepdims=True)
+        safe = xp.where(zeros, 1, ad)
+        others = xp.where(zeros, xp.where(count == 1, nonzero_prod, 0),
+                          xp.where(count == 0, out._data / safe, 0))
+        return g * Tensor._make(others.astype(ad.dtype))
+
+
+class Amax(Function):
+    """max (largest=True) or min over dims; ties share the gradient evenly, as in PyTorch."""
+
+    def forward(self, a, dims=(), keepdim=False, largest=True):
+        if a.size == 0:
+            raise RuntimeError(f"max/min: cannot reduce an empty tensor of shape {a.shape}")
+        self.shape, self.dims = a.shape, dims
+        reduce = a.max if largest else a.min
+        return reduce(axis=dims, keepdims=keepdim)
+
+    def backward(self, g):
+        (a,) = self.saved
+        out = self.saved_output._data.reshape(_kept_shape(self.shape, self.dims))
+        mask = a._data == out
+        share = mask / mask.sum(axis=self.dims, keepdims=True)
+        return _expand_back(g, self.shape, self.dims) * Tensor._make(share.astype(a.dtype))
+
+
+class Cumsum(Function):
+    def forward(self, a, dim=0):
+        self.dim = dim
+        return a.cumsum(axis=dim)
+
+    def backward(self, g):
+        return g.flip(self.dim).cumsum(self.dim).flip(self.dim)
+
+
+class LogSoftmax(Function):
+    """Fused for stability: log_softmax(x) = (x - m) - log(sum(exp(x - m))), m = max(x)."""
+
+    def forward(self, a, dim=-1):
+        self.dim = dim
+        xp = xp_of(a)
+        shifted = a - a.max(axis=dim, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+    def backward(self, g):
+        out = self.saved_output
+        return g - out.exp() * g.sum(self.dim, keepdim=True)
+
+
+# ----------------------------------------------------------------- public functions
+
+
+def _single_dim(dim, ndim, op):
+    return normalize_dims(dim, ndim, op)[0] if ndim else 0
+
+
+def sum(a, dim=None, keepdim=False, dtype=None):
+    return Sum.apply(a, dims=normalize_dims(dim, a.ndim, "sum"), keepdim=keepdim,
+                     dtype=backend.as_dtype(dtype))
+
+
+def prod(a, dim=None, keepdim=False):
+    return Prod.apply(a, dims=normalize_dims(dim, a.ndim, "prod"), keepdim=keepdim)
+
+
+def _require_float(a, op):
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be a "
+                           f"floating point dtype, got {a.dtype}")
+
+
+def mean(a, dim=None, keepdim=False):
+    _require_float(a, "mean")
+    dims = normalize_dims(dim, a.ndim, "mean")
+    n = 1
+    for d in dims:
+        n *= a.shape[d]
+    return sum(a, dims, keepdim) / n
+
+
+def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _require_float(a, "var")
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    dims = normalize_dims(dim, a.ndim, "var")
+    n = 1
+    for d in dims:
+        n *= a.shape[d]
+    centred = a - mean(a, dims, keepdim=True)
+    return sum(centred * centred, dims, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def amax(a, dim=None, keepdim=False):
+    return Amax.apply(a, dims=normalize_dims(dim, a.ndim, "amax"), keepdim=keepdim)
+
+
+def amin(a, dim=None, keepdim=False):
+    return Amax.apply(a, dims=normalize_dims(dim, a.ndim, "amin"), keepdim=keepdim,
+                      largest=False)
+
+
+def _max_min(a, dim, keepdim, largest, other):
+    from .elementwise import maximum, minimum
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        return (maximum if largest else minimum)(a, dim)
+    if other is not None:
+        return (maximum if largest else minimum)(a, other)
+    if dim is None:
+        return Amax.apply(a, dims=normalize_dims(None, a.ndim), keepdim=False, largest=largest)
+    d = _single_dim(dim, a.ndim, "max" if largest else "min")
+    xp = xp_of(a._data)
+    pick = xp.argmax if largest else xp.argmin
+    idx = pick(a._data, axis=d, keepdims=True) if a.ndim else xp.zeros((), dtype=backend.int64)
+    values = a.gather(d, Tensor._make(idx)) if a.ndim else a * 1
+    idx = Tensor._make(idx.astype(backend.int64, copy=False))
+    if not keepdim and a.ndim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return values_indices(values, idx)
+
+
+def max(a, dim=None, keepdim=False, *, other=None):
+    """max over everything, or `(values, indices)` along `dim`; `max(a, b)` is `maximum`."""
+    return _max_min(a, dim, keepdim, True, other)
+
+
+def min(a, dim=None, keepdim=False, *, other=None):
+    return _max_min(a, dim, keepdim, False, other)
+
+
+def _arg(a, dim, keepdim, largest):
+    xp = xp_of(a._data)
+    pick = xp.argmax if largest else xp.argmin
+    if dim is None:
+        out = pick(a._data.reshape(-1))
+        if keepdim:
+            out = out.reshape((1,) * a.ndim)
+    else:
+        out = pick(a._data, axis=_single_dim(dim, a.ndim, "argmax"), keepdims=keepdim)
+    return Tensor._make(xp.asarray(out, dtype=backend.int64))
+
+
+def argmax(a, dim=None, keepdim=False):
+    return _arg(a, dim, keepdim, True)
+
+
+def argmin(a, dim=None, keepdim=False):
+    return _arg(a, dim, keepdim, False)
+
+
+def logsumexp(a, dim, keepdim=False):
+    dims = normalize_dims(dim, a.ndim, "logsumexp")
+    m = amax(a, dims, keepdim=True).detach()
+    xp = xp_of(m._data)
+    m = Tensor._make(xp.where(xp.isfinite(m._data), m._data, 0))  # all -inf rows stay -inf
+    out = (a - m).exp().sum(dims, keepdim=True).log() + m
+    return out if keepdim else out.squeeze(dims)
+
+
+def log_softmax(a, dim=None, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    return LogSoftmax.apply(a, dim=_single_dim(-1 if dim is None else dim, a.ndim, "log_softmax"))
+
+
+def softmax(a, dim=None, dtype=None):
+    return log_softmax(a, dim, dtype).exp()
+
+
+def cumsum(a, dim):
+    return Cumsum.apply(a, dim=_single_dim(dim, a.ndim, "cumsum"))
+
+
+def norm(a, p=2, dim=None, keepdim=False):
+    if p == 2 or p == "fro":
+        return (a * a).sum(dim, keepdim).sqrt()
+    if p == 1:
+        return a.abs().sum(dim, keepdim)
+    if p == float("inf"):
+        return a.abs().amax(dim, keepdim)
+    return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)

@@ -1,0 +1,311 @@
+"""Tensor: an n-d array (NumPy or CuPy) plus what reverse-mode autodiff needs: `requires_grad`,
+`grad`, and `_ctx`, the Function that produced it (None for leaves)."""
+from __future__ import annotations
+
+from . import autograd, backend
+
+_array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
+                                                                backend.cupy.ndarray)
+
+
+class Tensor:
+    __slots__ = ("_data", "_ctx", "requires_grad", "grad", "_version", "_retains_grad",
+                 "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data._data
+        dev = backend.as_device(device) if device is not None else backend.device_of(data)
+        self._data = backend.infer_array(data, backend.as_dtype(dtype), dev)
+        self._ctx = None
+        self.grad = None
+        self._version = 0
+        self._retains_grad = False
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data):
+        """Wrap an array without copying or checks (the fast path every op takes)."""
+        t = object.__new__(cls)
+        t._data = data if isinstance(data, _array_types) else backend.asarray_like(data)
+        t._ctx = None
+        t.requires_grad = False
+        t.grad = None
+        t._version = 0
+        t._retains_grad = False
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    ndim = property(lambda self: self._data.ndim)
+    device = property(lambda self: backend.device_of(self._data))
+    is_leaf = property(lambda self: self._ctx is None)
+    grad_fn = property(lambda self: self._ctx)
+    is_cuda = property(lambda self: self.device.type == "cuda")
+    T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))))
+    mT = property(lambda self: self.transpose(-2, -1))
+    itemsize = property(lambda self: self._data.itemsize)
+    nbytes = property(lambda self: self._data.nbytes)
+
+    @property
+    def data(self):
+        """A detached Tensor sharing this one's storage (PyTorch's `.data`)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else backend.asarray_like(value)
+
+    def dim(self):
+        return self._data.ndim
+
+    def size(self, dim=None):
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[dim]
+
+    def numel(self):
+        return int(self._data.size)
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
+                               f"got {self._data.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_(False) can only be set on leaf tensors; use "
+                               "detach() on a tensor computed from others")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        if self._ctx is not None:
+            self._retains_grad = True
+        return self
+
+    def register_hook(self, hook):
+        """hook(grad) -> new grad or None, called when this leaf's gradient is computed."""
+        self._hooks = (self._hooks or []) + [hook]
+        return hook
+
+    # ------------------------------------------------------------------ conversions
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("can't call numpy() on a tensor that requires grad; use "
+                               "tensor.detach().numpy()")
+        if self.device.type != "cpu":
+            raise TypeError(f"can't convert a {self.device} tensor to numpy; use .cpu() first")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = backend.to_numpy(self._data)
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a tensor with {self._data.size} elements cannot be converted "
+                               "to a Python scalar")
+        return self._data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return backend.to_numpy(self._data).tolist()
+
+    def detach(self):
+        return Tensor._make(self._data)
+
+    def detach_(self):
+        self._ctx, self.requires_grad = None, False
+        return self
+
+    def clone(self):
+        from .ops.elementwise import Add
+        return Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
+
+    def contiguous(self):
+        return self
+
+    def to(self, *args, dtype=None, device=None, copy=False):
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other_tensor)`."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, backend.device)):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            dev = backend.as_device(device)
+            if dev != self.device:
+                from .ops.conversion import ToDevice
+                out = ToDevice.apply(out, device=dev)
+        if dtype is not None:
+            dtype = backend.as_dtype(dtype)
+            if dtype != out.dtype:
+                from .ops.conversion import Cast
+                out = Cast.apply(out, dtype=dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else backend.device("cuda", device))
+
+    float = lambda self: self.to(backend.float32)    # noqa: E731
+    double = lambda self: self.to(backend.float64)   # noqa: E731
+    half = lambda self: self.to(backend.float16)     # noqa: E731
+    long = lambda self: self.to(backend.int64)       # noqa: E731
+    int = lambda self: self.to(backend.int32)        # noqa: E731
+    bool = lambda self: self.to(backend.bool_)       # noqa: E731
+    type_as = lambda self, other: self.to(other.dtype)  # noqa: E731
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported; use brique.grad")
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    # ------------------------------------------------------------------ python protocol
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"boolean value of a tensor with {self._data.size} elements is "
+                               "ambiguous")
+        return bool(self.item())
+
+    __float__ = lambda self: float(self.item())  # noqa: E731
+    __int__ = lambda self: int(self.item())      # noqa: E731
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
+
+    # ------------------------------------------------------------------ in-place ops
+    def _inplace(self, op):
+        if self.requires_grad and autograd.is_grad_enabled():
+            kind = "a leaf tensor" if self._ctx is None else "a tensor that is part of a graph"
+            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
+                               "operation; wrap it in `with brique.no_grad():` or use the "
+                               "out-of-place form")
+        self._version += 1
+        return self._data
+
+    def _value(self, other):
+        return other._data if isinstance(other, Tensor) else other
+
+    def add_(self, other, alpha=1):
+        data = self._inplace("add_")
+        other = self._value(other)
+        data += other if alpha == 1 else other * alpha
+        return self
+
+    def sub_(self, other, alpha=1):
+        return self.add_(other, -alpha)
+
+    def mul_(self, other):
+        data = self._inplace("mul_")
+        data *= self._value(other)
+        return self
+
+    def div_(self, other):
+        data = self._inplace("div_")
+        data /= self._value(other)
+        return self
+
+    def pow_(self, exponent):
+        data = self._inplace("pow_")
+        data **= self._value(exponent)
+        return self
+
+    def addcmul_(self, a, b, value=1):
+        return self.add_(self._value(a) * self._value(b), value)
+
+    def addcdiv_(self, a, b, value=1):
+        return self.add_(self._value(a) / self._value(b), value)
+
+    def lerp_(self, end, weight):
+        data = self._inplace("lerp_")
+        data += (self._value(end) - data) * self._value(weight)
+        return self
+
+    def sqrt_(self):
+        data = self._inplace("sqrt_")
+        backend.get_array_module(data).sqrt(data, out=data)
+        return self
+
+    def clamp_(self, min=None, max=None):
+        data = self._inplace("clamp_")
+        backend.get_array_module(data).clip(data, self._value(min), self._value(max), out=data)
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        self._inplace("fill_")[...] = self._value(value)
+        return self
+
+    def copy_(self, src):
+        src = src._data if isinstance(src, Tensor) else src
+        self._inplace("copy_")[...] = backend.to_device(src, self.device)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        data = self._inplace("normal_")
+        data[...] = backend.rng(self.device).normal(mean, std, size=data.shape)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        data = self._inplace("uniform_")
+        data[...] = backend.rng(self.device).uniform(a, b, size=data.shape)
+        return self
+
+    def __setitem__(self, index, value):
+        from .ops.indexing import convert_index
+        data = self._inplace("__setitem__")
+        index, _ = convert_index(index, backend.get_array_module(data))
+        data[index] = self._value(value)
+
+    def _augmented(self, op, other, inplace):
+        # `x += y` is in place for buffers and under no_grad; on a tensor in a graph it rebinds
+        # x to a new tensor, which is what course code that writes `h += b` means.
+        if self.requires_grad and autograd.is_grad_enabled() and self._ctx is not None:
+            return op(self, other)
+        return inplace(self, other)
+
+    __iadd__ = lambda self, o: self._augmented(Tensor.__add__, o, Tensor.add_)  # noqa: E731
+    __isub__ = lambda self, o: self._augmented(Tensor.__sub__, o, Tensor.sub_)  # noqa: E731
+    __imul__ = lambda self, o: self._augmented(Tensor.__mul__, o, Tensor.mul_)  # noqa: E731
+    __itruediv__ = lambda self, o: self._augmented(Tensor.__truediv__, o, Tensor.div_)  # noqa
+
+
+from . import _methods  # noqa: E402,F401  (attaches the op methods to Tensor)
