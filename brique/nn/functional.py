@@ -3,10 +3,12 @@ Modules hold state and call these; a function here has no backward of its own.""
 from __future__ import annotations
 
 from .. import backend
+from ..autograd import no_grad
 from ..ops.elementwise import (elu, gelu, hardtanh, leaky_relu, relu, sigmoid, silu,  # noqa: F401
-                               softplus, tanh)
+                               softplus, tanh, where)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.movement import pad  # noqa: F401
+from ..ops.norm import normalize
 from ..ops.reduce import log_softmax, softmax  # noqa: F401
 from ..tensor import Tensor
 
@@ -74,3 +76,458 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     num = (x1 * x2).sum(dim)
     return num / (x1.norm(2, dim) * x2.norm(2, dim)).clamp(min=eps)
+
+
+# Convolution, pooling and resampling are fused primitives in brique.ops.
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa
+                        avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
+from ..ops.upsample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample,  # noqa
+                            upsample_bilinear, upsample_nearest)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Drops whole channels of sequences. Shape: (N, C, L) or (C, L)."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D or 3-D input, got shape {tuple(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    return input * _dropout_mask(input, p, input.shape[:-1] + (1,))
+
+
+# ----------------------------------------------------------------- losses
+def _reduction(op, reduction, size_average=None, reduce=None, extra=()):
+    """`reduction`, or PyTorch's legacy `size_average`/`reduce` flags mapped onto it."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduction = "none" if reduce is False else ("mean" if size_average else "sum")
+    if reduction not in ("none", "mean", "sum") + extra:
+        allowed = ", ".join(repr(r) for r in ("none", "mean", "sum") + extra)
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _pointwise_target(op, input, target):
+    """The target of an elementwise loss: same shape as input (no silent broadcasting), and
+    floating point (integer labels are converted to input's dtype)."""
+    if not isinstance(target, Tensor):
+        target = Tensor(backend.asarray(target), dtype=input.dtype, device=input.device)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: target of shape {tuple(target.shape)} does not match input of "
+                         f"shape {tuple(input.shape)}; reshape one of them (PyTorch would "
+                         "broadcast them, which is rarely what is meant)")
+    return target if target.is_floating_point() else target.to(input.dtype)
+
+
+def _weighted(op, loss, weight, reduction, mean_over_weight=True):
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(loss.shape):
+        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have the input's "
+                         f"shape {tuple(loss.shape)}")
+    loss = loss * weight
+    if reduction == "mean" and mean_over_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Squared error (x - y)^2, averaged or summed; with `weight`, the mean is
+    sum(w * err) / sum(w).
+
+    Shape: input, target and weight (*) -> scalar, or (*) with reduction='none'.
+    """
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    diff = input - _pointwise_target("mse_loss", input, target)
+    return _weighted("mse_loss", diff * diff, weight, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Absolute error |x - y|. Shape: as mse_loss."""
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    diff = input - _pointwise_target("l1_loss", input, target)
+    return _weighted("l1_loss", diff.abs(), weight, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y). Shape: as mse_loss."""
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = input - _pointwise_target("smooth_l1_loss", input, target)
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    ad = d.abs()
+    return _reduce(where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta). Shape: as mse_loss."""
+    reduction = _reduction("huber_loss", reduction)
+    d = input - _pointwise_target("huber_loss", input, target)
+    ad = d.abs()
+    loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    return _weighted("huber_loss", loss, weight, reduction, mean_over_weight=False)
+
+
+def _target_kind(op, input, target, probabilities):
+    """'indices' or 'probabilities', after checking target's shape and dtype against input
+    (N, C, d1, ...) or (C,)."""
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+    shape, tshape = tuple(input.shape), tuple(target.shape)
+    index_shape = shape[:1] + shape[2:] if input.ndim > 1 else ()
+    is_int = target.dtype.kind in "iu"
+    if tshape == index_shape and (is_int or not probabilities):
+        if not is_int:
+            raise TypeError(f"{op}: class-index target must be an integer (long) tensor, got "
+                            f"{target.dtype}")
+        return "indices"
+    if probabilities and tshape == shape:
+        if is_int:
+            raise TypeError(f"{op}: a target with the input's shape {shape} holds class "
+                            f"probabilities and must be floating point, got {target.dtype}; "
+                            f"class indices have shape {index_shape}")
+        return "probabilities"
+    if probabilities and tshape == index_shape:
+        raise TypeError(f"{op}: class-index target must be an integer (long) tensor, got "
+                        f"{target.dtype}")
+    expected = f"class indices of shape {index_shape}"
+    if probabilities:
+        expected += f" or probabilities of shape {shape}"
+    raise ValueError(f"{op}: target of shape {tshape} does not match input {shape}: "
+                     f"expected {expected}")
+
+
+def _class_dim_shape(input, v):
+    """A (C,) tensor shaped to broadcast along the class dim of input."""
+    return v.reshape((-1,) + (1,) * (input.ndim - 2)) if input.ndim > 1 else v
+
+
+def _pick(op, logp, target, weight, ignore_index):
+    """-w[t] * logp[t] per element, and the weights w[t] (0 where t == ignore_index)."""
+    class_dim = 1 if logp.ndim > 1 else 0
+    n_classes = logp.shape[class_dim]
+    if weight is not None and tuple(weight.shape) != (n_classes,):
+        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have one value per "
+                         f"class, shape ({n_classes},)")
+    t = target._data
+    xp = backend.get_array_module(t)
+    keep = t != ignore_index
+    safe = xp.where(keep, t, 0)
+    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
+        bad = safe[(safe < 0) | (safe >= n_classes)].reshape(-1)[0]
+        raise IndexError(f"{op}: target {int(bad)} is out of bounds for {n_classes} classes "
+                         f"(ignore_index={ignore_index})")
+    index = Tensor._make(xp.expand_dims(safe, class_dim))
+    picked = logp.gather(class_dim, index).squeeze(class_dim)
+    if weight is None:
+        if bool(keep.all()):
+            return -picked, None
+        w = keep.astype(logp.dtype)
+    else:
+        w = (weight._data[safe] * keep).astype(logp.dtype)
+    w = Tensor._make(w)
+    return -picked * w, w
+
+
+def _reduce_picked(loss, w, reduction):
+    """PyTorch's weighted mean: divide by the total weight of the targets that count."""
+    if reduction == "mean":
+        return loss.mean() if w is None else loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of class indices given log-probabilities:
+    -weight[t] * input[n, t]; the mean divides by the summed weights of the counted targets.
+
+    Shape: input (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or () ->
+    scalar, or target's shape with reduction='none'.
+    """
+    reduction = _reduction("nll_loss", reduction, size_average, reduce)
+    _target_kind("nll_loss", input, target, probabilities=False)
+    loss, w = _pick("nll_loss", input, target, weight, ignore_index)
+    return _reduce_picked(loss, w, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over the class dim, then the negative log-likelihood of the target: class
+    indices (ignore_index, weight), or class probabilities of the input's shape. With
+    label_smoothing e the target is mixed with the uniform distribution: (1 - e) y + e / C.
+
+    Shape: input (N, C), (N, C, d1, ...) or (C,); target (N,), (N, d1, ...) or () of class
+    indices, or probabilities of the input's shape -> scalar, or (N, d1, ...) with
+    reduction='none'.
+    """
+    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    kind = _target_kind("cross_entropy", input, target, probabilities=True)
+    class_dim = 1 if input.ndim > 1 else 0
+    n_classes = input.shape[class_dim]
+    logp = log_softmax(input, class_dim)
+    wlogp = logp if weight is None else logp * _class_dim_shape(input, weight)
+    if kind == "probabilities":
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        loss = -(wlogp * target).sum(class_dim)
+        if reduction == "mean":  # per sample, whatever the weights
+            return loss.sum() / (loss.numel() if loss.numel() else float("nan"))
+        return _reduce(loss, reduction)
+    loss, w = _pick("cross_entropy", logp, target, weight, ignore_index)
+    if not label_smoothing:
+        return _reduce_picked(loss, w, reduction)
+    # The smoothing term -sum_c w_c logp_c / C, over the same targets and the same denominator.
+    smooth = -wlogp.sum(class_dim)
+    if w is not None:
+        smooth = smooth * Tensor._make((target._data != ignore_index).astype(logp.dtype))
+    nll = _reduce_picked(loss, w, reduction)
+    if reduction == "mean":
+        smooth = smooth.mean() if w is None else smooth.sum() / w.sum()
+    else:
+        smooth = _reduce(smooth, reduction)
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _clamped_log(p):
+    # PyTorch clamps log(p) at -100 so that p = 0 gives a finite loss; clamping p first keeps
+    # log's gradient finite too (1/0 would turn the clamp's zero gradient into nan).
+    return p.clamp(min=1e-44).log().clamp(min=-100.0)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-w (y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], logs clamped at -100.
+
+    Shape: input and target (*), weight broadcastable to (*) -> scalar, or (*).
+    """
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    target = _pointwise_target("binary_cross_entropy", input, target)
+    p = input._data
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1,"
+                         f" got values in [{float(p.min()):g}, {float(p.max()):g}]; apply "
+                         "sigmoid first, or use binary_cross_entropy_with_logits")
+    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
+    (1 - y) x + (1 + (pos_weight - 1) y) softplus(-x); softplus never overflows.
+
+    Shape: input and target (*), weight broadcastable to (*), pos_weight broadcastable to the
+    last dim (C,) -> scalar, or (*).
+    """
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    target = _pointwise_target("binary_cross_entropy_with_logits", input, target)
+    log1p_exp = softplus(-input, 1.0, float("inf"))  # threshold inf: the exact logaddexp form
+    if pos_weight is not None:
+        log1p_exp = log1p_exp * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + log1p_exp
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || q) pointwise, with input = log q: y (log y - input), 0 where y = 0; or
+    exp(t) (t - input) with log_target (t = log y). 'batchmean' divides the sum by N (the
+    true KL divergence per sample); 'mean' divides by the number of elements, as PyTorch does.
+
+    Shape: input and target (N, *) -> scalar, or (N, *) with reduction='none'.
+    """
+    reduction = _reduction("kl_div", reduction, size_average, reduce, extra=("batchmean",))
+    target = _pointwise_target("kl_div", input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        zero = target._data == 0
+        loss = where(zero, 0.0, target * where(zero, 1.0, target).log()) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where y = 1, max(0, margin - x) where y = -1 (x: a distance, y in {1, -1}).
+
+    Shape: input and target (*) -> scalar, or (*).
+    """
+    reduction = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
+    target = _pointwise_target("hinge_embedding_loss", input, target)
+    t = target._data
+    loss = where(t != 1, (margin - input).clamp(min=0), 0.0) + where(t != -1, input, 0.0)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+
+    Shape: input1 and input2 (N, D) or (D,); target (N,) or () -> scalar, or (N,) / ().
+    """
+    reduction = _reduction("cosine_embedding_loss", reduction, size_average, reduce)
+    if input1.ndim not in (1, 2) or input1.shape != input2.shape or \
+            tuple(target.shape) != tuple(input1.shape[:-1]):
+        raise ValueError(f"cosine_embedding_loss: expected inputs of the same shape (N, D) or "
+                         f"(D,) and target (N,) or (), got {tuple(input1.shape)}, "
+                         f"{tuple(input2.shape)} and target {tuple(target.shape)}")
+    dim, eps = input1.ndim - 1, 1e-12
+    dot = (input1 * input2).sum(dim)
+    mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
+    cos = dot / mag.sqrt()
+    t = target._data
+    loss = where(t == 1, 1 - cos, 0.0) + where(t == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(loss, reduction)
+
+
+# ----------------------------------------------------------------- normalization
+def _channel_shape(input, name):
+    if input.ndim < 2:
+        raise ValueError(f"{name}: expected an input of shape (N, C, *), got shape "
+                         f"{tuple(input.shape)}")
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Per-channel normalization: with batch statistics in training (the running averages,
+    if given, move by `momentum` towards the batch mean and the unbiased batch variance),
+    with the running statistics otherwise.
+
+    Shape: input (N, C, *); running_mean, running_var, weight, bias (C,) -> (N, C, *).
+    """
+    shape = _channel_shape(input, "batch_norm")
+    w = None if weight is None else weight.reshape(shape)
+    b = None if bias is None else bias.reshape(shape)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when "
+                             "training=False")
+        # Fixed statistics make it a per-channel affine map: x * scale + shift.
+        scale = (running_var + eps).rsqrt()
+        scale = scale if weight is None else scale * weight
+        shift = -running_mean * scale
+        shift = shift if bias is None else shift + bias
+        return input * scale.reshape(shape) + shift.reshape(shape)
+    n = input.numel() // shape[1] if shape[1] else 0
+    if n <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                         f"got input of shape {tuple(input.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    out, mean, var = normalize(input, axes, w, b, eps)
+    if running_mean is not None:
+        with no_grad():
+            running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+        if running_var is not None:
+            with no_grad():
+                running_var.mul_(1 - momentum).add_(var.reshape(-1) * (momentum * n / (n - 1)))
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the last len(normalized_shape) dims, then scale and shift elementwise.
+
+    Shape: input (*, *normalized_shape); weight, bias normalized_shape -> input's shape.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ValueError(f"layer_norm: input of shape {tuple(input.shape)} does not end with "
+                         f"normalized_shape {shape}")
+    return normalize(input, tuple(range(input.ndim - k, input.ndim)), weight, bias, eps)[0]
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalize each sample over groups of C / num_groups channels (and all positions), then
+    scale and shift per channel.
+
+    Shape: input (N, C, *); weight, bias (C,) -> (N, C, *).
+    """
+    _channel_shape(input, "group_norm")
+    n, c = input.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise ValueError(f"group_norm: {c} channels cannot be split into {num_groups} groups")
+    grouped = (n, num_groups, c // num_groups, -1)
+    affine = (1, num_groups, c // num_groups, 1)
+    w = None if weight is None else weight.reshape(affine)
+    b = None if bias is None else bias.reshape(affine)
+    out = normalize(input.reshape(grouped), (2, 3), w, b, eps)[0]
+    return out.reshape(input.shape)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (AlexNet);
+    the window is zero-padded at the ends of the channel dim, as in PyTorch.
+
+    Shape: input (N, C, *) with at least 3 dims -> same.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected an input of 3 or more dims (N, C, *), "
+                         f"got shape {tuple(input.shape)}")
+    c = input.shape[1]
+    sq = pad(input * input, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2))
+    window = sq[:, 0:c]
+    for j in range(1, size):
+        window = window + sq[:, j:j + c]
+    return input / (window * (alpha / size) + k) ** beta
+
+
+# ----------------------------------------------------------------- embedding
+def _renorm_rows(weight, index, max_norm, norm_type):
+    """Rescale in place the rows of weight used by index whose norm exceeds max_norm."""
+    xp = backend.get_array_module(index)
+    rows = xp.unique(index)
+    w = weight._data[rows]
+    if norm_type == float("inf"):
+        norms = xp.abs(w).max(axis=1)
+    else:
+        norms = (xp.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    with no_grad():
+        weight[Tensor._make(rows)] = (w * scale[:, None]).astype(w.dtype)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False):
+    """Rows of weight picked by the indices in input. The gradient reaches only the rows
+    used (repeated indices accumulate), never the padding_idx row; with max_norm the rows
+    used are first renormalized in place; scale_grad_by_freq divides each row's gradient
+    by its count in the batch.
+
+    Shape: input (*) of integers in [0, num_embeddings); weight (num_embeddings, D) -> (*, D).
+    """
+    index = input._data if isinstance(input, Tensor) else backend.asarray(input)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer (long) tensor, got {index.dtype}")
+    num = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= num):
+        bad = index[(index < 0) | (index >= num)].reshape(-1)[0]
+        raise IndexError(f"embedding: index {int(bad)} is out of range for {num} embeddings")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    if max_norm is not None:
+        _renorm_rows(weight, index, max_norm, norm_type)
+    out = weight[Tensor._make(index)]
+    if out.requires_grad and (padding_idx is not None or scale_grad_by_freq):
+        xp = backend.get_array_module(index)
+        scale = xp.ones(index.shape, dtype=weight.dtype)
+        if scale_grad_by_freq:
+            scale = scale / xp.bincount(index.reshape(-1), minlength=num)[index]
+        if padding_idx is not None:
+            scale = scale * (index != padding_idx)
+        scale = Tensor._make(scale[..., None].astype(weight.dtype))
+        # A hook scales the gradient on its way to the rows, leaving the forward untouched.
+        out.register_hook(lambda g: g * scale)
+    return out

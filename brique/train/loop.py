@@ -1,0 +1,194 @@
+"""fit(), evaluate(), predict(): Keras's comfort over a PyTorch-style model.
+
+    history = fit(model, train_loader, val_loader, epochs=10, optimizer=opt,
+                  loss="cross_entropy", metrics=["accuracy"],
+                  callbacks=[EarlyStopping(patience=3, restore_best_weights=True)])
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .callbacks import CallbackList, History
+from .metrics import get_metric
+
+LOSSES = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
+          "binary_cross_entropy_with_logits", "smooth_l1_loss")
+
+
+class TrainState:
+    """What callbacks see and may change (stop_training)."""
+
+    def __init__(self, model, optimizer, history):
+        self.model, self.optimizer, self.history = model, optimizer, history
+        self.epoch, self.stop_training = 0, False
+
+
+def get_loss(loss):
+    if callable(loss):
+        return loss
+    from ..nn import functional as F
+    aliases = {"mse": "mse_loss", "mae": "l1_loss", "nll": "nll_loss",
+               "bce": "binary_cross_entropy", "bce_with_logits": "binary_cross_entropy_with_logits"}
+    name = aliases.get(loss, loss)
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected a callable or one of "
+                         f"{sorted(set(LOSSES) | set(aliases))}")
+    return getattr(F, name)
+
+
+def _to(batch, device):
+    if device is None:
+        return batch
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to(b, device) for b in batch)
+    return batch
+
+
+def _split(batch):
+    if isinstance(batch, (list, tuple)) and len(batch) == 2:
+        return batch[0], batch[1]
+    raise ValueError("fit/evaluate expect batches of (inputs, targets); got "
+                     f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}")
+
+
+class _Progress:
+    """A tqdm bar when tqdm is installed and verbose, else one line per epoch."""
+
+    def __init__(self, total, desc, verbose):
+        self.bar, self.verbose, self.desc, self.t0 = None, verbose, desc, time.perf_counter()
+        if verbose:
+            try:
+                from tqdm.auto import tqdm
+                self.bar = tqdm(total=total, desc=desc, leave=True, dynamic_ncols=True,
+                                file=sys.stdout)
+            except ImportError:
+                pass
+
+    def update(self, logs):
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
+
+    def close(self, logs):
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+            self.bar.close()
+        elif self.verbose:
+            body = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
+            print(f"{self.desc}  {body}  ({time.perf_counter() - self.t0:.1f} s)")
+
+
+class _Averages:
+    """Sample-weighted means of the loss and metrics over an epoch."""
+
+    def __init__(self):
+        self.sums, self.count = {}, 0
+
+    def add(self, n, values):
+        self.count += n
+        for k, v in values.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v * n
+
+    def means(self):
+        return {k: s / max(self.count, 1) for k, s in self.sums.items()}
+
+
+def _batch_size(y):
+    return len(y) if hasattr(y, "__len__") and getattr(y, "ndim", 1) else 1
+
+
+def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callbacks=(),
+        device=None, verbose=1, initial_epoch=0):
+    """Train `model` on batches of (inputs, targets) from `train` for epochs
+    [initial_epoch, epochs), validating on `val` after each; returns a History.
+
+    loss: a callable(output, target) or a name ('cross_entropy', 'mse', ...); metrics: names
+    ('accuracy', 'top5', 'mae') or callables; callbacks: see brique.train.callbacks.
+    """
+    loss_fn = get_loss(loss)
+    metric_fns = [get_metric(m) for m in metrics]
+    if device is not None:
+        model.to(device)
+    history = History()
+    state = TrainState(model, optimizer, history)
+    cbs = CallbackList([history] + list(callbacks), state)
+    cbs.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        state.epoch = epoch
+        cbs.on_epoch_begin(epoch)
+        model.train()
+        totals = _Averages()
+        progress = _Progress(len(train) if hasattr(train, "__len__") else None,
+                             f"epoch {epoch + 1}/{epochs}", verbose)
+        for i, batch in enumerate(train):
+            x, y = _split(_to(batch, device))
+            optimizer.zero_grad()
+            out = model(x)
+            loss_value = loss_fn(out, y)
+            loss_value.backward()
+            optimizer.step()
+            values = {"loss": loss_value.item()}
+            for name, fn in metric_fns:
+                values[name] = fn(out, y)
+            totals.add(_batch_size(y), values)
+            progress.update(totals.means())
+            cbs.on_batch_end(i, values)
+            if state.stop_training:
+                break
+        logs = totals.means()
+        if val is not None:
+            logs.update({f"val_{k}": v for k, v in
+                         evaluate(model, val, loss_fn, metrics, device).items()})
+        logs["lr"] = optimizer.param_groups[0]["lr"]
+        progress.close({k: v for k, v in logs.items() if k != "lr"})
+        cbs.on_epoch_end(epoch, logs)
+        if state.stop_training or not math.isfinite(logs.get("loss", 0.0)):
+            break
+    cbs.on_train_end()
+    return history
+
+
+def evaluate(model, data, loss=None, metrics=(), device=None):
+    """Mean loss and metrics over `data` in eval mode, without recording a graph."""
+    loss_fn = get_loss(loss) if loss is not None else None
+    metric_fns = [get_metric(m) for m in metrics]
+    was_training = model.training
+    model.eval()
+    totals = _Averages()
+    try:
+        with no_grad():
+            for batch in data:
+                x, y = _split(_to(batch, device))
+                out = model(x)
+                values = {} if loss_fn is None else {"loss": loss_fn(out, y).item()}
+                for name, fn in metric_fns:
+                    values[name] = fn(out, y)
+                totals.add(_batch_size(y), values)
+    finally:
+        model.train(was_training)
+    return totals.means()
+
+
+def predict(model, data, device=None, batch_size=256):
+    """Outputs of `model` in eval mode for a Tensor (split in batches) or an iterable of
+    batches (inputs, or (inputs, targets) pairs), concatenated along dim 0."""
+    from ..ops.movement import cat
+    if isinstance(data, Tensor):
+        data = [data[i:i + batch_size] for i in range(0, len(data), batch_size)]
+    was_training = model.training
+    model.eval()
+    outs = []
+    try:
+        with no_grad():
+            for batch in data:
+                x = batch[0] if isinstance(batch, (list, tuple)) else batch
+                outs.append(model(_to(x, device)))
+    finally:
+        model.train(was_training)
+    return cat(outs, 0)
