@@ -3,6 +3,7 @@ Tensors, so that backward is itself differentiable). Broadcasting is free: the e
 gradient back to its input's shape."""
 from __future__ import annotations
 
+import builtins
 import math
 
 from .. import backend
@@ -25,9 +26,28 @@ def _float(a):
     return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
 
 
+def _promote(out, *operands):
+    # NumPy promotes an integer array mixed with a float to float64; PyTorch gives the float
+    # tensor's dtype, or the default dtype for a Python float (int64 * 0.5 -> float32).
+    dtype = out.dtype
+    if dtype.kind != "f":
+        return out
+    for x in operands:
+        d = getattr(x, "dtype", dtype)
+        if d != dtype and d.kind in "biu":
+            break
+    else:
+        return out  # the fast path: no integer operand
+    floats = [x.dtype for x in operands if getattr(x, "dtype", dtype).kind == "f"
+              and hasattr(x, "dtype")]
+    target = builtins.max(floats, key=lambda d: d.itemsize) if floats else \
+        backend.get_default_dtype()
+    return out.astype(target, copy=False)
+
+
 class Add(Function):
     def forward(self, a, b):
-        return a + b
+        return _promote(a + b, a, b)
 
     def backward(self, g):
         return g, g
@@ -35,7 +55,7 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, a, b):
-        return a - b
+        return _promote(a - b, a, b)
 
     def backward(self, g):
         return g, -g
@@ -43,7 +63,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        return a * b
+        return _promote(a * b, a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -52,7 +72,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        return a / b
+        return _promote(a / b, a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -73,7 +93,7 @@ class Pow(Function):
     """a ** b, with b a Tensor or a Python number."""
 
     def forward(self, a, b):
-        return a ** b
+        return _promote(a ** b, a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -81,11 +101,15 @@ class Pow(Function):
         gb = None
         if _needs(b):
             # PyTorch's convention: d(0**b)/db = 0 where b >= 0, instead of 0 * log(0) = nan.
-            zero = _const((a._data == 0) & (b._data >= 0)) if isinstance(a, Tensor) else None
-            log_a = a.log() if isinstance(a, Tensor) else math.log(a)
+            ad = a._data if isinstance(a, Tensor) else a
+            zero = (ad == 0) & (b._data >= 0)
+            if isinstance(a, Tensor):
+                log_a = a.log()
+            else:
+                log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
             gb = g * self.saved_output * log_a
-            if zero is not None:
-                gb = gb.masked_fill(zero, 0)
+            if zero.any():
+                gb = gb.masked_fill(_const(zero), 0)
         return ga, gb
 
 
@@ -227,7 +251,7 @@ class Clamp(Function):
 
     def forward(self, a, min=None, max=None):
         self.lo, self.hi = min, max
-        return xp_of(a).clip(a, min, max)
+        return _promote(xp_of(a).clip(a, min, max), a, min, max)
 
     def backward(self, g):
         (a,) = self.saved
@@ -241,7 +265,7 @@ class Clamp(Function):
 
 class Maximum(Function):
     def forward(self, a, b):
-        return xp_of(a).maximum(a, b)
+        return _promote(xp_of(a).maximum(a, b), a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -253,7 +277,7 @@ class Maximum(Function):
 
 class Minimum(Function):
     def forward(self, a, b):
-        return xp_of(a).minimum(a, b)
+        return _promote(xp_of(a).minimum(a, b), a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -266,7 +290,7 @@ class Minimum(Function):
 class Where(Function):
     def forward(self, cond, a, b):
         self.cond = cond
-        return xp_of(cond).where(cond, a, b)
+        return _promote(xp_of(cond).where(cond, a, b), a, b)
 
     def backward(self, g):
         return None, g.where(_const(self.cond), 0), g.where(_const(~self.cond), 0)
@@ -287,11 +311,25 @@ def mul(a, b):
     return Mul.apply(a, b)
 
 
+def _is_int(x):
+    return x.dtype.kind in "biu" if hasattr(x, "dtype") else isinstance(x, int)
+
+
 def div(a, b, rounding_mode=None):
     if rounding_mode is None:
         return Div.apply(a, b)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
+    ad, bd = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+    xp = xp_of(ad if isinstance(a, Tensor) else bd)
+    if _is_int(ad) and _is_int(bd):
+        # integers stay integers, as in PyTorch (int64 // 2 is int64)
+        q = xp.floor_divide(ad, bd)
+        if rounding_mode == "trunc":
+            q = q + ((q < 0) & (q * bd != ad))
+        return Tensor._make(xp.asarray(q))
     out = Div.apply(a, b).detach()
-    xp = xp_of(out._data)
     rounded = xp.floor(out._data) if rounding_mode == "floor" else xp.trunc(out._data)
     return Tensor._make(rounded.astype(out.dtype))
 
@@ -301,8 +339,6 @@ def neg(a):
 
 
 def pow(a, b):
-    if not isinstance(a, Tensor):  # number ** tensor = exp(tensor * log(number))
-        return (b * math.log(a)).exp()
     return Pow.apply(a, b)
 
 
@@ -343,8 +379,9 @@ def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a if min is None else maximum(a, min)
-        return out if max is None else minimum(out, max)
+        # `where`, not maximum/minimum: at a tie PyTorch gives the whole gradient to `a`
+        out = a if min is None else where(lt(a, min), min, a)
+        return out if max is None else where(gt(out, max), max, out)
     return Clamp.apply(a, min=min, max=max)
 
 

@@ -126,7 +126,8 @@ def index_select(a, dim, index):
 
 def masked_fill(a, mask, value):
     from .elementwise import where
-    return where(mask, value, a)
+    out = where(mask, value, a)
+    return out if out.dtype == a.dtype else out.to(a.dtype)  # PyTorch keeps a's dtype
 
 
 def one_hot(a, num_classes=-1):

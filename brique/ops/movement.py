@@ -177,8 +177,8 @@ def expand(a, *shape):
     return Expand.apply(a, shape=full)
 
 
-def broadcast_to(a, shape):
-    return expand(a, tuple(shape))
+def broadcast_to(a, size):
+    return expand(a, tuple(size))
 
 
 def broadcast_shapes(*shapes):
@@ -189,9 +189,10 @@ def broadcast_shapes(*shapes):
             from None
 
 
-def sum_to_size(g, shape):
-    """Sum a broadcast gradient back down to `shape` (the adjoint of expand)."""
-    shape = tuple(shape)
+def sum_to_size(g, *shape):
+    """Sum a broadcast gradient back down to `shape` (the adjoint of expand); like PyTorch's,
+    takes the sizes as one tuple or as separate ints."""
+    shape = _shape_arg(shape)
     lead = g.ndim - len(shape)
     if lead < 0:
         raise ValueError(f"sum_to_size: cannot sum shape {g.shape} to larger shape {shape}")
