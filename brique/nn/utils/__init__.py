@@ -1,0 +1,4 @@
+"""`brique.nn.utils`: helpers around modules and their gradients."""
+from .clip_grad import clip_grad_norm_, clip_grad_value_
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
