@@ -1,0 +1,346 @@
+"""Convolution primitives: conv2d, its transpose and its weight gradient, each the others'
+derivative (Chainer's Convolution2D / Deconvolution2D / Convolution2DGradW triangle), so any
+order of derivative is a convolution again.
+
+conv2d is a fused primitive for speed: one im2col copy into an (N, C, kh, kw, oh, ow) buffer
+(a loop over the kh*kw kernel offsets copying strided slices), then one batched BLAS matmul
+whose output is already NCHW. The columns are kept for the weight gradient. The input gradient
+is W^T x grad followed by col2im, a loop over kernel offsets adding strided slices.
+conv1d and conv_transpose1d are conv2d on a height-1 image.
+"""
+from __future__ import annotations
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+xp_of = backend.get_array_module
+
+
+class Geom:
+    """The geometry of one convolution, seen from the conv's side: input (H, W), kernel,
+    stride, padding (top, bottom, left, right), dilation, groups, output (oh, ow)."""
+
+    __slots__ = ("H", "W", "kh", "kw", "sh", "sw", "pt", "pb", "pl", "pr", "dh", "dw",
+                 "groups", "oh", "ow")
+
+    def __init__(self, H, W, kh, kw, stride, padding, dilation, groups):
+        self.H, self.W, self.kh, self.kw = H, W, kh, kw
+        (self.sh, self.sw), (self.dh, self.dw), self.groups = stride, dilation, groups
+        self.pt, self.pb, self.pl, self.pr = padding
+        self.oh = (H + self.pt + self.pb - self.dh * (kh - 1) - 1) // self.sh + 1
+        self.ow = (W + self.pl + self.pr - self.dw * (kw - 1) - 1) // self.sw + 1
+
+    def windows(self):
+        """(i, j, row slice, column slice) of the padded input seen by each kernel offset."""
+        rows = self.sh * (self.oh - 1) + 1
+        cols = self.sw * (self.ow - 1) + 1
+        for i in range(self.kh):
+            r = i * self.dh
+            for j in range(self.kw):
+                c = j * self.dw
+                yield i, j, slice(r, r + rows, self.sh), slice(c, c + cols, self.sw)
+
+    def padded(self):
+        return self.pt or self.pb or self.pl or self.pr
+
+
+def im2col(x, g):
+    """(N, C, H, W) -> columns (N, C, kh, kw, oh, ow): one contiguous copy."""
+    xp = xp_of(x)
+    N, C = x.shape[:2]
+    if g.padded():
+        xpad = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=x.dtype)
+        xpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    else:
+        xpad = x
+    cols = xp.empty((N, C, g.kh, g.kw, g.oh, g.ow), dtype=x.dtype)
+    for i, j, rs, cs in g.windows():
+        cols[:, :, i, j] = xpad[:, :, rs, cs]
+    return cols
+
+
+def col2im(cols, g):
+    """The adjoint of im2col: (N, C, kh, kw, oh, ow) -> (N, C, H, W), overlaps summed."""
+    xp = xp_of(cols)
+    N, C = cols.shape[:2]
+    out = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=cols.dtype)
+    for i, j, rs, cs in g.windows():
+        out[:, :, rs, cs] += cols[:, :, i, j]
+    if g.padded():
+        out = xp.ascontiguousarray(out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
+    return out
+
+
+def _conv(x, w, g, cols=None):
+    """y = conv(x, w) (no bias); returns (y, cols)."""
+    N, G = x.shape[0], g.groups
+    O = w.shape[0]
+    if cols is None:
+        cols = im2col(x, g)
+    P = g.oh * g.ow
+    if G == 1:
+        y = w.reshape(O, -1) @ cols.reshape(N, -1, P)
+    else:
+        y = w.reshape(G, O // G, -1) @ cols.reshape(N, G, -1, P)
+    return y.reshape(N, O, g.oh, g.ow), cols
+
+
+def _conv_input_grad(gy, w, g):
+    """x-gradient of conv given y-gradient gy: col2im(W^T gy). Also conv_transpose's forward."""
+    N, O = gy.shape[:2]
+    G = g.groups
+    P = g.oh * g.ow
+    wt = w.reshape(G, O // G, -1).transpose(0, 2, 1)  # (G, C/G*kh*kw, O/G)
+    cols = wt @ gy.reshape(N, G, O // G, P)            # (N, G, C/G*kh*kw, P)
+    C = w.shape[1] * G
+    return col2im(cols.reshape(N, C, g.kh, g.kw, g.oh, g.ow), g)
+
+
+def _conv_weight_grad(x, gy, w_shape, g, cols=None):
+    """w-gradient of conv: sum over the batch of gy[n] @ cols[n]^T."""
+    if cols is None:
+        cols = im2col(x, g)
+    N, O = gy.shape[:2]
+    G = g.groups
+    P = g.oh * g.ow
+    gy = gy.reshape(N, G, O // G, P)
+    cols = cols.reshape(N, G, -1, P)
+    gw = (gy @ cols.transpose(0, 1, 3, 2)).sum(0)  # (G, O/G, C/G*kh*kw)
+    return gw.reshape(w_shape)
+
+
+def _needs(t):
+    return getattr(t, "requires_grad", False)
+
+
+def _bias_grad(g):
+    return g.sum((0, 2, 3))
+
+
+class Conv2d(Function):
+    """y = conv(x, w) + b. Fused for speed (see the module docstring)."""
+
+    def forward(self, x, w, b=None, geom=None):
+        self.geom = geom
+        y, cols = _conv(x, w, geom)
+        self.cols = cols
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w, b = self.saved
+        g = self.geom
+        gx = ConvTranspose2d.apply(gy, w, None, geom=g) if _needs(x) else None
+        gw = Conv2dGradW.apply(x, gy, geom=g, w_shape=w.shape, cols=self.cols) \
+            if _needs(w) else None
+        self.cols = None  # recomputed from x if the graph is walked again
+        gb = _bias_grad(gy) if _needs(b) else None
+        return gx, gw, gb
+
+
+class ConvTranspose2d(Function):
+    """y = conv^T(x, w) + b: the input gradient of the conv described by `geom` (whose output
+    has x's shape and whose input has y's shape)."""
+
+    def forward(self, x, w, b=None, geom=None):
+        self.geom = geom
+        y = _conv_input_grad(x, w, geom)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w, b = self.saved
+        g = self.geom
+        gx = Conv2d.apply(gy, w, None, geom=g) if _needs(x) else None
+        gw = Conv2dGradW.apply(gy, x, geom=g, w_shape=w.shape) if _needs(w) else None
+        gb = _bias_grad(gy) if _needs(b) else None
+        return gx, gw, gb
+
+
+class Conv2dGradW(Function):
+    """The weight gradient of conv(x, w) given the output gradient gy; bilinear in (x, gy)."""
+
+    def forward(self, x, gy, geom=None, w_shape=None, cols=None):
+        self.geom = geom
+        return _conv_weight_grad(x, gy, w_shape, geom, cols)
+
+    def backward(self, ggw):
+        x, gy = self.saved
+        g = self.geom
+        gx = ConvTranspose2d.apply(gy, ggw, None, geom=g) if _needs(x) else None
+        ggy = Conv2d.apply(x, ggw, None, geom=g) if _needs(gy) else None
+        return gx, ggy
+
+
+# ----------------------------------------------------------------- public functions
+
+
+def _pair(v, n, name, what):
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n or not all(isinstance(e, int) for e in v):
+        raise ValueError(f"{name}: expected {what} to be an int or a tuple of {n} ints, got {v}")
+    return v
+
+
+def _check(name, x, w, b, groups, nd, transposed=False):
+    """Rank, channel and dtype checks with messages that show the shapes involved."""
+    if not isinstance(x, Tensor) or not isinstance(w, Tensor):
+        raise TypeError(f"{name}: expected Tensor input and weight, got "
+                        f"{type(x).__name__} and {type(w).__name__}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{name}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                         f"input, got input of shape {tuple(x.shape)}")
+    if w.ndim != nd + 2:
+        raise ValueError(f"{name}: expected a {nd + 2}-D weight, got weight of shape "
+                         f"{tuple(w.shape)}")
+    if groups < 1 or w.shape[0] % groups:
+        raise ValueError(f"{name}: groups={groups} must be positive and divide the weight's "
+                         f"first dim (weight shape {tuple(w.shape)})")
+    c_in = x.shape[-nd - 1]
+    expect = w.shape[0] if transposed else w.shape[1] * groups
+    if c_in != expect:
+        raise ValueError(f"{name}: expected input with {expect} channels (weight shape "
+                         f"{tuple(w.shape)}, groups={groups}), got input of shape "
+                         f"{tuple(x.shape)}")
+    out_ch = w.shape[1] * groups if transposed else w.shape[0]
+    if not transposed and out_ch % groups:
+        raise ValueError(f"{name}: out channels {out_ch} must be divisible by groups={groups}")
+    if b is not None and (b.ndim != 1 or b.shape[0] != out_ch):
+        raise ValueError(f"{name}: expected a bias of shape ({out_ch},), got "
+                         f"{tuple(b.shape)}")
+    dtypes = {t.dtype for t in (x, w, b) if t is not None}
+    if len(dtypes) > 1 or not x.is_floating_point():
+        raise TypeError(f"{name}: expected input, weight and bias of the same floating dtype, "
+                        f"got {', '.join(str(t.dtype) for t in (x, w, b) if t is not None)}")
+
+
+def _padding(name, padding, k, stride, dilation, n):
+    """padding (int, tuple, 'valid', 'same') -> ((before, after), ...) per spatial dim."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding != "same":
+            raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', "
+                             f"got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' is not supported for strided "
+                             f"convolutions (stride={stride})")
+        total = [d * (kk - 1) for d, kk in zip(dilation, k)]
+        return tuple((t // 2, t - t // 2) for t in total)  # extra on the right, as PyTorch
+    p = _pair(padding, n, name, "padding")
+    if any(v < 0 for v in p):
+        raise ValueError(f"{name}: negative padding {p} is not supported")
+    return tuple((v, v) for v in p)
+
+
+def _conv_nd(name, nd, x, w, b, stride, padding, dilation, groups):
+    _check(name, x, w, b, groups, nd)
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    k = tuple(w.shape[2:])
+    stride = _pair(stride, nd, name, "stride")
+    dilation = _pair(dilation, nd, name, "dilation")
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(f"{name}: stride {stride} and dilation {dilation} must be positive")
+    pads = _padding(name, padding, k, stride, dilation, nd)
+    if nd == 1:  # a height-1 image
+        x, w, k = x.unsqueeze(2), w.unsqueeze(2), (1,) + k
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+    H, W = x.shape[2:]
+    geom = Geom(H, W, k[0], k[1], stride, pads[0] + pads[1], dilation, groups)
+    if geom.oh < 1 or geom.ow < 1:
+        raise ValueError(f"{name}: input of shape {tuple(x.shape)} (padded by {pads}) is "
+                         f"smaller than the dilated kernel of shape {tuple(w.shape)} "
+                         f"(dilation={dilation})")
+    y = Conv2d.apply(x, w, b, geom=geom)
+    if nd == 1:
+        y = y.squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as PyTorch).
+
+    padding: an int, a pair, 'valid' (none) or 'same' (output size = input size; stride 1).
+
+    Shape:
+        input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in / groups, kH, kW);
+        bias (C_out,); output (N, C_out, H_out, W_out) with
+        H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1.
+    """
+    return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution.
+
+    Shape:
+        input (N, C_in, L) or (C_in, L); weight (C_out, C_in / groups, k); output
+        (N, C_out, L_out), L_out = (L + 2 * padding - dilation * (k - 1) - 1) // stride + 1.
+    """
+    return _conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose_nd(name, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+    _check(name, x, w, b, groups, nd, transposed=True)
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    k = tuple(w.shape[2:])
+    stride = _pair(stride, nd, name, "stride")
+    dilation = _pair(dilation, nd, name, "dilation")
+    pad = _pair(padding, nd, name, "padding")
+    opad = _pair(output_padding, nd, name, "output_padding")
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation) or any(p < 0 for p in pad):
+        raise ValueError(f"{name}: stride {stride} and dilation {dilation} must be positive "
+                         f"and padding {pad} non-negative")
+    if any(op >= max(s, d) or op < 0 for op, s, d in zip(opad, stride, dilation)):
+        raise ValueError(f"{name}: output_padding {opad} must be smaller than either stride "
+                         f"{stride} or dilation {dilation}")
+    if nd == 1:
+        x, w, k = x.unsqueeze(2), w.unsqueeze(2), (1,) + k
+        stride, dilation, pad, opad = (1,) + stride, (1,) + dilation, (0,) + pad, (0,) + opad
+    size = [(n - 1) * s - 2 * p + d * (kk - 1) + op + 1
+            for n, s, p, d, kk, op in zip(x.shape[2:], stride, pad, dilation, k, opad)]
+    if min(size) < 1:
+        raise ValueError(f"{name}: the output size {tuple(size)} computed from input shape "
+                         f"{tuple(x.shape)} and weight shape {tuple(w.shape)} is too small")
+    geom = Geom(size[0], size[1], k[0], k[1], stride, (pad[0], pad[0], pad[1], pad[1]),
+                dilation, groups)
+    y = ConvTranspose2d.apply(x, w, b, geom=geom)
+    if nd == 1:
+        y = y.squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input).
+
+    Shape:
+        input (N, C_in, H, W); weight (C_in, C_out / groups, kH, kW); output
+        (N, C_out, H_out, W_out) with H_out = (H - 1) * stride - 2 * padding
+        + dilation * (kH - 1) + output_padding + 1.
+    """
+    return _conv_transpose_nd("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                              output_padding, groups, dilation)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-D convolution.
+
+    Shape:
+        input (N, C_in, L); weight (C_in, C_out / groups, k); output (N, C_out, L_out),
+        L_out = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+    """
+    return _conv_transpose_nd("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                              output_padding, groups, dilation)
