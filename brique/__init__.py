@@ -9,7 +9,8 @@ from .backend import (bool_ as bool, device, double, float, float16, float32, fl
                       get_default_dtype, half, int, int8, int16, int32, int64, long,
                       manual_seed, seed, set_default_dtype, short, uint8)
 # autograd first: it imports tensor at its end, once Function is defined.
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_grad,
+                       set_grad_enabled)
 from . import autograd
 from .tensor import Tensor
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,

@@ -60,6 +60,13 @@ class enable_grad(_GradMode):
         super().__init__(True)
 
 
+class inference_mode(_GradMode):
+    """PyTorch's faster no_grad; here the same thing: no graph is recorded."""
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
+
+
 class set_grad_enabled(_GradMode):
     """Like PyTorch's: takes effect when called, so it also works as a plain function call."""
 
@@ -69,7 +76,15 @@ class set_grad_enabled(_GradMode):
         self.prev, _grad_enabled = _grad_enabled, self.mode
 
     def __enter__(self):
+        global _grad_enabled
+        _grad_enabled = self.mode
         return self
+
+    def __call__(self, fn):
+        # As a decorator it must not leave the mode changed past the decoration itself.
+        global _grad_enabled
+        _grad_enabled = self.prev
+        return super().__call__(fn)
 
 
 class Function:
@@ -83,6 +98,7 @@ class Function:
     """
 
     differentiable = True  # False for ops whose outputs never carry a gradient
+    out_version = 0  # the output's version at forward (nonzero only for a view of a changed input)
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -94,8 +110,8 @@ class Function:
                 a = t._data
                 if kind is None:
                     kind = type(a)
-                elif type(a) is not kind:
-                    _device_error(cls, inputs)
+                elif type(a) is not kind:  # rare: a GPU array, or an ndarray subclass (memmap)
+                    _check_devices(cls, inputs)
                 requires = requires or t.requires_grad
                 arrays.append(a)
             else:
@@ -106,10 +122,15 @@ class Function:
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
             raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
         result = Tensor._make(out)
+        base = getattr(out, "base", None)
+        if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
+            _share_version(result, out, base, inputs)
         if requires and _grad_enabled and cls.differentiable:
             fn.inputs = inputs
-            fn.versions = [t._version if isinstance(t, Tensor) else 0 for t in inputs]
+            fn.versions = [t._vc[0] if isinstance(t, Tensor) else 0 for t in inputs]
             fn._out = weakref.ref(result)
+            if result._vc[0]:
+                fn.out_version = result._vc[0]
             result._ctx = fn
             result.requires_grad = True
         return result
@@ -126,14 +147,15 @@ class Function:
             if getattr(t, "_version", v) != v:
                 raise RuntimeError(
                     f"{type(self).__name__}: one of the tensors needed for gradient computation "
-                    f"(shape {tuple(t.shape)}) has been modified by an in-place operation: it is at "
-                    f"version {t._version}, expected version {v}. Use an out-of-place op instead.")
+                    f"(shape {tuple(t.shape)}) has been modified by an in-place operation: it "
+                    f"is at version {t._version}, expected version {v}. Use an out-of-place op "
+                    "instead.")
         return inputs
 
     @property
     def saved_output(self):
         out = self._out()
-        if out is None or out._version != 0:
+        if out is None or out._vc[0] != self.out_version:
             raise RuntimeError(f"{type(self).__name__}: its output, needed for gradient "
                                "computation, has been modified by an in-place operation")
         return out
@@ -142,6 +164,24 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
     name = property(lambda self: f"{type(self).__name__}Backward")
+
+
+def _share_version(result, out, base, inputs):
+    """A view (reshape, transpose, basic indexing) shares its input's version counter, as in
+    PyTorch: changing it in place changes the input, and a backward that saved the input must
+    see that."""
+    for t in inputs:
+        if isinstance(t, Tensor):
+            data = t._data
+            if out is data or (base is not None and (base is data or base is data.base)):
+                result._vc = t._vc
+                return
+
+
+def _check_devices(cls, inputs):
+    devs = sorted({str(t.device) for t in inputs if isinstance(t, Tensor)})
+    if len(devs) > 1:
+        _device_error(cls, inputs)
 
 
 def _device_error(cls, inputs):
@@ -204,17 +244,18 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             g = pending.pop(id(t), None)
             if g is None:
                 continue
+            if t._hooks:  # hooks see (and may replace) the gradient before anyone uses it
+                for hook in t._hooks:
+                    new = hook(g)  # not `hook(g) or g`: a Tensor's truth is ambiguous
+                    if new is not None:
+                        g = new
             if wanted is not None and id(t) in wanted:
                 wanted[id(t)] = g
             ctx = t._ctx
-            if ctx is None or t._retains_grad:
-                if wanted is None:
-                    if t._hooks:
-                        for hook in t._hooks:
-                            g = hook(g) or g
-                    _accumulate(t, g, create_graph, claimed)
-                if ctx is None:
-                    continue
+            if wanted is None and (ctx is None or t._retains_grad):
+                _accumulate(t, g, create_graph, claimed)
+            if ctx is None:
+                continue
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
@@ -223,6 +264,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     continue
                 if pg.shape != p.shape:
                     pg = pg.sum_to_size(p.shape)
+                if pg.dtype != p.dtype:  # float32 x times a float64 constant: x.grad is float32
+                    pg = pg.to(p.dtype)
                 key = id(p)
                 pending[key] = pending[key] + pg if key in pending else pg
             if not retain_graph:
@@ -241,24 +284,32 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
 
 def _accumulate(t, g, create_graph, claimed):
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = Tensor._make(_own(g, claimed))
+    if t.grad is None:
+        # Under create_graph a gradient that is itself in a graph is kept as it is; any other
+        # gets its own memory.
+        t.grad = g if create_graph and g.requires_grad else Tensor._make(_own(g, claimed))
+    elif create_graph:
+        t.grad = t.grad + g
     else:
         t.grad = Tensor._make(t.grad._data + g._data)
 
 
-def _as_grad_list(outputs, grad_outputs):
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
+def _as_grad_list(outputs, grad_outputs, create_graph):
+    if isinstance(outputs, Tensor):  # one output: its gradient may be a Tensor, list or array
+        outputs, grad_outputs = [outputs], [grad_outputs]
+    else:
+        outputs = list(outputs)
+        if grad_outputs is None:
+            grad_outputs = [None] * len(outputs)
+        elif isinstance(grad_outputs, Tensor):
+            grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad_outputs has {len(grad_outputs)} tensors but there are "
+                           f"{len(outputs)} outputs")
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
                                "grad_fn: nothing to differentiate (was it computed under no_grad, "
                                "or from tensors without requires_grad=True?)")
         if g is None:
@@ -267,8 +318,11 @@ def _as_grad_list(outputs, grad_outputs):
                                    f"output has shape {tuple(out.shape)}: pass gradient= with "
                                    "that shape")
             g = Tensor._make(backend.get_array_module(out._data).ones_like(out._data))
-        elif not isinstance(g, Tensor):
-            g = Tensor._make(backend.asarray(g, out.dtype, out.device))
+        elif isinstance(g, Tensor):
+            # The caller keeps its tensor: a leaf's .grad must not alias it.
+            g = g if create_graph and g.requires_grad else Tensor._make(g._data.copy())
+        else:
+            g = Tensor._make(backend.asarray(g, out.dtype, out.device).copy())
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
                                f"has shape {tuple(out.shape)}")
@@ -277,7 +331,7 @@ def _as_grad_list(outputs, grad_outputs):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    outputs, grads = _as_grad_list(tensors, grad_tensors)
+    outputs, grads = _as_grad_list(tensors, grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     run_backward(outputs, grads, retain_graph, create_graph)
@@ -292,7 +346,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad: an input of shape {tuple(t.shape)} does not require grad")
-    outputs, grads = _as_grad_list(outputs, grad_outputs)
+    outputs, grads = _as_grad_list(outputs, grad_outputs, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)

@@ -31,8 +31,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def as_tensor(data, dtype=None, device=None):
-    if isinstance(data, Tensor) and dtype is None and device is None:
-        return data
+    """Like `tensor`, but shares memory with `data` when it is already a tensor or an array of
+    the right dtype and device."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    if backend.is_array(data):
+        same_dtype = dtype is None or backend.as_dtype(dtype) == data.dtype
+        same_device = device is None or backend.as_device(device) == backend.device_of(data)
+        if same_dtype and same_device:
+            return Tensor._make(data)
     return Tensor(data, dtype=dtype, device=device)
 
 
@@ -115,20 +122,34 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(backend.xp_of(dev).eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
+def _draw_dtype(dtype):
+    # Draw float32 directly: half the work, and a float64 draw just below 1 would round up to
+    # 1.0 in float32, outside rand's [0, 1). float16 is drawn in float32 and clipped.
+    return dtype if dtype in (backend.float32, backend.float64) else backend.float32
+
+
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
-    array = backend.rng(dev).random(_shape(size)).astype(_float_dtype(dtype))
+    dtype = _float_dtype(dtype)
+    array = backend.rng(dev).random(_shape(size), dtype=_draw_dtype(dtype))
+    if array.dtype != dtype:
+        xp = backend.xp_of(dev)
+        array = xp.minimum(array.astype(dtype), xp.nextafter(dtype.type(1), dtype.type(0)))
     return _finish(array, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
-    array = backend.rng(dev).standard_normal(_shape(size)).astype(_float_dtype(dtype))
-    return _finish(array, requires_grad)
+    dtype = _float_dtype(dtype)
+    array = backend.rng(dev).standard_normal(_shape(size), dtype=_draw_dtype(dtype))
+    return _finish(array.astype(dtype, copy=False), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
-    if high is None:
+    """`randint(high, size)` or `randint(low, high, size)`, as in PyTorch."""
+    if isinstance(high, (tuple, list)):  # randint(10, (3,)): the second argument is the size
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     dev = backend.as_device(device)
     gen = backend.rng(dev)
@@ -143,7 +164,13 @@ def randperm(n, dtype=None, device=None, generator=None):
         backend.as_dtype(dtype) or backend.int64))
 
 
-def normal(mean, std, size, dtype=None, device=None, generator=None):
+def normal(mean, std, size=None, dtype=None, device=None, generator=None):
+    """`normal(0.0, 1.0, (3, 4))`, or `normal(mean_tensor, std)` with the broadcast shape."""
+    if size is None:
+        size = backend.numpy_broadcast_shapes(*(getattr(v, "shape", ()) for v in (mean, std)))
+        like = mean if isinstance(mean, Tensor) else std
+        if isinstance(like, Tensor):
+            dtype, device = dtype or like.dtype, device or like.device
     return randn(*_shape((size,)), dtype=dtype, device=device) * std + mean
 
 

@@ -9,7 +9,9 @@ _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
 
 
 class Tensor:
-    __slots__ = ("_data", "_ctx", "requires_grad", "grad", "_version", "_retains_grad",
+    # `_vc` is the version counter, a one-element list shared by a tensor and its views
+    # (detach(), reshape, basic indexing), so an in-place change through any of them is seen.
+    __slots__ = ("_data", "_ctx", "requires_grad", "grad", "_vc", "_retains_grad",
                  "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
@@ -20,7 +22,7 @@ class Tensor:
         self._data = backend.infer_array(data, backend.as_dtype(dtype), dev)
         self._ctx = None
         self.grad = None
-        self._version = 0
+        self._vc = [0]
         self._retains_grad = False
         self._hooks = None
         self.requires_grad = False
@@ -35,7 +37,7 @@ class Tensor:
         t._ctx = None
         t.requires_grad = False
         t.grad = None
-        t._version = 0
+        t._vc = [0]
         t._retains_grad = False
         t._hooks = None
         return t
@@ -52,6 +54,15 @@ class Tensor:
     mT = property(lambda self: self.transpose(-2, -1))
     itemsize = property(lambda self: self._data.itemsize)
     nbytes = property(lambda self: self._data.nbytes)
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's storage has seen."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value):
+        self._vc[0] = value
 
     @property
     def data(self):
@@ -95,9 +106,13 @@ class Tensor:
         return self
 
     def register_hook(self, hook):
-        """hook(grad) -> new grad or None, called when this leaf's gradient is computed."""
+        """hook(grad) -> new grad or None, called when this tensor's gradient is computed.
+        Returns a handle whose `remove()` unregisters the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                               "require grad")
         self._hooks = (self._hooks or []) + [hook]
-        return hook
+        return _HookHandle(self, hook)
 
     # ------------------------------------------------------------------ conversions
     def numpy(self):
@@ -122,7 +137,9 @@ class Tensor:
         return backend.to_numpy(self._data).tolist()
 
     def detach(self):
-        return Tensor._make(self._data)
+        out = Tensor._make(self._data)
+        out._vc = self._vc  # as in PyTorch: an in-place change to the detached view is seen
+        return out
 
     def detach_(self):
         self._ctx, self.requires_grad = None, False
@@ -133,7 +150,12 @@ class Tensor:
         return Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
 
     def contiguous(self):
-        return self
+        if self._data.flags.c_contiguous:
+            return self
+        # A copy, as in PyTorch: `x.t().contiguous().add_(1)` must not change x.
+        out = self.clone()
+        out._data = backend.get_array_module(out._data).ascontiguousarray(out._data)
+        return out
 
     def to(self, *args, dtype=None, device=None, copy=False):
         """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(other_tensor)`."""
@@ -210,20 +232,28 @@ class Tensor:
         return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
-    def _inplace(self, op):
-        if self.requires_grad and autograd.is_grad_enabled():
-            kind = "a leaf tensor" if self._ctx is None else "a tensor that is part of a graph"
-            raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
-                               "operation; wrap it in `with brique.no_grad():` or use the "
-                               "out-of-place form")
-        self._version += 1
+    def _inplace(self, op, *operands):
+        """Check that an in-place op is allowed, count it, and return the array to write to."""
+        if autograd.is_grad_enabled():
+            if self.requires_grad:
+                kind = "a leaf tensor" if self._ctx is None else "a tensor that is part of a graph"
+                raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
+                                   "operation; wrap it in `with brique.no_grad():` or use the "
+                                   "out-of-place form")
+            if any(getattr(t, "requires_grad", False) for t in operands):
+                # In-place ops record no graph: going on would silently drop the gradient.
+                raise RuntimeError(f"{op}: an operand requires grad, but in-place ops record no "
+                                   "graph; use the out-of-place form (x = x + y, or "
+                                   "brique.stack/cat instead of x[i] = y)")
+        self._vc[0] += 1
         return self._data
 
-    def _value(self, other):
+    @staticmethod
+    def _value(other):
         return other._data if isinstance(other, Tensor) else other
 
     def add_(self, other, alpha=1):
-        data = self._inplace("add_")
+        data = self._inplace("add_", other)
         other = self._value(other)
         data += other if alpha == 1 else other * alpha
         return self
@@ -232,28 +262,32 @@ class Tensor:
         return self.add_(other, -alpha)
 
     def mul_(self, other):
-        data = self._inplace("mul_")
+        data = self._inplace("mul_", other)
         data *= self._value(other)
         return self
 
     def div_(self, other):
-        data = self._inplace("div_")
+        data = self._inplace("div_", other)
         data /= self._value(other)
         return self
 
     def pow_(self, exponent):
-        data = self._inplace("pow_")
+        data = self._inplace("pow_", exponent)
         data **= self._value(exponent)
         return self
 
     def addcmul_(self, a, b, value=1):
-        return self.add_(self._value(a) * self._value(b), value)
+        data = self._inplace("addcmul_", a, b)
+        data += self._value(a) * self._value(b) * value
+        return self
 
     def addcdiv_(self, a, b, value=1):
-        return self.add_(self._value(a) / self._value(b), value)
+        data = self._inplace("addcdiv_", a, b)
+        data += self._value(a) / self._value(b) * value
+        return self
 
     def lerp_(self, end, weight):
-        data = self._inplace("lerp_")
+        data = self._inplace("lerp_", end, weight)
         data += (self._value(end) - data) * self._value(weight)
         return self
 
@@ -263,7 +297,7 @@ class Tensor:
         return self
 
     def clamp_(self, min=None, max=None):
-        data = self._inplace("clamp_")
+        data = self._inplace("clamp_", min, max)
         backend.get_array_module(data).clip(data, self._value(min), self._value(max), out=data)
         return self
 
@@ -271,12 +305,13 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        self._inplace("fill_")[...] = self._value(value)
+        self._inplace("fill_", value)[...] = self._value(value)
         return self
 
     def copy_(self, src):
-        src = src._data if isinstance(src, Tensor) else src
-        self._inplace("copy_")[...] = backend.to_device(src, self.device)
+        data = self._inplace("copy_", src)
+        src = self._value(src)
+        data[...] = backend.to_device(src, self.device) if backend.is_array(src) else src
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
@@ -291,21 +326,36 @@ class Tensor:
 
     def __setitem__(self, index, value):
         from .ops.indexing import convert_index
-        data = self._inplace("__setitem__")
+        data = self._inplace("__setitem__", value)
         index, _ = convert_index(index, backend.get_array_module(data))
         data[index] = self._value(value)
 
     def _augmented(self, op, other, inplace):
-        # `x += y` is in place for buffers and under no_grad; on a tensor in a graph it rebinds
-        # x to a new tensor, which is what course code that writes `h += b` means.
-        if self.requires_grad and autograd.is_grad_enabled() and self._ctx is not None:
-            return op(self, other)
+        # `x += y` is in place for buffers and under no_grad; when x is in a graph, or y needs a
+        # gradient (`h = zeros(); h += W @ x`), it rebinds x to a new tensor, which is what course
+        # code that writes `h += b` means. A leaf that requires grad still raises, as in PyTorch.
+        if autograd.is_grad_enabled():
+            in_graph = self.requires_grad and self._ctx is not None
+            feeds_graph = not self.requires_grad and getattr(other, "requires_grad", False)
+            if in_graph or feeds_graph:
+                return op(self, other)
         return inplace(self, other)
 
     __iadd__ = lambda self, o: self._augmented(Tensor.__add__, o, Tensor.add_)  # noqa: E731
     __isub__ = lambda self, o: self._augmented(Tensor.__sub__, o, Tensor.sub_)  # noqa: E731
     __imul__ = lambda self, o: self._augmented(Tensor.__mul__, o, Tensor.mul_)  # noqa: E731
     __itruediv__ = lambda self, o: self._augmented(Tensor.__truediv__, o, Tensor.div_)  # noqa
+
+
+class _HookHandle:
+    __slots__ = ("tensor", "hook")
+
+    def __init__(self, tensor, hook):
+        self.tensor, self.hook = tensor, hook
+
+    def remove(self):
+        hooks = [h for h in self.tensor._hooks or () if h is not self.hook]
+        self.tensor._hooks = hooks or None
 
 
 from . import _methods  # noqa: E402,F401  (attaches the op methods to Tensor)

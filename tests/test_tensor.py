@@ -1,0 +1,261 @@
+"""tensor.py: attributes, conversions, the Python protocol, repr and in-place ops."""
+import numpy as np
+import pytest
+
+import brique
+
+torch = pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------------- attributes
+def test_attributes():
+    x = brique.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.shape == (2, 3) and x.size() == (2, 3)
+    assert x.size(0) == 2 and x.size(-1) == 3 and x.dim() == 2 and x.ndim == 2
+    assert x.dtype == brique.float32 and x.device == brique.device("cpu") and x.device == "cpu"
+    assert x.numel() == 6 and x.is_floating_point() and x.element_size() == 4
+    assert not x.requires_grad and x.grad is None and x.is_leaf and x.grad_fn is None
+    np.testing.assert_array_equal(x.T.numpy(), x.numpy().T)
+    b = brique.arange(24).reshape(2, 3, 4)
+    np.testing.assert_array_equal(b.mT.numpy(), np.swapaxes(b.numpy(), -1, -2))
+    np.testing.assert_array_equal(b.T.numpy(), b.numpy().transpose(2, 1, 0))
+
+
+def test_grad_fn_and_is_leaf():
+    x = brique.ones(2, requires_grad=True)
+    y = x * 2
+    assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
+    assert "Mul" in y.grad_fn.name
+    c = brique.ones(2) * 2  # no input requires grad: a leaf
+    assert c.is_leaf and not c.requires_grad
+
+
+# ---------------------------------------------------------------------- conversions
+def test_numpy_item_tolist():
+    x = brique.tensor([[1.5, 2.0]])
+    assert x.numpy().dtype == np.float32
+    x.numpy()[0, 0] = 9  # numpy() shares memory, as in PyTorch
+    assert x.tolist() == [[9.0, 2.0]]
+    assert brique.tensor([2.5]).item() == 2.5 and isinstance(brique.tensor(3).item(), int)
+    assert isinstance(brique.tensor(True).item(), bool)
+    with pytest.raises(RuntimeError, match="2 elements"):
+        brique.tensor([1.0, 2.0]).item()
+    w = brique.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
+        w.numpy()
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 1.0])
+
+
+def test_array_protocol_len_iter_bool():
+    x = brique.tensor([[1, 2], [3, 4]])
+    a = np.asarray(x)
+    assert a.dtype == np.int64 and a.tolist() == [[1, 2], [3, 4]]
+    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert len(x) == 2 and [r.tolist() for r in x] == [[1, 2], [3, 4]]
+    with pytest.raises(TypeError):
+        len(brique.tensor(1.0))
+    assert bool(brique.tensor([1])) and not bool(brique.tensor(0.0))
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(brique.ones(2))
+    assert float(brique.tensor(2.5)) == 2.5 and int(brique.tensor(3)) == 3
+    assert [0, 1, 2][brique.tensor(1)] == 1  # __index__
+
+
+def test_numpy_array_op_tensor_gives_tensor():
+    out = np.ones(2) * brique.ones(2)
+    assert isinstance(out, brique.Tensor)
+
+
+def test_detach_shares_storage():
+    x = brique.ones(2, requires_grad=True)
+    d = x.detach()
+    assert not d.requires_grad and d.is_leaf
+    d.add_(1)
+    assert x.tolist() == [2.0, 2.0]
+
+
+def test_data_is_a_detached_tensor_sharing_storage():
+    p = brique.ones(3, requires_grad=True)
+    p.grad = brique.tensor([1.0, 2.0, 3.0])
+    assert isinstance(p.data, brique.Tensor) and not p.data.requires_grad
+    p.data.add_(-0.1 * p.grad)  # the classic hand-written SGD step
+    np.testing.assert_allclose(p.detach().numpy(), [0.9, 0.8, 0.7], rtol=1e-6)
+    assert p.requires_grad and p.is_leaf
+    p.data = brique.zeros(3)  # rebinding .data keeps the tensor a parameter
+    assert p.tolist() == [0.0, 0.0, 0.0] and p.requires_grad
+
+
+def test_clone_is_a_differentiable_copy():
+    x = brique.tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert y.requires_grad and not y.is_leaf
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    c = brique.ones(2).clone()
+    c.add_(1)
+    assert c.tolist() == [2.0, 2.0]
+
+
+def test_requires_grad_():
+    x = brique.ones(2)
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad_(False)
+    assert not x.requires_grad
+    with pytest.raises(RuntimeError, match="floating point"):
+        brique.ones(2, dtype=brique.int64).requires_grad_()
+    y = brique.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+
+
+def test_to_and_casts():
+    x = brique.tensor([1.7, -2.2])
+    assert x.to(brique.float64).dtype == brique.float64
+    assert x.to("cpu") is x and x.to(brique.device("cpu")) is x and x.cpu() is x
+    assert x.to(dtype=brique.float32) is x
+    assert x.to("cpu", brique.float64).dtype == brique.float64
+    assert x.to(brique.tensor([1])).dtype == brique.int64
+    assert x.to(brique.float32, copy=True) is not x
+    assert x.double().dtype == brique.float64 and x.half().dtype == brique.float16
+    assert x.long().tolist() == [1, -2]  # truncation toward zero, as in PyTorch
+    assert x.int().dtype == brique.int32 and x.bool().dtype == brique.bool
+    assert brique.tensor([1, 2]).float().dtype == brique.float32
+    assert x.type_as(brique.zeros(1, dtype=brique.float64)).dtype == brique.float64
+
+
+def test_cast_is_differentiable():
+    x = brique.tensor([1.0, 2.0], requires_grad=True)
+    y = x.double()
+    assert y.requires_grad and y.dtype == brique.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == brique.float32 and x.grad.tolist() == [2.0, 4.0]
+
+
+def test_view_as_eq():
+    x = brique.arange(6)
+    y = brique.zeros(2, 3)
+    assert x.view_as(y).shape == (2, 3) and x.view(3, 2).shape == (3, 2)
+    assert x.eq(brique.tensor([0, 1, 0, 3, 0, 5])).tolist() == [True, True, False, True,
+                                                                 False, True]
+
+
+# ---------------------------------------------------------------------- repr
+@pytest.mark.parametrize("make", [
+    lambda m: m.tensor([1.0, 2.0], requires_grad=True),
+    lambda m: m.tensor([1.0, 2.0]),
+    lambda m: m.tensor([1, 2]),
+    lambda m: m.tensor(3.5),
+    lambda m: m.tensor(3),
+    lambda m: m.tensor([0.25, 1.0]),
+    lambda m: m.tensor([[1.5, 2.0], [3.0, 4.0]]),
+    lambda m: m.zeros(2, 3),
+    lambda m: m.tensor([1e-5, 1.0]),
+    lambda m: m.tensor([1.123456789]),
+    lambda m: m.zeros(0),
+    lambda m: m.zeros(0, dtype=m.int64),
+])
+def test_repr_like_torch(make):
+    expected = repr(make(torch)).replace("torch.", "")
+    assert repr(make(brique)) == expected
+
+
+def test_repr_extras():
+    assert repr(brique.tensor([1.0, 2.0], dtype=brique.float64)) == \
+        "tensor([1., 2.], dtype=float64)"
+    y = brique.tensor([1.0, 2.0], requires_grad=True) * 2
+    assert repr(y) == "tensor([2., 4.], grad_fn=<MulBackward>)"
+    assert "..." in repr(brique.zeros(5000))
+
+
+# ---------------------------------------------------------------------- in-place ops
+def test_inplace_ops_values():
+    x = brique.tensor([1.0, 4.0])
+    x.add_(1).mul_(2).sub_(1).div_(3)
+    np.testing.assert_allclose(x.numpy(), [1.0, 3.0])
+    x.add_(brique.tensor([1.0, 1.0]), alpha=2)
+    np.testing.assert_allclose(x.numpy(), [3.0, 5.0])
+    x.pow_(2).sqrt_()
+    np.testing.assert_allclose(x.numpy(), [3.0, 5.0])
+    x.clamp_(max=4.0)
+    np.testing.assert_allclose(x.numpy(), [3.0, 4.0])
+    x.addcmul_(brique.tensor([1.0, 2.0]), brique.tensor([2.0, 2.0]), value=0.5)
+    np.testing.assert_allclose(x.numpy(), [4.0, 6.0])
+    x.addcdiv_(brique.tensor([1.0, 2.0]), brique.tensor([2.0, 2.0]), value=2)
+    np.testing.assert_allclose(x.numpy(), [5.0, 8.0])
+    x.lerp_(brique.tensor([7.0, 0.0]), 0.5)
+    np.testing.assert_allclose(x.numpy(), [6.0, 4.0])
+    x.copy_(brique.tensor([9.0, 9.0]))
+    assert x.tolist() == [9.0, 9.0]
+    x.fill_(2)
+    assert x.tolist() == [2.0, 2.0]
+    x.zero_()
+    assert x.tolist() == [0.0, 0.0]
+    x[1] = 5
+    assert x.tolist() == [0.0, 5.0]
+
+
+def test_inplace_bumps_version():
+    x = brique.ones(2)
+    v = x._version
+    x.add_(1)
+    x[0] = 3
+    assert x._version == v + 2
+
+
+def test_augmented_assignment_on_buffer_is_inplace():
+    x = brique.ones(2)
+    alias = x
+    x += 1
+    x *= 3
+    assert x is alias and alias.tolist() == [6.0, 6.0]
+
+
+def test_tensor_is_hashable_by_identity():
+    a, b = brique.ones(1), brique.ones(1)
+    assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+def test_inplace_with_an_operand_that_requires_grad_is_refused():
+    # In-place ops record no graph; silently dropping w's gradient would be worse than an error.
+    w = brique.ones(2, requires_grad=True)
+    for change in (lambda x: x.add_(w), lambda x: x.mul_(w), lambda x: x.copy_(w),
+                   lambda x: x.__setitem__(0, w[0]), lambda x: x.addcmul_(w, w)):
+        x = brique.zeros(2)
+        with pytest.raises(RuntimeError, match="operand requires grad.*out-of-place"):
+            change(x)
+        assert x._version == 0 and x.tolist() == [0.0, 0.0]
+    x = brique.zeros(2)
+    with brique.no_grad():
+        x.copy_(w)
+        x[0] = w[1] * 3
+    assert x.tolist() == [3.0, 1.0]
+
+
+def test_augmented_assignment_with_a_grad_operand_rebinds():
+    w = brique.tensor([1.0, 2.0], requires_grad=True)
+    h = brique.zeros(2)
+    buffer = h
+    h += w * 3  # the course's `h = zeros(); h += W @ x`
+    assert h is not buffer and buffer.tolist() == [0.0, 0.0] and h.requires_grad
+    h.sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_contiguous_copies_only_when_needed():
+    x = brique.ones(2, 3)
+    assert x.contiguous() is x
+    y = x.t().contiguous()
+    assert y.numpy().flags.c_contiguous and y.shape == (3, 2)
+    y.add_(1)
+    assert x.tolist() == [[1.0] * 3] * 2
+    w = brique.ones(2, 3, requires_grad=True)
+    (w.t().contiguous() * brique.arange(3.0).reshape(3, 1)).sum().backward()
+    assert w.grad.tolist() == [[0.0, 1.0, 2.0]] * 2
+
+
+def test_copy_from_scalars_lists_and_arrays():
+    x = brique.zeros(3)
+    assert x.copy_(2.0).tolist() == [2.0] * 3
+    assert x.copy_([1, 2, 3]).tolist() == [1.0, 2.0, 3.0]
+    assert x.copy_(np.arange(3)).dtype == brique.float32
+    assert x.copy_(brique.tensor(7.0)).tolist() == [7.0] * 3  # broadcasts
