@@ -48,3 +48,7 @@ class cuda:
 
 
 __version__ = "0.1.0"
+
+# The layers, optimizers, data, datasets, training and models, as `brique.nn` etc.
+from . import nn, optim, utils, datasets, models, train  # noqa: E402,F401
+from .train.checkpoint import load, save  # noqa: E402,F401

@@ -222,7 +222,9 @@ def _own(g, claimed):
     root = data
     while getattr(root, "base", None) is not None:
         root = root.base
-    if not data.flags.writeable or id(root) in claimed:
+    # CuPy arrays have no `writeable` flag: a zero stride marks their broadcast views.
+    writeable = getattr(data.flags, "writeable", 0 not in data.strides)
+    if not writeable or id(root) in claimed:
         data = data.copy()
         root = data
     claimed.add(id(root))

@@ -6,3 +6,4 @@ from .checkpoint import (CheckpointError, load, load_checkpoint, save,  # noqa: 
 from .loop import evaluate, fit, predict  # noqa: F401
 from .metrics import (accuracy, confusion_matrix, mae, mse, predicted_classes,  # noqa: F401
                       top_k_accuracy)
+from . import recipes  # noqa: F401,E402

@@ -111,6 +111,14 @@ def load(path, map_location=None):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"brique.load: no such file: {path}")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:1] == b"\x80":  # pickle protocol 2+ (what torch.save writes)
+        raise CheckpointError(f"brique.load: {path} is a pickle file; brique never loads "
+                              "pickles (they can run code)")
+    if magic != b"PK\x03\x04":
+        raise CheckpointError(f"brique.load: {path} is not a brique checkpoint (not a .npz "
+                              "zip file)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             if TREE_KEY not in npz.files:

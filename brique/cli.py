@@ -1,0 +1,166 @@
+"""The `brique` command: train, eval, predict, datasets.
+
+    brique train                       # LeNet-5 on mnist-5k, offline, into runs/lenet5-mnist-5k/
+    brique train mlp --epochs 10 --optimizer adam --lr 1e-3
+    brique eval runs/lenet5-mnist-5k/checkpoint.npz
+    brique predict runs/lenet5-mnist-5k/checkpoint.npz digit.png
+    brique datasets
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
+
+
+class UsageError(Exception):
+    """A bad argument or file: one line on stderr, exit status 2."""
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0 or (kind is float and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """One line on stderr and exit status 2, instead of the usage block."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    from . import models
+    parser = _Parser(prog="brique", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model and save checkpoint, history and plot",
+                           description="Train a model on a dataset; writes checkpoint.npz, "
+                                       "history.csv and curves.png into OUT/NAME/.")
+    train.add_argument("model", nargs="?", default="lenet5", help=f"one of "
+                       f"{', '.join(sorted(models.MODELS))} (default: lenet5)")
+    train.add_argument("--dataset", default="mnist-5k", help="see `brique datasets` "
+                       "(default: mnist-5k)")
+    train.add_argument("--epochs", type=_positive(int), default=20)
+    train.add_argument("--batch-size", type=_positive(int), default=64)
+    train.add_argument("--lr", type=_positive(float), default=None,
+                       help="peak learning rate (default: the recipe's)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    train.add_argument("--recipe", choices=("default", "plain"), default="default",
+                       help="default: small random shifts, one-cycle schedule, weight decay; "
+                            "plain: constant-lr SGD with momentum, no augmentation")
+    train.add_argument("--device", default="cpu", help="cpu or cuda")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", default="runs", help="parent folder of the run (default: runs)")
+    train.add_argument("--name", default=None, help="run folder name (default: MODEL-DATASET)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    ev = sub.add_parser("eval", help="evaluate a checkpoint on its dataset's test split")
+    ev.add_argument("checkpoint")
+    ev.add_argument("--device", default="cpu")
+
+    pred = sub.add_parser("predict", help="classify an image file with a checkpoint")
+    pred.add_argument("checkpoint")
+    pred.add_argument("image", help="a PNG/JPEG image (needs pillow)")
+
+    sub.add_parser("datasets", help="list the datasets and whether they work offline")
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .datasets import DatasetUnavailableError
+    from .train.checkpoint import CheckpointError
+    from .train.recipes import RecipeError
+    try:
+        return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
+                "datasets": cmd_datasets}[args.command](args)
+    except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
+            DatasetUnavailableError) as e:
+        print(f"brique {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+def cmd_datasets(args):
+    from . import datasets
+    rows = datasets.available()
+    width = max(len(name) for name, _, _ in rows)
+    for name, description, offline in rows:
+        print(f"{name:<{width}}  {'offline  ' if offline else 'download '}  {description}")
+    return 0
+
+
+def cmd_train(args):
+    from .train import recipes
+    if args.device not in ("cpu", "cuda") and not args.device.startswith("cuda:"):
+        raise UsageError(f"--device must be cpu or cuda, got {args.device!r}")
+    run_dir = os.path.join(args.out, args.name or f"{args.model}-{args.dataset}")
+    result = recipes.train(args.model, args.dataset, epochs=args.epochs,
+                           batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+                           recipe=args.recipe, device=args.device, seed=args.seed,
+                           run_dir=run_dir, verbose=0 if args.quiet else 1)
+    print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
+    print(f"wrote {result['checkpoint']}, {result['history']}"
+          + (f", {result['plot']}" if result.get("plot") else ""))
+    return 0
+
+
+def cmd_eval(args):
+    from .train import recipes
+    model, config = recipes.load_model(args.checkpoint)
+    metrics = recipes.evaluate_on_test(model, config, device=args.device)
+    print(f"{config['model']} on {config['dataset']} test split: accuracy "
+          f"{metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
+    return 0
+
+
+def cmd_predict(args):
+    from .train import recipes
+    model, config = recipes.load_model(args.checkpoint)
+    image = read_image(args.image, config["input_shape"])
+    probs = recipes.predict_probabilities(model, config, image)
+    classes = config.get("classes") or [str(i) for i in range(len(probs))]
+    best = int(np.argmax(probs))
+    print(f"class: {classes[best]}")
+    for name, p in zip(classes, probs):
+        print(f"  {name:>12}: {p:.4f}")
+    return 0
+
+
+def read_image(path, input_shape):
+    """An image file as float32 in [0, 1] with the model's (C, H, W): grayscale or RGB,
+    resized; a light-background image is inverted to match MNIST's white-on-black."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such image file: {path}")
+    try:
+        from PIL import Image
+    except ImportError:
+        raise UsageError("reading images needs pillow: pip install pillow") from None
+    channels, height, width = input_shape
+    try:
+        img = Image.open(path).convert("L" if channels == 1 else "RGB")
+    except OSError as e:
+        raise UsageError(f"cannot read image {path}: {e}") from None
+    img = img.resize((width, height), Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32) / 255.0
+    arr = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+    if channels == 1 and arr.mean() > 0.5:
+        arr = 1.0 - arr
+    return arr
+
+
+if __name__ == "__main__":
+    sys.exit(main())
