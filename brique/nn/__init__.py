@@ -20,3 +20,4 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
 from .norm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm,  # noqa: F401
                    LocalResponseNorm)
 from .regularization import activity_l1, activity_l2, l1_penalty, l2_penalty  # noqa: F401
+from .attention import AdditiveAttention, MultiheadAttention  # noqa: F401

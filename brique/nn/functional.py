@@ -8,7 +8,7 @@ from ..ops.elementwise import (elu, gelu, hardtanh, leaky_relu, relu, sigmoid, s
                                softplus, tanh, where)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.movement import pad  # noqa: F401
-from ..ops.norm import normalize
+from ..ops.norm import normalize as _normalize
 from ..ops.reduce import log_softmax, softmax  # noqa: F401
 from ..tensor import Tensor
 
@@ -210,13 +210,18 @@ def _class_dim_shape(input, v):
     return v.reshape((-1,) + (1,) * (input.ndim - 2)) if input.ndim > 1 else v
 
 
+def _check_class_weight(op, input, weight):
+    n_classes = input.shape[1 if input.ndim > 1 else 0]
+    if weight is not None and tuple(weight.shape) != (n_classes,):
+        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have one value per "
+                         f"class, shape ({n_classes},)")
+
+
 def _pick(op, logp, target, weight, ignore_index):
     """-w[t] * logp[t] per element, and the weights w[t] (0 where t == ignore_index)."""
     class_dim = 1 if logp.ndim > 1 else 0
     n_classes = logp.shape[class_dim]
-    if weight is not None and tuple(weight.shape) != (n_classes,):
-        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have one value per "
-                         f"class, shape ({n_classes},)")
+    _check_class_weight(op, logp, weight)
     t = target._data
     xp = backend.get_array_module(t)
     keep = t != ignore_index
@@ -273,6 +278,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
     kind = _target_kind("cross_entropy", input, target, probabilities=True)
+    _check_class_weight("cross_entropy", input, weight)
     class_dim = 1 if input.ndim > 1 else 0
     n_classes = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
@@ -426,7 +432,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {tuple(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
-    out, mean, var = normalize(input, axes, w, b, eps)
+    out, mean, var = _normalize(input, axes, w, b, eps)
     if running_mean is not None:
         with no_grad():
             running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
@@ -446,7 +452,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise ValueError(f"layer_norm: input of shape {tuple(input.shape)} does not end with "
                          f"normalized_shape {shape}")
-    return normalize(input, tuple(range(input.ndim - k, input.ndim)), weight, bias, eps)[0]
+    return _normalize(input, tuple(range(input.ndim - k, input.ndim)), weight, bias, eps)[0]
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -463,7 +469,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     affine = (1, num_groups, c // num_groups, 1)
     w = None if weight is None else weight.reshape(affine)
     b = None if bias is None else bias.reshape(affine)
-    out = normalize(input.reshape(grouped), (2, 3), w, b, eps)[0]
+    out = _normalize(input.reshape(grouped), (2, 3), w, b, eps)[0]
     return out.reshape(input.shape)
 
 
@@ -531,3 +537,4 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         # A hook scales the gradient on its way to the rows, leaving the forward untouched.
         out.register_hook(lambda g: g * scale)
     return out
+from .attention import scaled_dot_product_attention  # noqa: E402,F401
