@@ -213,14 +213,25 @@ class LSTMLayer(_Layer):
         gh = xp.ascontiguousarray(g._data[:L].transpose(0, 2, 1))      # (L, H, N)
         # Everything that needs no recurrence, for all steps at once: d gate / d pre-activation
         # times the factor each gate's gradient picks up (dc for i, f, g; dh for o).
-        factor = acts * (1 - acts)
-        gg = acts[:, 2 * H:3 * H]
-        factor[:, 2 * H:3 * H] = 1 - gg * gg
+        # (In-place ops throughout: every temporary here is megabytes that glibc maps afresh.)
+        factor = xp.subtract(1, acts)
+        factor *= acts
+        gg, fg = acts[:, 2 * H:3 * H], factor[:, 2 * H:3 * H]
+        xp.multiply(gg, gg, out=fg)
+        xp.subtract(1, fg, out=fg)
         factor[:, :H] *= gg
-        factor[:, H:2 * H] *= _shifted(cs, xp.ascontiguousarray(self.c0.T), self.reverse)
-        factor[:, 2 * H:3 * H] *= acts[:, :H]
+        cprev = factor[:, H:2 * H]
+        if self.reverse:
+            cprev[:-1] *= cs[1:]
+            cprev[-1] *= self.c0.T
+        else:
+            cprev[1:] *= cs[:-1]
+            cprev[0] *= self.c0.T
+        fg *= acts[:, :H]
         factor[:, 3 * H:] *= tcs
-        o_dtanh = acts[:, 3 * H:] * (1 - tcs * tcs)
+        o_dtanh = xp.multiply(tcs, tcs)
+        xp.subtract(1, o_dtanh, out=o_dtanh)
+        o_dtanh *= acts[:, 3 * H:]
         dgates = xp.empty((L, G, N), dtype=acts.dtype)
         tmp = xp.empty((H, N), dtype=acts.dtype)
         dh = xp.zeros((H, N), dtype=acts.dtype)
