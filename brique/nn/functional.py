@@ -7,20 +7,11 @@ from ..autograd import no_grad
 from ..ops.elementwise import (elu, gelu, hardtanh, leaky_relu, relu, sigmoid, silu,  # noqa: F401
                                softplus, tanh, where)
 from ..ops.indexing import one_hot  # noqa: F401
+from ..ops.linalg import linear  # noqa: F401
 from ..ops.movement import pad  # noqa: F401
 from ..ops.norm import normalize as _normalize
 from ..ops.reduce import log_softmax, softmax  # noqa: F401
 from ..tensor import Tensor
-
-
-def linear(input, weight, bias=None):
-    """y = x W^T + b.
-
-    Shape: input (*, in_features), weight (out_features, in_features), bias (out_features,)
-    -> (*, out_features).
-    """
-    out = input @ weight.mT
-    return out if bias is None else out + bias
 
 
 def bilinear(input1, input2, weight, bias=None):

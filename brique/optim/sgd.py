@@ -30,6 +30,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = Tensor._make(grad.copy())
             else:
                 buf._data *= momentum
-                buf._data += (1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                buf._data += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf._data if group["nesterov"] else buf._data
+        # One temporary for lr * grad; `grad` may be the gradient or the momentum buffer,
+        # neither of which may be scaled in place.
         param -= group["lr"] * grad

@@ -258,6 +258,9 @@ CASES = [
       [U(3, 4), Bool(3, 4)]),
     C("masked_fill_broadcast", B.masked_fill, torch.masked_fill, [U(3, 4), Bool(4)],
       {"value": 2.0}),
+    # ---------------------------------------------------------- linear (fused x W^T + b)
+    C("linear", B.nn.functional.linear, TF.linear, [U(5, 4), U(3, 4), U(3)], gradgrad=True),
+    C("linear_3d_no_bias", B.nn.functional.linear, TF.linear, [U(2, 5, 4), U(3, 4)]),
     # ---------------------------------------------------------- matmul
     C("matmul_1d_1d", B.matmul, torch.matmul, [U(4), U(4)], gradgrad=True),
     C("matmul_1d_2d", B.matmul, torch.matmul, [U(4), U(4, 3)]),
