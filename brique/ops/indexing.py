@@ -59,8 +59,10 @@ class IndexAdd(Function):
 def _along(index, dim):
     """Full fancy index that picks index[...] along dim and the identity elsewhere."""
     xp = xp_of(index)
-    grids = list(xp.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
-    grids[dim] = index
+    ndim = index.ndim
+    grids = [index if d == dim else  # broadcastable aranges: cheaper than ogrid
+             xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1))
+             for d, n in enumerate(index.shape)]
     return tuple(grids)
 
 

@@ -18,6 +18,8 @@ def normalize_dims(dim, ndim, op="reduce"):
     """dim (None, int or sequence) -> sorted tuple of non-negative axes (None: all)."""
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and 0 <= dim < ndim:  # the common case, on every reduction's path
+        return (dim,)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = []
     for d in dims:

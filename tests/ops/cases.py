@@ -261,6 +261,15 @@ CASES = [
     # ---------------------------------------------------------- linear (fused x W^T + b)
     C("linear", B.nn.functional.linear, TF.linear, [U(5, 4), U(3, 4), U(3)], gradgrad=True),
     C("linear_3d_no_bias", B.nn.functional.linear, TF.linear, [U(2, 5, 4), U(3, 4)]),
+    # ---------------------------------------------------------- fused softmax cross-entropy
+    C("cross_entropy_indices", B.nn.functional.cross_entropy, TF.cross_entropy,
+      [U(6, 4), Arg(lambda rng: rng.integers(0, 4, 6), grad=False)], gradgrad=True),
+    C("cross_entropy_ignore_none", B.nn.functional.cross_entropy, TF.cross_entropy,
+      [U(6, 4), Arg(lambda rng: np.array([0, 3, -100, 2, 1, -100]), grad=False)],
+      {"reduction": "none"}, gradgrad=True),
+    C("cross_entropy_ignore_sum", B.nn.functional.cross_entropy, TF.cross_entropy,
+      [U(6, 4), Arg(lambda rng: np.array([0, 3, -100, 2, 1, 1]), grad=False)],
+      {"reduction": "sum"}),
     # ---------------------------------------------------------- matmul
     C("matmul_1d_1d", B.matmul, torch.matmul, [U(4), U(4)], gradgrad=True),
     C("matmul_1d_2d", B.matmul, torch.matmul, [U(4), U(4, 3)]),
