@@ -19,8 +19,8 @@ class _ConvNd(Module):
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", output_padding=0,
-                 device=None, dtype=None):
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None, output_padding=0):
         super().__init__()
         n = self.nd
         if in_channels % groups or out_channels % groups:
@@ -91,36 +91,18 @@ class _ConvNd(Module):
 
 class Conv2d(_ConvNd):
     """2-D convolution. Shape: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
-    nd = 2
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
+    nd, conv = 2, staticmethod(F.conv2d)
 
     def forward(self, x):
         self._check(x)
         x, padding = self._padded(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        return self.conv(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                         self.groups)
 
 
-class Conv1d(_ConvNd):
+class Conv1d(Conv2d):
     """1-D convolution. Shape: (N, C_in, L) -> (N, C_out, L_out)."""
-    nd = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
-
-    def forward(self, x):
-        self._check(x)
-        x, padding = self._padded(x)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    nd, conv = 1, staticmethod(F.conv1d)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -134,7 +116,7 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"ConvTranspose2d only supports padding_mode='zeros', got "
                              f"{padding_mode!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+                         groups, bias, padding_mode, device, dtype, output_padding)
 
     def forward(self, x, output_size=None):
         self._check(x)
@@ -156,7 +138,7 @@ class ConvTranspose1d(_ConvNd):
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
                  device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+                         groups, bias, padding_mode, device, dtype, output_padding)
 
     def forward(self, x):
         self._check(x)
