@@ -13,6 +13,7 @@ import torch
 
 from brique import datasets
 from brique.train import recipes
+from common import write_section
 
 
 def torch_plain(seed, epochs):
@@ -59,12 +60,16 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
-    print("| run | " + " | ".join(f"seed {s}" for s in args.seeds) + " | mean |")
-    print("|---|" + "---|" * (len(args.seeds) + 1))
+    lines = [f"Command: `python benchmarks/accuracy.py --runs {' '.join(args.runs)}`", "",
+             f"Test accuracy on mnist-5k's 1,000 test images after {args.epochs} epochs.", "",
+             "| run | " + " | ".join(f"seed {s}" for s in args.seeds) + " | mean |",
+             "|---|" + "---|" * (len(args.seeds) + 1)]
     for name in args.runs:
         accs = [RUNS[name](s, args.epochs) for s in args.seeds]
         cells = " | ".join(f"{a:.2%}" for a in accs)
-        print(f"| {name} | {cells} | {statistics.mean(accs):.2%} |", flush=True)
+        lines.append(f"| {name} | {cells} | {statistics.mean(accs):.2%} |")
+        print(lines[-1], flush=True)
+    write_section("accuracy", lines)
 
 
 if __name__ == "__main__":

@@ -54,3 +54,27 @@ def table(rows):
     for name, b, t in rows:
         out.append(f"| {name} | {fmt_time(b)} | {fmt_time(t)} | {b / t:.2f}x |")
     return out
+
+
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "benchmarks.md")
+
+
+def report(name, command, rows, notes=()):
+    """Print the table and write it into docs/benchmarks.md between the section's markers
+    (<!-- name:start --> ... <!-- name:end -->), with the command, machine and BLAS."""
+    import datetime
+    lines = [f"Command: `{command}`", "",
+             f"Measured {datetime.date.today()} on {machine()}; " + "; ".join(blas_info()), ""]
+    write_section(name, lines + table(rows) + [""] + list(notes))
+
+
+def write_section(name, lines):
+    print("\n".join(lines))
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = open(DOC).read() if os.path.exists(DOC) else ""
+    if start not in text:
+        text = text.rstrip() + f"\n\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    with open(DOC, "w") as f:
+        f.write(head + start + "\n" + "\n".join(lines).rstrip() + "\n" + end + tail)

@@ -10,7 +10,7 @@ import torch
 import brique
 import brique.nn
 import brique.optim
-from common import best_time, blas_info, machine, table
+from common import best_time, report
 
 
 def small_ops():
@@ -60,11 +60,9 @@ def xor_step():
 
 def main():
     torch.set_num_threads(1)  # both frameworks on one thread for per-op overhead
-    print(f"machine: {machine()}; torch {torch.__version__} (1 thread); numpy {np.__version__}")
-    for line in blas_info():
-        print("BLAS:", line)
-    rows = small_ops() + xor_step()
-    print("\n".join(table(rows)))
+    report("overhead", "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/overhead.py",
+           small_ops() + xor_step(),
+           [f"torch {torch.__version__} on 1 thread, numpy {np.__version__}; best of 5 rounds."])
 
 
 if __name__ == "__main__":

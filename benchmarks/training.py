@@ -14,7 +14,7 @@ import torch
 import brique
 import brique.nn
 import brique.optim
-from common import blas_info, fmt_time, machine, table
+from common import fmt_time, report
 
 N, BATCH = 4000, 64
 
@@ -66,10 +66,6 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="epochs timed; the best counts")
     parser.add_argument("--models", default="mlp,lenet5,lstm")
     args = parser.parse_args()
-    print(f"machine: {machine()}; torch {torch.__version__} ({torch.get_num_threads()} threads); "
-          f"numpy {np.__version__}")
-    for line in blas_info():
-        print("BLAS:", line)
     rng = np.random.default_rng(0)
     x = rng.random((N, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, N)
@@ -82,7 +78,10 @@ def main():
         t = epoch_time(torch, build, x, y, args.repeat)
         rows.append((f"{name}: epoch of {N} images, batch {BATCH}", b, t))
         print(f"{name}: brique {fmt_time(b)}, PyTorch {fmt_time(t)}", flush=True)
-    print("\n".join(table(rows)))
+    report("training", "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python "
+           "benchmarks/training.py", rows,
+           [f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy "
+            f"{np.__version__}; random 28x28 images, best of {args.repeat} epochs each."])
 
 
 if __name__ == "__main__":
