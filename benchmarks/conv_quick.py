@@ -1,6 +1,7 @@
 """Quick side-by-side timing of brique's conv2d and max_pool2d against PyTorch (CPU, float32,
 LeNet-sized layers, batch 64), forward + backward, in one process. Prints ratios
-brique / torch (below 1: brique is faster).
+brique / torch (below 1: brique is faster). With numba installed brique uses its compiled
+kernels (brique/ops/_kernels.py); BRIQUE_NO_NUMBA=1 times the NumPy code instead.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/conv_quick.py
 """
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as TF
 
 import brique as B
+from brique.ops import _kernels
 from brique.ops.conv import conv2d
 from brique.ops.pool import max_pool2d
 
@@ -56,6 +58,8 @@ def main():
     except ImportError:
         print("threadpoolctl not installed")
     print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; numpy {np.__version__}")
+    print("brique compiled kernels:", "numba" if _kernels.ENABLED else
+          "off (numba missing or BRIQUE_NO_NUMBA=1): NumPy code")
     rng = np.random.default_rng(0)
     f32 = np.float32
     layers = [

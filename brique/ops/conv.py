@@ -2,15 +2,18 @@
 derivative (Chainer's Convolution2D / Deconvolution2D / Convolution2DGradW triangle), so any
 order of derivative is a convolution again.
 
-conv2d is a fused primitive for speed: one im2col copy into an (N, C, kh, kw, oh, ow) buffer
-(a loop over the kh*kw kernel offsets copying strided slices), then one batched BLAS matmul
-whose output is already NCHW. The columns are kept for the weight gradient. The input gradient
-is W^T x grad followed by col2im, a loop over kernel offsets adding strided slices.
+conv2d is a fused primitive for speed: one im2col copy into a (C, kh, kw, N, oh, ow) buffer
+(a loop over the kh*kw kernel offsets copying strided slices, or a compiled loop when numba is
+installed, see _kernels.py), then BLAS products whose output is NCHW: one GEMM over
+(C*kh*kw, N*oh*ow) for small images, a batch of per-image GEMMs on strided views of the same
+columns for large ones. The columns are kept for the weight gradient. The input gradient is
+W^T x grad followed by col2im, a loop over kernel offsets adding strided slices.
 conv1d and conv_transpose1d are conv2d on a height-1 image.
 """
 from __future__ import annotations
 
 from .. import backend
+from . import _kernels
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -46,67 +49,97 @@ class Geom:
 
 
 def im2col(x, g):
-    """(N, C, H, W) -> columns (N, C, kh, kw, oh, ow): one contiguous copy."""
+    """(N, C, H, W) -> columns (C, kh, kw, N, oh, ow): one contiguous copy, laid out so that
+    the conv is a single GEMM over (C*kh*kw, N*oh*ow)."""
     xp = xp_of(x)
     N, C = x.shape[:2]
+    cols = xp.empty((C, g.kh, g.kw, N, g.oh, g.ow), dtype=x.dtype)
+    if _kernels.usable(x):
+        return _kernels.im2col(x, g, cols)
     if g.padded():
         xpad = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=x.dtype)
         xpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
     else:
         xpad = x
-    cols = xp.empty((N, C, g.kh, g.kw, g.oh, g.ow), dtype=x.dtype)
+    xpad = xpad.transpose(1, 0, 2, 3)
     for i, j, rs, cs in g.windows():
-        cols[:, :, i, j] = xpad[:, :, rs, cs]
+        cols[:, i, j] = xpad[:, :, rs, cs]
     return cols
 
 
 def col2im(cols, g):
-    """The adjoint of im2col: (N, C, kh, kw, oh, ow) -> (N, C, H, W), overlaps summed."""
+    """The adjoint of im2col: (C, kh, kw, N, oh, ow) -> (N, C, H, W), overlaps summed."""
     xp = xp_of(cols)
-    N, C = cols.shape[:2]
+    C, N = cols.shape[0], cols.shape[3]
+    if _kernels.usable(cols):
+        return _kernels.col2im(cols, g, xp.empty((N, C, g.H, g.W), dtype=cols.dtype))
     out = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=cols.dtype)
+    view = out.transpose(1, 0, 2, 3)
     for i, j, rs, cs in g.windows():
-        out[:, :, rs, cs] += cols[:, :, i, j]
+        view[:, :, rs, cs] += cols[:, i, j]
     if g.padded():
         out = xp.ascontiguousarray(out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
     return out
 
 
+# Below this many output positions per image, one GEMM over the whole batch is faster; above
+# it, a batch of per-image GEMMs on strided views (OpenBLAS is slow on products whose inner
+# dimension is N*oh*ow long and whose outer dimensions are a few channels).
+_BATCHED_GEMM_P = 256
+
+
+def _grouped(w, G):
+    """(O, C/G, kh, kw) -> (G, O/G, C/G*kh*kw)."""
+    return w.reshape(G, w.shape[0] // G, -1)
+
+
+def _channels_first(gy, G):
+    """(N, O, oh, ow) -> (G, O/G, N*oh*ow): the output gradient in the columns' layout."""
+    N, O = gy.shape[:2]
+    xp = xp_of(gy)
+    gy = xp.ascontiguousarray(gy.reshape(N, G, O // G, -1).transpose(1, 2, 0, 3))
+    return gy.reshape(G, O // G, -1)
+
+
 def _conv(x, w, g, cols=None):
     """y = conv(x, w) (no bias); returns (y, cols)."""
-    N, G = x.shape[0], g.groups
-    O = w.shape[0]
+    N, G, O, P = x.shape[0], g.groups, w.shape[0], g.oh * g.ow
     if cols is None:
         cols = im2col(x, g)
-    P = g.oh * g.ow
-    if G == 1:
-        y = w.reshape(O, -1) @ cols.reshape(N, -1, P)
+    c = cols.reshape(G, -1, N, P)
+    if P < _BATCHED_GEMM_P:
+        y = (_grouped(w, G) @ c.reshape(G, -1, N * P)).reshape(O, N, P).transpose(1, 0, 2)
+        y = xp_of(y).ascontiguousarray(y)
     else:
-        y = w.reshape(G, O // G, -1) @ cols.reshape(N, G, -1, P)
+        y = _grouped(w, G) @ c.transpose(2, 0, 1, 3)  # (N, G, O/G, P)
     return y.reshape(N, O, g.oh, g.ow), cols
 
 
 def _conv_input_grad(gy, w, g):
     """x-gradient of conv given y-gradient gy: col2im(W^T gy). Also conv_transpose's forward."""
     N, O = gy.shape[:2]
-    G = g.groups
-    P = g.oh * g.ow
-    wt = w.reshape(G, O // G, -1).transpose(0, 2, 1)  # (G, C/G*kh*kw, O/G)
-    cols = wt @ gy.reshape(N, G, O // G, P)            # (N, G, C/G*kh*kw, P)
-    C = w.shape[1] * G
-    return col2im(cols.reshape(N, C, g.kh, g.kw, g.oh, g.ow), g)
+    G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
+    wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
+    if P < _BATCHED_GEMM_P:
+        cols = (wt @ _channels_first(gy, G)).reshape(C, g.kh, g.kw, N, g.oh, g.ow)
+    else:
+        cols = wt @ gy.reshape(N, G, O // G, P)               # (N, G, C/G*kh*kw, P)
+        cols = cols.reshape(N, C, g.kh, g.kw, g.oh, g.ow).transpose(1, 2, 3, 0, 4, 5)
+    return col2im(cols, g)
 
 
 def _conv_weight_grad(x, gy, w_shape, g, cols=None):
-    """w-gradient of conv: sum over the batch of gy[n] @ cols[n]^T."""
+    """w-gradient of conv: gy x cols^T summed over the batch and the output positions."""
     if cols is None:
         cols = im2col(x, g)
     N, O = gy.shape[:2]
-    G = g.groups
-    P = g.oh * g.ow
-    gy = gy.reshape(N, G, O // G, P)
-    cols = cols.reshape(N, G, -1, P)
-    gw = (gy @ cols.transpose(0, 1, 3, 2)).sum(0)  # (G, O/G, C/G*kh*kw)
+    G, P = g.groups, g.oh * g.ow
+    c = cols.reshape(G, -1, N, P)
+    if P < _BATCHED_GEMM_P:
+        gw = c.reshape(G, -1, N * P) @ _channels_first(gy, G).transpose(0, 2, 1)
+        gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
+    else:
+        gw = (gy.reshape(N, G, O // G, P) @ c.transpose(2, 0, 3, 1)).sum(0)
     return gw.reshape(w_shape)
 
 

@@ -23,11 +23,14 @@ class Reshape(Function):
 
 class Permute(Function):
     def forward(self, a, dims=()):
-        self.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+        self.dims = dims
         return a.transpose(dims)
 
     def backward(self, g):
-        return g.permute(self.inverse)
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return g.permute(tuple(inverse))
 
 
 class Expand(Function):

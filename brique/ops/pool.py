@@ -12,6 +12,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from . import _kernels
 from .conv import Geom, _pair
 
 xp_of = backend.get_array_module
@@ -67,6 +68,13 @@ class MaxPool2d(Function):
 
     def forward(self, x, geom=None, sink=None):
         self.geom = geom
+        self.xpad = self.arg = None
+        found = _kernels.max_pool(x, geom, _arg_dtype(geom)) if _kernels.usable(x) else None
+        if found is not None:  # one compiled pass found the maxima and their offsets
+            best, self.arg = found
+            if sink is not None:
+                sink.append(self.arg)
+            return best
         xp = xp_of(x)
         self.xpad = xpad = _pad(x, geom, _lowest(x.dtype, xp))
         best = None
@@ -79,7 +87,9 @@ class MaxPool2d(Function):
 
     def backward(self, gy):
         self.saved  # checks that x was not modified in place
-        arg = _argmax_offsets(self.xpad, self.saved_output._data, self.geom)
+        arg = self.arg
+        if arg is None:
+            arg = _argmax_offsets(self.xpad, self.saved_output._data, self.geom)
         return MaxPoolScatter.apply(gy, arg=arg, geom=self.geom)
 
 
@@ -91,7 +101,7 @@ def _argmax_offsets(xpad, best, g):
     n = g.kh * g.kw
     if bool(xp.isnan(best).any()):
         return _argmax_offsets_nan(xpad, g)
-    dtype = backend.uint8 if n < 255 else backend.int32
+    dtype = _arg_dtype(g)
     windows = list(g.windows())
     acc = xp.zeros(best.shape, dtype=dtype)
     for _, _, rs, cs in reversed(windows[:-1]):
@@ -115,11 +125,17 @@ def _argmax_offsets_nan(xpad, g):
     return arg
 
 
+def _arg_dtype(g):
+    return backend.uint8 if g.kh * g.kw < 255 else backend.int32
+
+
 class MaxPoolScatter(Function):
     """The gradient of max-pool: each output gradient goes to its window's maximum."""
 
     def forward(self, gy, arg=None, geom=None):
         self.arg, self.geom = arg, geom
+        if _kernels.usable(gy):
+            return _kernels.max_pool_scatter(gy, arg, geom)
         return _scatter(gy, arg, geom)
 
     def backward(self, ggx):

@@ -1,0 +1,125 @@
+"""The compiled conv/pool kernels (brique/ops/_kernels.py, numba) against the NumPy code they
+replace: same values and gradients on random inputs, across stride, padding, dilation, groups,
+dtypes, large and small images. Skipped when numba is not installed."""
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+import brique  # noqa: E402
+import brique.nn.functional as F  # noqa: E402
+from brique.ops import _kernels, conv  # noqa: E402
+
+
+def run(enabled, monkeypatch, fn, arrays, grads=True):
+    """fn's output and the gradients of sum(output * r) for its inputs, kernels on or off."""
+    monkeypatch.setattr(_kernels, "ENABLED", enabled)
+    ts = [brique.tensor(a, requires_grad=grads) for a in arrays]
+    out = fn(*ts)
+    out = out[0] if isinstance(out, tuple) else out
+    if not grads:
+        return [out.detach().numpy()]
+    r = np.random.default_rng(1).standard_normal(out.shape).astype(arrays[0].dtype)
+    (out * brique.tensor(r)).sum().backward()
+    return [out.detach().numpy()] + [t.grad.numpy() for t in ts]
+
+
+def assert_same(fn, arrays, monkeypatch, exact=False, grads=True):
+    fast = run(True, monkeypatch, fn, arrays, grads)
+    slow = run(False, monkeypatch, fn, arrays, grads)
+    tol = 0 if exact else (1e-5 if arrays[0].dtype == np.float32 else 1e-12)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+CONVS = [  # x shape, w shape, kwargs
+    ((2, 3, 9, 11), (4, 3, 3, 3), {}),
+    ((2, 3, 9, 11), (4, 3, 3, 2), dict(stride=2, padding=1)),
+    ((2, 3, 10, 10), (4, 3, 2, 3), dict(padding="same", dilation=(2, 1))),  # uneven padding
+    ((2, 4, 12, 9), (6, 2, 3, 3), dict(stride=(1, 2), padding=(2, 0), dilation=2, groups=2)),
+    ((3, 1, 28, 28), (6, 1, 5, 5), dict(padding=2)),    # LeNet conv1: per-image GEMMs
+    ((3, 6, 14, 14), (16, 6, 5, 5), {}),                 # LeNet conv2: one GEMM
+    ((2, 4, 20, 20), (4, 1, 3, 3), dict(padding=1, groups=4)),  # depthwise, large image
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, ws, kw", CONVS)
+def test_conv2d_kernels_match_numpy(xs, ws, kw, dtype, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in (xs, ws, ws[:1])]
+    assert_same(lambda x, w, b: F.conv2d(x, w, b, **kw), arrays, monkeypatch)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_transpose2d_kernels_match_numpy(dtype, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((2, 4, 7, 6), (4, 3, 3, 3), (3,))]
+    assert_same(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
+                                                   output_padding=1), arrays, monkeypatch)
+
+
+@pytest.mark.parametrize("xs, ws, kw", CONVS)
+def test_im2col_col2im_exact_and_adjoint(xs, ws, kw, monkeypatch):
+    """The compiled copies are exact; col2im is im2col's adjoint: <im2col x, c> = <x, col2im c>."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs)
+    stride, dilation = _pair(kw.get("stride", 1)), _pair(kw.get("dilation", 1))
+    pads = conv._padding("t", kw.get("padding", 0), ws[2:], stride, dilation, 2)
+    g = conv.Geom(xs[2], xs[3], ws[2], ws[3], stride, pads[0] + pads[1], dilation,
+                  kw.get("groups", 1))
+    monkeypatch.setattr(_kernels, "ENABLED", True)
+    fast = conv.im2col(x, g)
+    c = rng.standard_normal(fast.shape)
+    back_fast = conv.col2im(c, g)
+    back_view = conv.col2im(np.ascontiguousarray(c.transpose(3, 0, 1, 2, 4, 5))
+                            .transpose(1, 2, 3, 0, 4, 5), g)  # strided columns
+    monkeypatch.setattr(_kernels, "ENABLED", False)
+    np.testing.assert_array_equal(fast, conv.im2col(x, g))
+    np.testing.assert_allclose(back_fast, conv.col2im(c, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(back_view, back_fast, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose((fast * c).sum(), (x * back_fast).sum(), rtol=1e-10)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+POOLS = [  # kwargs; only the first is the compiled forward, the others test the scatter
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=3, stride=1, padding=1, dilation=2),
+    dict(kernel_size=2, stride=2, ceil_mode=True),
+    dict(kernel_size=(2, 3), stride=(1, 2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", POOLS)
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_kernels_match_numpy(kw, dtype, ties, monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 9, 8)).astype(dtype)
+    if ties:  # after a ReLU: whole windows of zeros, the first offset must win
+        x = np.maximum(x, 0)
+    assert_same(lambda t: F.max_pool2d(t, **kw), [x], monkeypatch)  # overlaps: sums reorder
+    assert_same(lambda t: F.max_pool2d(t, return_indices=True, **kw)[1], [x], monkeypatch,
+                exact=True, grads=False)
+
+
+def test_max_pool_kernel_nan_and_inf(monkeypatch):
+    """PyTorch's scan with NaN (a later NaN wins) and -inf windows, as the NumPy code."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    x[0, 0, 0, 1] = x[0, 0, 1, 1] = np.nan
+    x[0, 1, 2:4, 2:4] = -np.inf
+    x[0, 1, 0, 0] = np.nan
+    assert_same(lambda t: F.max_pool2d(t, 2), [x], monkeypatch, exact=True)
+    assert_same(lambda t: F.max_pool2d(t, 2, return_indices=True)[1], [x], monkeypatch,
+                exact=True, grads=False)
+
+
+def test_switch_is_off_for_other_arrays():
+    """float16 and integer arrays take the NumPy code (as would CuPy arrays)."""
+    assert not _kernels.usable(np.zeros(3, np.float16))
+    assert not _kernels.usable(np.zeros(3, np.int64))
+    assert not _kernels.usable([1.0, 2.0])
