@@ -5,6 +5,8 @@
     brique eval runs/lenet5-mnist-5k/checkpoint.npz
     brique predict runs/lenet5-mnist-5k/checkpoint.npz digit.png
     brique datasets
+    brique experiment list             # the course experiments, each with its claim
+    brique experiment run init --quick # runs/experiments/init/report.md, figures, metrics.json
 """
 from __future__ import annotations
 
@@ -76,6 +78,18 @@ def build_parser():
     pred.add_argument("image", help="a PNG/JPEG image (needs pillow)")
 
     sub.add_parser("datasets", help="list the datasets and whether they work offline")
+
+    exp = sub.add_parser("experiment", help="the course experiments: list them, run one")
+    exp_sub = exp.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                 parser_class=_Parser)
+    exp_sub.add_parser("list", help="each experiment with the claim it shows")
+    run = exp_sub.add_parser("run", help="run one; writes report.md, figures, metrics.json")
+    run.add_argument("name")
+    run.add_argument("--quick", action="store_true", help="small data, few epochs: seconds")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--device", default="cpu")
+    run.add_argument("--out", default=os.path.join("runs", "experiments"),
+                     help="parent folder (default: runs/experiments)")
     return parser
 
 
@@ -87,7 +101,7 @@ def main(argv=None):
     from .train.recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
-                "datasets": cmd_datasets}[args.command](args)
+                "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
@@ -100,6 +114,22 @@ def cmd_datasets(args):
     width = max(len(name) for name, _, _ in rows)
     for name, description, offline in rows:
         print(f"{name:<{width}}  {'offline  ' if offline else 'download '}  {description}")
+    return 0
+
+
+def cmd_experiment(args):
+    from . import experiments
+    if args.action == "list":
+        for name in experiments.names():
+            print(f"{name:<20}  {experiments.REGISTRY[name].claim}")
+        return 0
+    if args.name not in experiments.names():
+        raise UsageError(f"unknown experiment {args.name!r}; see `brique experiment list`")
+    metrics = experiments.run(args.name, quick=args.quick, seed=args.seed, device=args.device,
+                              out=args.out)
+    folder = os.path.join(args.out, args.name)
+    print(f"claim held: {'yes' if metrics['claim_held'] else 'no'}; report: "
+          f"{os.path.join(folder, 'report.md')}")
     return 0
 
 
