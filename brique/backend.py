@@ -303,6 +303,27 @@ def set_rng_state(state):
     _rng.bit_generator.state = state
 
 
+def set_num_threads(n):
+    """Threads for the CPU's BLAS and compiled kernels (PyTorch's torch.set_num_threads).
+    Needs threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise ImportError("set_num_threads needs threadpoolctl: pip install threadpoolctl") \
+            from None
+    threadpool_limits(builtins.int(n))
+
+
+def get_num_threads():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        raise ImportError("get_num_threads needs threadpoolctl: pip install threadpoolctl") \
+            from None
+    blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(blas) if blas else 1
+
+
 def _keep_freed_memory():
     """A training step frees and reallocates the same megabyte-sized arrays every step. glibc
     hands blocks above 128 KB back to the OS when freed and page-faults them in again on the

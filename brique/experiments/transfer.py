@@ -1,0 +1,177 @@
+"""Transfer learning: reuse the lower layers of a trained net on a new task (seed 001
+"Transfer Learning", the CS231n table of when to fine-tune; seed 000 "Representations and
+transfer", Yosinski et al. 2014: lower layers learn transferable features; COURSE_MAP
+section 3, "frozen vs fine-tuned accuracy table").
+
+A small conv net is trained on the mnist-5k digits 0-4 (the source task). Its convolutional
+layers are then reused for the digits 5-9 (the target task: a similar data set, new
+classes) in three ways: (a) a new net trained from scratch, (b) the pretrained conv layers
+frozen (requires_grad_(False)) under a new classifier head, (c) the pretrained conv layers
+fine-tuned with a 10x smaller learning rate under a new head. Each is trained with few
+target examples (10 per class) and with many (all 2,000 training images of 5-9), and tested
+on the 500 test images of 5-9. With few examples the reused features are worth a lot; with
+many, training from scratch catches up.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import brique
+from brique import datasets, nn, optim
+from brique.train import evaluate, fit
+from brique.utils.data import DataLoader, TensorDataset
+
+from . import Experiment, register
+
+MEAN, STD = 0.1307, 0.3081
+
+
+class SmallConvNet(nn.Module):
+    """features: conv 8@5x5 (pad 2) - ReLU - pool - conv 16@5x5 - ReLU - pool;
+    head: 400 - 64 - ReLU - classes.
+
+    Shape: (N, 1, 28, 28) -> (N, num_classes) logits.
+    """
+
+    def __init__(self, num_classes=5):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 5), nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * 5 * 5, 64), nn.ReLU(),
+                                  nn.Linear(64, num_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def digit_split(train, digits):
+    """Images (N, 1, 28, 28) normalized float32 and labels 0..len(digits)-1 of those digits."""
+    part = datasets.load("mnist-5k", train=train, transform=None)
+    keep = np.isin(part.labels, digits)
+    x = (part.images[keep].astype(np.float32) / 255 - MEAN) / STD
+    y = np.searchsorted(np.asarray(digits), part.labels[keep])
+    return x[:, None], y.astype(np.int64)
+
+
+def train(model, x, y, epochs, batch_size, param_groups, seed):
+    loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)),
+                        batch_size=batch_size, shuffle=True, generator=seed)
+    fit(model, loader, epochs=epochs, optimizer=optim.Adam(param_groups),
+        loss="cross_entropy", verbose=0)
+    return model
+
+
+def accuracy(model, x, y):
+    data = [(brique.tensor(x[i:i + 500]), brique.tensor(y[i:i + 500]))
+            for i in range(0, len(x), 500)]
+    return evaluate(model, data, metrics=["accuracy"])["accuracy"]
+
+
+def transfer(method, pretrained, lr):
+    """A target-task net for `method` ('scratch', 'frozen', 'fine-tune') and its optimizer's
+    parameter groups."""
+    model = SmallConvNet(num_classes=5)   # a new, randomly initialized head every time
+    if method == "scratch":
+        return model, [{"params": list(model.parameters()), "lr": lr}]
+    model.features.load_state_dict(pretrained.features.state_dict())
+    head = {"params": list(model.head.parameters()), "lr": lr}
+    if method == "frozen":
+        model.features.requires_grad_(False)
+        return model, [head]
+    return model, [head, {"params": list(model.features.parameters()), "lr": lr / 10}]
+
+
+METHODS = ("scratch", "frozen", "fine-tune")
+
+
+def cell(values):
+    return f"{np.mean(values):.3f}" + (f" ± {np.std(values):.3f}" if len(values) > 1 else "")
+
+
+@register
+class Transfer(Experiment):
+    name = "transfer"
+    claim = ("conv features learned on digits 0-4 and reused for digits 5-9 (frozen or "
+             "fine-tuned) beat training from scratch by at least 2 points of accuracy with 10 "
+             "examples per class; with all 2,000 examples the gap shrinks (scratch catches up)")
+
+    def run(self, ctx):
+        seeds = [ctx.seed + k for k in range(ctx.size(5, 1))]
+        per_class = 10
+        pre_epochs = ctx.size(8, 2)
+        lr = 2e-3
+        regimes = {"few": dict(epochs=ctx.size(40, 25), batch_size=10),
+                   "many": dict(epochs=ctx.size(4, 2), batch_size=32)}
+        n_many = ctx.size(None, 600)          # quick: a subset of the 2,000 stands for "many"
+        xs, ys = digit_split(True, [0, 1, 2, 3, 4])
+        xs_test, ys_test = digit_split(False, [0, 1, 2, 3, 4])
+        xt, yt = digit_split(True, [5, 6, 7, 8, 9])
+        xt_test, yt_test = digit_split(False, [5, 6, 7, 8, 9])
+
+        acc = {(m, r): [] for m in METHODS for r in regimes}
+        source_acc = []
+        for seed in seeds:
+            brique.manual_seed(seed)
+            rng = np.random.default_rng(seed)
+            source = SmallConvNet(5)
+            train(source, xs, ys, pre_epochs, 32,
+                  [{"params": list(source.parameters()), "lr": lr}], seed)
+            source_acc.append(accuracy(source, xs_test, ys_test))
+            few = np.concatenate([rng.choice(np.flatnonzero(yt == c), per_class, replace=False)
+                                  for c in range(5)])
+            many = rng.permutation(len(yt))[:n_many]
+            for regime, idx in (("few", few), ("many", many)):
+                for method in METHODS:
+                    model, groups = transfer(method, source, lr)
+                    train(model, xt[idx], yt[idx], param_groups=groups, seed=seed,
+                          **regimes[regime])
+                    acc[method, regime].append(accuracy(model, xt_test, yt_test))
+
+        mean = {k: float(np.mean(v)) for k, v in acc.items()}
+        for (method, regime), value in mean.items():
+            ctx.metric(f"{regime}_{method}", value)
+        ctx.metric("per_seed", {f"{r}_{m}": v for (m, r), v in acc.items()})
+        ctx.metric("source_accuracy", float(np.mean(source_acc)))
+        n_few, n_big = 5 * per_class, len(many)
+        ctx.metric("n_few", n_few), ctx.metric("n_many", n_big)
+        ctx.table(["method", f"few: {n_few} images ({per_class} per class)",
+                   f"many: {n_big} images"],
+                  [[label, cell(acc[m, "few"]), cell(acc[m, "many"])] for m, label in
+                   zip(METHODS, ["(a) from scratch", "(b) frozen conv features + new head",
+                                 "(c) fine-tuned (features at lr/10) + new head"])],
+                  caption=f"test accuracy on the 500 mnist-5k test images of digits 5-9, mean "
+                          f"(± standard deviation) over {len(seeds)} seed(s)")
+
+        gap = {r: (mean["frozen", r] + mean["fine-tune", r]) / 2 - mean["scratch", r]
+               for r in regimes}
+        gap_few, gap_many = gap["few"], gap["many"]
+        ctx.metric("gap_few", gap_few), ctx.metric("gap_many", gap_many)
+        ctx.note(f"The source net, trained {pre_epochs} epochs on the 2,000 training images of "
+                 f"0-4, reaches {np.mean(source_acc):.3f} on the test digits 0-4. "
+                 f"Adam, lr {lr} (the head) and {lr / 10} (fine-tuned conv layers); few: "
+                 f"{regimes['few']['epochs']} epochs of batches of 10, many: "
+                 f"{regimes['many']['epochs']} epochs of batches of 32. `gap` = mean "
+                 f"accuracy of the two ways of reusing the features (frozen, fine-tuned) minus "
+                 f"that of training from scratch: {gap_few:+.3f} with few, "
+                 f"{gap_many:+.3f} with many.")
+        best = {r: max(METHODS, key=lambda m: mean[m, r]) for r in regimes}
+        ctx.table(["", "very similar dataset (here: digits -> other digits)",
+                   "very different dataset"],
+                  [["very little data", "course: linear classifier on top layer; measured "
+                    f"here: best is {best['few']}", "course: you're in trouble... try "
+                    "linear classifiers from different stages"],
+                   ["quite a lot of data", "course: fine-tune a few layers; measured here: "
+                    f"best is {best['many']}", "course: fine-tune a larger number of layers"]],
+                  caption="the courses' table of when to fine-tune (CS231n), with what this "
+                          "run measured in the column it covers")
+
+        margin = 0.02
+        held = (min(mean["frozen", "few"], mean["fine-tune", "few"]) > mean["scratch", "few"]
+                and gap_few >= margin and gap_many < gap_few)
+        ctx.verdict(held, f"with {n_few} target images: scratch {mean['scratch', 'few']:.3f}, "
+                          f"frozen {mean['frozen', 'few']:.3f}, fine-tuned "
+                          f"{mean['fine-tune', 'few']:.3f} (gap {gap_few:+.3f}, needed >= "
+                          f"{margin}); with {n_big}: scratch {mean['scratch', 'many']:.3f}, "
+                          f"frozen {mean['frozen', 'many']:.3f}, fine-tuned "
+                          f"{mean['fine-tune', 'many']:.3f} (gap {gap_many:+.3f}, smaller).")
