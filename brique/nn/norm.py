@@ -10,6 +10,23 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _affine(module, shape, affine, bias, device, dtype):
+    """The learnable scale `weight` (and shift `bias`) of shape `shape`, or None for each."""
+    module.register_parameter("weight", Parameter(creation.empty(*shape, device=device,
+                                                                 dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(creation.empty(*shape, device=device,
+                                                               dtype=dtype))
+                              if affine and bias else None)
+
+
+def _reset_affine(module):
+    """PyTorch's init: scale 1, shift 0."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d/3d, which differ only in the input ranks they accept."""
 
@@ -21,15 +38,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(creation.empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, (num_features,), affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean",
                                  creation.zeros(num_features, device=device, dtype=dtype))
@@ -51,10 +60,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x):
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
@@ -103,24 +109,11 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.empty(*self.normalized_shape, device=device,
-                                                   dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.empty(*self.normalized_shape, device=device,
-                                                     dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x):
         k = len(self.normalized_shape)
@@ -144,22 +137,11 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(creation.empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, (num_channels,), affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
