@@ -3,3 +3,9 @@ from .lenet import LeNet5  # noqa: F401
 from .mlp import MLP  # noqa: F401
 
 MODELS = {"lenet5": LeNet5, "mlp": MLP}
+from .unet import UNet  # noqa: F401
+from .alexnet import AlexNet  # noqa: F401
+from .vgg import VGG  # noqa: F401
+from .nin import NiN  # noqa: F401
+from .resnet import BasicBlock, ResNet  # noqa: F401
+from .fcn import FCN  # noqa: F401

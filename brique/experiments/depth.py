@@ -1,0 +1,148 @@
+"""Depth, shortcuts and batch normalization (course 000 "Residual Networks", "Batch
+Normalization", "Making gradient flow (ResNets, LSTM, ...)"; 003 "Yet the depth alone is not
+enough ... Make the gradient flow with activation normalization (Batch Normalization), with
+structural constraints (Identity mapping)"; 002 "Residual blocks").
+
+He et al. (2015) found that stacking more layers on a plain convolutional net makes it *train*
+worse (higher training loss, so not overfitting), while the same nets with identity shortcuts
+keep improving with depth. Here CIFAR-style ResNets (models.ResNet, 6n+2 layers) and their
+plain twins (plain=True: the shortcuts removed, nothing else changed) are trained on mnist-5k
+with one budget, and the 20-layer nets are trained again without batch normalization."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import manual_seed, models, optim
+from ..train import fit
+from ..train.callbacks import Callback
+from ..utils.data import DataLoader
+from . import Experiment, pyplot, register
+from .architectures import mnist_tensors
+
+
+class BatchLosses(Callback):
+    """Keeps the training loss of every batch."""
+
+    def __init__(self):
+        self.losses = []
+
+    def on_batch_end(self, batch, logs=None):
+        self.losses.append(logs["loss"])
+
+
+def smooth(values, k):
+    """Running mean over k batches (shorter at the start)."""
+    c = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
+    i = np.arange(1, len(values) + 1)
+    lo = np.maximum(0, i - k)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+@register
+class Depth(Experiment):
+    name = "depth"
+    claim = ("at one budget (3 epochs of Adam on 1,500 mnist-5k digits), the 44-layer plain net "
+             "ends with a higher training loss than a shallower plain net while the 44-layer "
+             "ResNet ends lower than the shallower ResNets; and batch normalization lowers the "
+             "epoch-1 loss of the 20-layer nets, plain and residual")
+
+    def run(self, ctx):
+        n_train = ctx.size(1500, 320)
+        epochs, batch, lr = ctx.size(3, 3), ctx.size(64, 32), 3e-3
+        width = ctx.size(8, 4)
+        ns = ctx.size((1, 3, 7), (1, 2, 5))
+        n_bn = ns[1]
+        train, _ = mnist_tensors(n_train, 1, ctx.seed)
+        depths = [6 * n + 2 for n in ns]
+        ctx.note(f"Data: {n_train} mnist-5k training images. Nets: models.ResNet(n, width="
+                 f"{width}) (widths {width}/{2 * width}/{4 * width}, option-A identity shortcuts, "
+                 f"batch norm, He init) with n = {', '.join(map(str, ns))}, i.e. "
+                 f"{', '.join(map(str, depths))} weight layers, and the same nets with plain=True. "
+                 f"Budget for every net: {epochs} epochs of Adam (lr {lr}), batch {batch}, the "
+                 f"same initialization seed and data order. 'Training loss' is the mean "
+                 f"cross-entropy over the batches of the last epoch, as fit() reports it.")
+
+        def train_one(n, plain, batch_norm=True):
+            manual_seed(ctx.seed)
+            model = models.ResNet(n, width=width, plain=plain, batch_norm=batch_norm)
+            curve = BatchLosses()
+            start = time.perf_counter()
+            history = fit(model, DataLoader(train, batch_size=batch, shuffle=True),
+                          epochs=epochs, optimizer=optim.Adam(model.parameters(), lr=lr),
+                          loss="cross_entropy", callbacks=[curve], verbose=0)
+            return dict(epoch_loss=history.history["loss"], batch_loss=curve.losses,
+                        seconds=time.perf_counter() - start)
+
+        runs = {(kind, n): train_one(n, kind == "plain") for kind in ("plain", "residual")
+                for n in ns}
+        final = {key: r["epoch_loss"][-1] for key, r in runs.items()}
+        rows = [[6 * n + 2, final["plain", n], final["residual", n],
+                 round(runs["plain", n]["seconds"], 1), round(runs["residual", n]["seconds"], 1)]
+                for n in ns]
+        ctx.table(["layers", "plain: training loss", "residual: training loss", "plain s",
+                   "residual s"], rows, caption=f"training loss after {epochs} epochs")
+        ctx.metric("depths", depths)
+        ctx.metric("plain_loss", [final["plain", n] for n in ns])
+        ctx.metric("residual_loss", [final["residual", n] for n in ns])
+
+        no_bn = {kind: train_one(n_bn, kind == "plain", batch_norm=False)
+                 for kind in ("plain", "residual")}
+        with_bn = {kind: runs[kind, n_bn] for kind in ("plain", "residual")}
+        bn_rows = [[f"{kind} {6 * n_bn + 2}", with_bn[kind]["epoch_loss"][0],
+                    no_bn[kind]["epoch_loss"][0], with_bn[kind]["epoch_loss"][-1],
+                    no_bn[kind]["epoch_loss"][-1]] for kind in ("plain", "residual")]
+        ctx.table(["net", "epoch 1, BN", "epoch 1, no BN", f"epoch {epochs}, BN",
+                   f"epoch {epochs}, no BN"], bn_rows,
+                  caption="mean training loss per epoch with and without batch normalization")
+        ctx.metric("bn_epoch1_loss", {k: v["epoch_loss"][0] for k, v in with_bn.items()})
+        ctx.metric("no_bn_epoch1_loss", {k: v["epoch_loss"][0] for k, v in no_bn.items()})
+
+        plt = pyplot()
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
+        k = max(1, len(runs["plain", ns[0]]["batch_loss"]) // (5 * epochs))
+        colors = plt.cm.viridis(np.linspace(0.0, 0.85, len(ns)))
+        for ax, kind in zip(axes[:2], ("plain", "residual")):
+            for n, color in zip(ns, colors):
+                ax.plot(smooth(runs[kind, n]["batch_loss"], k), color=color,
+                        label=f"{6 * n + 2} layers")
+            ax.set_title(f"{kind} nets")
+            ax.set_xlabel("batch")
+            ax.legend()
+        axes[0].set_ylabel(f"training loss (running mean of {k} batches)")
+        for kind, style in (("plain", "--"), ("residual", "-")):
+            axes[2].plot(smooth(with_bn[kind]["batch_loss"], k), style, color="tab:blue",
+                         label=f"{kind}, BN")
+            axes[2].plot(smooth(no_bn[kind]["batch_loss"], k), style, color="tab:red",
+                         label=f"{kind}, no BN")
+        axes[2].set_title(f"{6 * n_bn + 2} layers, with and without batch norm")
+        axes[2].set_xlabel("batch")
+        axes[2].legend()
+        fig.tight_layout()
+        ctx.figure(fig, "training_loss.png", "training loss per batch: plain nets get worse "
+                                             "with depth, residual nets do not; batch norm "
+                                             "speeds both up")
+
+        plain = [final["plain", n] for n in ns]
+        res = [final["residual", n] for n in ns]
+        plain_degrades = plain[-1] > min(plain[:-1])
+        residual_improves = res[-1] < min(res[:-1])
+        deepest_gap = plain[-1] - res[-1]
+        bn_gain = {kind: no_bn[kind]["epoch_loss"][0] - with_bn[kind]["epoch_loss"][0]
+                   for kind in ("plain", "residual")}
+        ctx.metric("deepest_plain_minus_residual", deepest_gap)
+        ctx.metric("bn_epoch1_gain", bn_gain)
+        held = plain_degrades and residual_improves and min(bn_gain.values()) > 0
+        d = depths
+        ctx.verdict(held, f"plain nets: training loss {', '.join(f'{v:.3f}' for v in plain)} at "
+                          f"{', '.join(map(str, d))} layers (the {d[-1]}-layer net "
+                          f"{'above' if plain_degrades else 'not above'} the best shallower one, "
+                          f"{min(plain[:-1]):.3f}); residual nets "
+                          f"{', '.join(f'{v:.3f}' for v in res)} (the {d[-1]}-layer net "
+                          f"{'below' if residual_improves else 'not below'} every shallower "
+                          f"one). Epoch-1 loss of the {6 * n_bn + 2}-layer nets with / without "
+                          f"BN: plain {with_bn['plain']['epoch_loss'][0]:.3f} / "
+                          f"{no_bn['plain']['epoch_loss'][0]:.3f}, residual "
+                          f"{with_bn['residual']['epoch_loss'][0]:.3f} / "
+                          f"{no_bn['residual']['epoch_loss'][0]:.3f}.")
