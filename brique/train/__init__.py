@@ -7,3 +7,4 @@ from .loop import evaluate, fit, predict  # noqa: F401
 from .metrics import (accuracy, confusion_matrix, mae, mse, predicted_classes,  # noqa: F401
                       top_k_accuracy)
 from . import recipes  # noqa: F401,E402
+from .adversarial import sample as sample_generator, train_adversarial  # noqa: F401,E402
