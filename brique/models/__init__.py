@@ -9,3 +9,7 @@ from .vgg import VGG  # noqa: F401
 from .nin import NiN  # noqa: F401
 from .resnet import BasicBlock, ResNet  # noqa: F401
 from .fcn import FCN  # noqa: F401
+from .gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,  # noqa: F401
+                  MLPGenerator, dcgan_init)
+from .autoencoder import (Autoencoder, ConvAutoencoder, DeepAutoencoder,  # noqa: F401
+                          DenoisingAutoencoder, SparseAutoencoder)
