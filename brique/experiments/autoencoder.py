@@ -93,6 +93,21 @@ def mse(a, b):
     return float(np.mean((a - b) ** 2))
 
 
+def image_rows(ctx, rows, filename, caption):
+    """A figure with one labelled row of 28x28 images per (name, images) pair."""
+    plt = pyplot()
+    n = len(rows[0][1])
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95))
+    for r, (name, imgs) in enumerate(rows):
+        for c in range(n):
+            axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    ctx.figure(fig, filename, caption)
+
+
 @register
 class AutoencoderExperiment(Experiment):
     name = "autoencoder"
@@ -180,20 +195,9 @@ class AutoencoderExperiment(Experiment):
                           f"{errors['deep_2d']:.4f}.")
 
     def _reconstructions(self, ctx, x, recs):
-        plt = pyplot()
-        names = ["original"] + list(recs)
-        n = len(x)
-        fig, axes = plt.subplots(len(names), n, figsize=(n * 0.9, len(names) * 0.95))
-        for r, name in enumerate(names):
-            imgs = x if name == "original" else recs[name]
-            for c in range(n):
-                axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-                axes[r, c].set_xticks([])
-                axes[r, c].set_yticks([])
-            axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
-        fig.tight_layout()
-        ctx.figure(fig, "reconstructions.png", "one test digit of each class (top row) and "
-                   "their reconstructions by PCA and the autoencoders")
+        image_rows(ctx, [("original", x)] + list(recs.items()), "reconstructions.png",
+                   "one test digit of each class (top row) and their reconstructions by PCA "
+                   "and the autoencoders")
 
     def _codes(self, ctx, z, y):
         plt = pyplot()

@@ -19,8 +19,9 @@ import brique
 from brique import models, optim
 from brique.models.autoencoder import corrupt
 
-from . import Experiment, pyplot, register
-from .autoencoder import mnist_arrays, mse, one_per_digit, reconstruct, train_autoencoder
+from . import Experiment, register
+from .autoencoder import (image_rows, mnist_arrays, mse, one_per_digit, reconstruct,
+                          train_autoencoder)
 
 
 @register
@@ -77,16 +78,6 @@ class DenoisingExperiment(Experiment):
                           f"loss {losses[0]:.4f} -> {losses[-1]:.4f}.")
 
     def _figure(self, ctx, noisy, denoised, clean):
-        plt = pyplot()
-        n = len(clean)
-        fig, axes = plt.subplots(3, n, figsize=(n * 0.9, 3 * 0.95))
-        for r, (name, imgs) in enumerate((("noisy", noisy), ("denoised", denoised),
-                                          ("clean", clean))):
-            for c in range(n):
-                axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-                axes[r, c].set_xticks([])
-                axes[r, c].set_yticks([])
-            axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
-        fig.tight_layout()
-        ctx.figure(fig, "denoising.png", "noisy test digits (Gaussian std 0.5), the denoising "
+        image_rows(ctx, [("noisy", noisy), ("denoised", denoised), ("clean", clean)],
+                   "denoising.png", "noisy test digits (Gaussian std 0.5), the denoising "
                    "autoencoder's outputs, and the clean digits")

@@ -21,7 +21,7 @@ import brique
 from brique import models, optim
 
 from . import Experiment, pyplot, register
-from .autoencoder import (encode, mnist_arrays, mse, one_per_digit, reconstruct,
+from .autoencoder import (encode, image_rows, mnist_arrays, mse, one_per_digit, reconstruct,
                           train_autoencoder)
 
 
@@ -101,16 +101,6 @@ class SparseAutoencoderExperiment(Experiment):
                    "without and with the L1 activity penalty")
 
     def _recs(self, ctx, x, recs):
-        plt = pyplot()
-        n, names = len(x), ["original"] + list(recs)
-        fig, axes = plt.subplots(len(names), n, figsize=(n * 0.9, len(names) * 0.95))
-        for r, name in enumerate(names):
-            imgs = x if name == "original" else recs[name]
-            for c in range(n):
-                axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-                axes[r, c].set_xticks([])
-                axes[r, c].set_yticks([])
-            axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
-        fig.tight_layout()
-        ctx.figure(fig, "reconstructions.png", "test digits and their reconstructions without "
-                   "and with the sparsity penalty")
+        image_rows(ctx, [("original", x)] + list(recs.items()), "reconstructions.png",
+                   "test digits and their reconstructions without and with the sparsity "
+                   "penalty")

@@ -15,9 +15,11 @@ All models keep the input's shape: (N, 784) or (N, 1, 28, 28) in, the same shape
 """
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from .. import nn
+import numpy as np  # the seedable noise generator of DenoisingAutoencoder (CPU)
+
+from .. import backend, nn
 from ..tensor import Tensor
 
 
@@ -62,7 +64,7 @@ class Autoencoder(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def encode(self, x):
-        if int(np.prod(x.shape[1:])) != self.in_features:
+        if math.prod(x.shape[1:]) != self.in_features:
             raise ValueError(f"{type(self).__name__}: expected inputs of {self.in_features} "
                              f"features per sample, got shape {tuple(x.shape)}")
         return self.encoder(x.reshape(x.shape[0], self.in_features))
@@ -133,24 +135,29 @@ class ConvAutoencoder(nn.Module):
 
 
 def corrupt(x, noise="gaussian", level=0.3, generator=None):
-    """A corrupted copy of x (a Tensor of pixels in [0, 1]), without gradient:
+    """A corrupted copy of x (a Tensor of pixels in [0, 1]), without gradient, on x's device:
     'gaussian': x + level * N(0, 1) clipped to [0, 1]; 'masking': each pixel set to 0 with
-    probability `level`. `generator`: a numpy Generator or a seed.
+    probability `level`. `generator` (a numpy Generator or a seed) draws the noise for CPU
+    tensors; GPU tensors draw from brique's CUDA generator (seeded by brique.manual_seed).
 
     Shape: any -> same.
     """
-    rng = generator if isinstance(generator, np.random.Generator) else \
-        np.random.default_rng(generator)
-    arr = x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
-    arr = arr.astype(np.float32, copy=False)
-    if noise == "gaussian":
-        out = np.clip(arr + level * rng.standard_normal(arr.shape).astype(np.float32), 0, 1)
-    elif noise == "masking":
-        out = arr * (rng.random(arr.shape) >= level).astype(np.float32)
-    else:
+    if noise not in ("gaussian", "masking"):
         raise ValueError(f"corrupt: noise must be 'gaussian' or 'masking', got {noise!r}")
-    out = Tensor._make(out.astype(np.float32))
-    return out.to(x.device) if isinstance(x, Tensor) else out
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    arr = x.detach()._data
+    xp = backend.get_array_module(arr)
+    dtype = arr.dtype if arr.dtype.kind == "f" else backend.float32
+    if x.device.type == "cpu":
+        rng = generator if isinstance(generator, np.random.Generator) else \
+            np.random.default_rng(generator)
+    else:
+        rng = backend.rng(x.device)
+    if noise == "gaussian":
+        out = xp.clip(arr + level * rng.standard_normal(arr.shape).astype(dtype), 0, 1)
+    else:
+        out = arr * (rng.random(arr.shape) >= level)
+    return Tensor._make(out.astype(dtype))
 
 
 class DenoisingAutoencoder(nn.Module):

@@ -98,7 +98,6 @@ def _argmax_offsets(xpad, best, g):
     PyTorch. Without NaN that is the number of leading offsets whose value differs from the
     maximum: ne_0 * (1 + ne_1 * (1 + ...)), a Horner sum on small integers."""
     xp = xp_of(best)
-    n = g.kh * g.kw
     if bool(xp.isnan(best).any()):
         return _argmax_offsets_nan(xpad, g)
     dtype = _arg_dtype(g)
