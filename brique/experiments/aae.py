@@ -3,64 +3,45 @@ discriminator on the 2-D code pushes the encoder's codes towards a prior N(0, I)
 decoder turns prior samples into digits. Compared with the same autoencoder without the
 adversary, whose codes spread however reconstruction likes.
 
-Each batch makes three updates: reconstruction (encoder + decoder), the discriminator (prior
-samples real, codes fake), and the encoder as the generator (non-saturating loss). The GAN
-helper in brique.train.adversarial samples its generator from noise, so this loop, whose
-generator is an encoder of data, is written out here.
+brique.models.AdversarialAutoencoder trained by brique.train.train_adversarial_autoencoder:
+each batch makes a reconstruction step (encoder + decoder), then the two-player step shared
+with the GANs (the discriminator: prior samples real, codes fake; the encoder as the
+generator, non-saturating loss).
 """
 from __future__ import annotations
 
 import numpy as np
 
 import brique
-from brique import models, nn, optim
-from brique.nn import functional as F
+from brique import models, optim
+from brique.train import train_adversarial_autoencoder
+from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from .autoencoder import encode, mnist_arrays, mse, reconstruct
+from .autoencoder import encode, mnist_arrays, mse, reconstruct, train_autoencoder
+
+HIDDEN = (256, 128)
+GAME = dict(lr=1e-3, betas=(0.5, 0.999))
 
 
-def discriminator(width):
-    return nn.Sequential(nn.Linear(2, width), nn.LeakyReLU(0.2), nn.Linear(width, width),
-                         nn.LeakyReLU(0.2), nn.Linear(width, 1))
-
-
-def train(x, epochs, adversarial, seed, batch_size=64, width=64):
+def train(x, epochs, adversarial, seed, batch_size=64):
     """A 2-D-code deep autoencoder, with or without the adversary on its code; returns the
-    model and the final discriminator accuracy (None without the adversary)."""
+    model and the last epoch's discriminator accuracy (None without the adversary)."""
     brique.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    ae = models.DeepAutoencoder(hidden=(256, 128), code=2)
-    d = discriminator(width)
-    opt_ae = optim.Adam(ae.parameters(), lr=1e-3)
-    opt_d = optim.Adam(d.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    opt_enc = optim.Adam(ae.encoder.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    d_acc = None
-    for _ in range(epochs):
-        order, correct, seen = rng.permutation(len(x)), 0, 0
-        for i in range(0, len(x), batch_size):
-            xb = brique.tensor(x[order[i:i + batch_size]])
-            opt_ae.zero_grad()
-            F.binary_cross_entropy(ae(xb), xb).backward()
-            opt_ae.step()
-            if not adversarial:
-                continue
-            n = len(xb)
-            real = brique.randn(n, 2)
-            with brique.no_grad():
-                fake = ae.encode(xb)
-            opt_d.zero_grad()
-            s_real, s_fake = d(real), d(fake)
-            (F.binary_cross_entropy_with_logits(s_real, brique.ones(n, 1)) +
-             F.binary_cross_entropy_with_logits(s_fake, brique.zeros(n, 1))).backward()
-            opt_d.step()
-            correct += int((s_real.detach().numpy() > 0).sum() + (s_fake.detach().numpy() < 0).sum())
-            seen += 2 * n
-            opt_enc.zero_grad()
-            F.binary_cross_entropy_with_logits(d(ae.encode(xb)), brique.ones(n, 1)).backward()
-            opt_enc.step()
-        d_acc = correct / seen if seen else None
-    return ae, d_acc
+    if not adversarial:
+        ae = models.DeepAutoencoder(hidden=HIDDEN, code=2)
+        train_autoencoder(ae, x, epochs, optim.Adam(ae.parameters(), lr=1e-3),
+                          batch_size=batch_size, seed=seed)
+        return ae, None
+    aae = models.AdversarialAutoencoder(hidden=HIDDEN, code=2)
+    loader = DataLoader(TensorDataset(brique.tensor(x)), batch_size=batch_size, shuffle=True,
+                        generator=seed)
+    hist = train_adversarial_autoencoder(
+        aae, loader, epochs=epochs,
+        optimizer=optim.Adam(aae.autoencoder.parameters(), lr=1e-3),
+        d_optimizer=optim.Adam(aae.discriminator.parameters(), **GAME),
+        g_optimizer=optim.Adam(aae.autoencoder.encoder.parameters(), **GAME))
+    return aae, hist["d_acc"][-1]
 
 
 def code_stats(z):

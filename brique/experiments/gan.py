@@ -21,7 +21,7 @@ import numpy as np
 
 import brique
 from brique import datasets, models, optim
-from brique.train import evaluate, fit, sample_generator, train_adversarial
+from brique.train import recipes, sample_generator, train_adversarial
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
@@ -37,21 +37,20 @@ def mnist_arrays(train, n, rng):
     return x, np.asarray(ds.labels[idx]).astype(np.int64)
 
 
-def train_classifier(ctx, x, y, xt, yt, epochs):
-    """LeNet-5 on real digits in [-1, 1]; returns (model, test accuracy)."""
-    brique.manual_seed(ctx.seed)
-    model = models.LeNet5()
-    loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=32,
-                        shuffle=True, generator=ctx.seed)
-    fit(model, loader, epochs=epochs, optimizer=optim.Adam(model.parameters(), lr=1e-3),
-        loss="cross_entropy", verbose=0)
-    test = DataLoader(TensorDataset(brique.tensor(xt), brique.tensor(yt)), batch_size=500)
-    return model, evaluate(model, test, "cross_entropy", ["accuracy"])["accuracy"]
+def train_classifier(ctx, epochs):
+    """The judge: brique's LeNet-5 trained on the real mnist-5k training digits by the default
+    recipe of `brique train` (random shifts, SGD with Nesterov momentum, one-cycle schedule;
+    98% test accuracy in 20 epochs). Returns ((model, (mean, std) of its input
+    normalization), test accuracy)."""
+    result = recipes.train("lenet5", "mnist-5k", epochs=epochs, seed=ctx.seed, verbose=0)
+    return (result["model"], result["config"]["normalize"]), result["test_accuracy"]
 
 
-def classify(model, images):
-    """(predicted classes, max softmax probabilities) of the classifier on images (numpy)."""
-    logits = brique.train.predict(model, brique.tensor(images), batch_size=500)
+def classify(clf, images):
+    """(predicted classes, max softmax probabilities) of the judge on images in [-1, 1]."""
+    model, (mean, std) = clf
+    x = ((images + 1) / 2 - mean) / std  # back to the [0, 1] pixels it was trained on
+    logits = brique.train.predict(model, brique.tensor(x.astype(np.float32)), batch_size=500)
     p = logits.softmax(dim=1).numpy()
     return p.argmax(1), p.max(1)
 
@@ -83,11 +82,11 @@ class GANExperiment(Experiment):
         latent = 64
         n_train, epochs = ctx.size(4000, 512), ctx.size(25, 2)
         width, hidden = ctx.size(32, 8), ctx.size((256, 512), (64, 128))
-        n_eval, clf_epochs = ctx.size(1000, 200), ctx.size(10, 1)
+        n_eval, clf_epochs = ctx.size(1000, 200), ctx.size(20, 1)
         rng = np.random.default_rng(ctx.seed)
         x, y = mnist_arrays(True, n_train, rng)
-        xt, yt = mnist_arrays(False, ctx.size(1000, 200), rng)
-        clf, clf_acc = train_classifier(ctx, x, y, xt, yt, clf_epochs)
+        xt, _ = mnist_arrays(False, ctx.size(1000, 200), rng)
+        clf, clf_acc = train_classifier(ctx, clf_epochs)
         ctx.metric("classifier_test_accuracy", clf_acc)
         real_pred, real_conf = classify(clf, xt)
         ctx.metric("classifier_confidence_real", float(real_conf.mean()))

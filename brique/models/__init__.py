@@ -11,5 +11,5 @@ from .resnet import BasicBlock, ResNet  # noqa: F401
 from .fcn import FCN  # noqa: F401
 from .gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,  # noqa: F401
                   MLPGenerator, dcgan_init)
-from .autoencoder import (Autoencoder, ConvAutoencoder, DeepAutoencoder,  # noqa: F401
-                          DenoisingAutoencoder, SparseAutoencoder)
+from .autoencoder import (AdversarialAutoencoder, Autoencoder, ConvAutoencoder,  # noqa: F401
+                          DeepAutoencoder, DenoisingAutoencoder, SparseAutoencoder)

@@ -10,6 +10,8 @@ network trained to give back its input through a small intermediate layer, the c
   noise) in training mode; trained against the clean input.
 - `SparseAutoencoder`: a diabolo network whose `penalty()` is an L1 activity penalty on the
   code or the KL sparsity penalty of Ng's notes (mean activation towards `rho`).
+- `AdversarialAutoencoder`: a deep autoencoder plus a discriminator on its code that pushes
+  the codes to a prior (N(0, I) or a mixture of 10 Gaussians).
 
 All models keep the input's shape: (N, 784) or (N, 1, 28, 28) in, the same shape out.
 """
@@ -19,8 +21,9 @@ import math
 
 import numpy as np  # the seedable noise generator of DenoisingAutoencoder (CPU)
 
-from .. import backend, nn
+from .. import backend, creation, nn, stack
 from ..tensor import Tensor
+from .gan import MLPDiscriminator
 
 
 def _mlp(sizes, activation, last_activation):
@@ -221,3 +224,48 @@ class SparseAutoencoder(Autoencoder):
         rho_hat = z.mean(dim=0).clamp(eps, 1 - eps)
         kl = rho * (rho / rho_hat).log() + (1 - rho) * ((1 - rho) / (1 - rho_hat)).log()
         return kl.sum() * self.weight
+
+
+class AdversarialAutoencoder(nn.Module):
+    """An adversarial autoencoder (Makhzani et al., 2015): a deep autoencoder whose code is
+    judged by `discriminator` (an MLP on the code) against samples of a prior, so that
+    training (brique.train.train_adversarial_autoencoder) pushes the codes to the prior and
+    the decoder turns prior samples into data.
+
+    prior='gaussian': N(0, I); prior='mixture' (2-D codes only): an equal mixture of 10
+    Gaussians of std 0.5 centred on a circle of radius 3.
+
+    Shape: (N, *) with prod(*) = in_features -> (N, *); encode: -> (N, code);
+    sample_prior(n): -> (n, code).
+    """
+
+    def __init__(self, in_features=784, hidden=(256, 128), code=2, prior="gaussian",
+                 d_hidden=(64, 64)):
+        super().__init__()
+        if prior not in ("gaussian", "mixture"):
+            raise ValueError(f"AdversarialAutoencoder: prior must be 'gaussian' or 'mixture', "
+                             f"got {prior!r}")
+        if prior == "mixture" and code != 2:
+            raise ValueError(f"AdversarialAutoencoder: the 'mixture' prior is 2-D, got "
+                             f"code={code}")
+        self.prior, self.code_size = prior, code
+        self.autoencoder = DeepAutoencoder(in_features, hidden, code)
+        self.discriminator = MLPDiscriminator(d_hidden, in_features=code)
+
+    def encode(self, x):
+        return self.autoencoder.encode(x)
+
+    def decode(self, z):
+        return self.autoencoder.decode(z)
+
+    def forward(self, x):
+        return self.autoencoder(x)
+
+    def sample_prior(self, n, device=None):
+        """n codes drawn from the prior (brique's generator: seeded by manual_seed)."""
+        z = creation.randn(n, self.code_size, device=device)
+        if self.prior == "gaussian":
+            return z
+        k = creation.randint(0, 10, (n,), device=device).float() * (2 * math.pi / 10)
+        centres = stack([k.cos(), k.sin()], dim=1) * 3.0
+        return centres + 0.5 * z

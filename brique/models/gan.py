@@ -56,15 +56,19 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """image -> hidden (LeakyReLU 0.2) -> ... -> 1 logit.
+    """image (or any flat sample) -> hidden (LeakyReLU 0.2) -> ... -> 1 logit.
+    `in_features` (default image_size**2) lets it judge other samples, e.g. the codes of an
+    adversarial autoencoder.
 
-    Shape: (N, 1, 28, 28) -> (N, 1); with `num_classes`, forward(x, y) also takes labels (N,).
+    Shape: (N, 1, 28, 28) (or (N, in_features)) -> (N, 1); with `num_classes`, forward(x, y)
+    also takes labels (N,).
     """
 
-    def __init__(self, hidden=(512, 256), image_size=28, num_classes=0):
+    def __init__(self, hidden=(512, 256), image_size=28, num_classes=0, in_features=None):
         super().__init__()
         self.num_classes = num_classes
-        layers, width = [], image_size * image_size + num_classes
+        in_features = image_size * image_size if in_features is None else in_features
+        layers, width = [], in_features + num_classes
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
             width = h

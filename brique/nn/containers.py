@@ -30,6 +30,9 @@ class Sequential(Module):
             return Sequential(OrderedDict(mods[idx]))
         return mods[idx][1]
 
+    def __setitem__(self, idx, module):
+        self.add_module(list(self._modules)[idx], module)
+
     def __len__(self):
         return len(self._modules)
 

@@ -104,3 +104,29 @@ def test_sparse_penalty():
     rh = k.last_code.detach().numpy().mean(0)
     kl = (0.05 * np.log(0.05 / rh) + 0.95 * np.log(0.95 / (1 - rh))).sum()
     assert np.isclose(k.penalty().item(), kl, rtol=1e-4)
+
+
+@pytest.mark.parametrize("prior", ["gaussian", "mixture"])
+def test_adversarial_autoencoder_prior_and_shapes(prior):
+    brique.manual_seed(0)
+    m = models.AdversarialAutoencoder(hidden=(32,), code=2, prior=prior)
+    x = _digits(4)
+    assert m(x).shape == x.shape and m.encode(x).shape == (4, 2)
+    assert m.discriminator(m.encode(x)).shape == (4, 1)
+    z = m.sample_prior(20000).numpy()
+    assert z.shape == (20000, 2) and np.allclose(z.mean(0), 0, atol=0.05)
+    if prior == "gaussian":
+        assert np.allclose(z.std(0), 1, atol=0.03)
+    else:  # 10 blobs of std 0.5 on the circle of radius 3
+        angle = np.round(np.arctan2(z[:, 1], z[:, 0]) / (2 * np.pi / 10)) % 10
+        centres = 3 * np.stack([np.cos(angle * 2 * np.pi / 10),
+                                np.sin(angle * 2 * np.pi / 10)], 1)
+        assert np.allclose((z - centres).std(0), 0.5, atol=0.05)
+        assert np.bincount(angle.astype(int), minlength=10).min() > 1500
+
+
+def test_adversarial_autoencoder_bad_prior():
+    with pytest.raises(ValueError, match="prior must be"):
+        models.AdversarialAutoencoder(prior="uniform")
+    with pytest.raises(ValueError, match="2-D"):
+        models.AdversarialAutoencoder(code=8, prior="mixture")

@@ -181,6 +181,9 @@ def test_containers():
     assert "a" in md and [n for n, _ in md.named_parameters()] == ["a.weight", "a.bias"]
     seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     assert isinstance(seq[-1], nn.Linear) and len(seq[:2]) == 2
+    seq[-1] = nn.Linear(3, 4)  # replacing a layer keeps its name, as in torch
+    assert seq(brique.zeros(5, 2)).shape == (5, 4)
+    assert [n for n, _ in seq.named_parameters()][-1] == "2.bias"
 
 
 def test_summary_prints_shapes_and_counts():
