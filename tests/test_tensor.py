@@ -259,3 +259,16 @@ def test_copy_from_scalars_lists_and_arrays():
     assert x.copy_([1, 2, 3]).tolist() == [1.0, 2.0, 3.0]
     assert x.copy_(np.arange(3)).dtype == brique.float32
     assert x.copy_(brique.tensor(7.0)).tolist() == [7.0] * 3  # broadcasts
+
+
+@pytest.mark.parametrize("dims", [(3,), (1, 3), (0, 2, 3, 5), (3, 5), None])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_over_short_axes_of_a_large_array(dims, keepdim):
+    # large float arrays fold their 2-8-long axes by adding slices: same values as numpy
+    a = np.random.default_rng(0).standard_normal((3, 4, 16, 2, 20, 3)).astype(np.float32)
+    got = brique.tensor(a).sum(dims, keepdim=keepdim) if dims is not None else \
+        brique.tensor(a).sum()
+    axes = tuple(range(6)) if not dims else dims
+    want = a.astype(np.float64).sum(axis=axes, keepdims=keepdim and dims is not None)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-4)

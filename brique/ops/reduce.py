@@ -40,12 +40,36 @@ def _expand_back(g, shape, dims):
     return g.reshape(_kept_shape(shape, dims)).expand(shape)
 
 
+def _sum(a, dims, keepdims, dtype):
+    """a.sum(axis=dims, ...). NumPy reduces an axis of 2-8 elements with a slow strided inner
+    loop: the gradient of a x2 nearest upsampling, 2x2 sums over a (32, 16, 28, 28) array,
+    takes 3.6 ms that way and 0.35 ms by adding the axis's slices, as done here for large
+    float arrays."""
+    small = [d for d in dims if 1 < a.shape[d] <= 8]
+    if (not small or a.size < 4096 or a.dtype.kind != "f" or dtype not in (None, a.dtype)
+            or xp_of(a) is not backend.numpy):
+        return a.sum(axis=dims, keepdims=keepdims, dtype=dtype)
+    index = [slice(None)] * a.ndim
+    for d in small:
+        index[d] = slice(0, 1)
+        out = a[tuple(index)].copy()
+        for i in range(1, a.shape[d]):
+            index[d] = slice(i, i + 1)
+            out += a[tuple(index)]
+        index[d] = slice(None)
+        a = out
+    rest = tuple(d for d in dims if d not in small)
+    if rest:
+        a = a.sum(axis=rest, keepdims=True)
+    return a if keepdims else a.reshape([s for i, s in enumerate(a.shape) if i not in dims])
+
+
 class Sum(Function):
     def forward(self, a, dims=(), keepdim=False, dtype=None):
         self.shape, self.dims = a.shape, dims
         if dtype is None and a.dtype.kind in "biu":
             dtype = backend.int64  # PyTorch sums integers and bools as int64
-        return a.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        return _sum(a, dims, keepdim, dtype)
 
     def backward(self, g):
         return _expand_back(g, self.shape, self.dims)

@@ -34,6 +34,8 @@ CONV2D = [
     ((2, 3, 5, 6), (5, 3, 1, 1), True, {}),
     ((3, 7, 8), (4, 3, 3, 3), True, {"padding": 1}),  # unbatched
     ((4, 1, 28, 28), (6, 1, 5, 5), True, {"padding": 2}),  # LeNet's first layer
+    ((4, 16, 28, 28), (1, 16, 3, 3), True, {"padding": 1}),  # conv AE's last: full-conv grad
+    ((2, 8, 9, 7), (8, 8, 3, 3), True, {"padding": (2, 0)}),  # O == C, uneven padding
 ]
 
 
