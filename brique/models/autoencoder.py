@@ -93,7 +93,7 @@ class DeepAutoencoder(Autoencoder):
 
 
 class ConvAutoencoder(nn.Module):
-    """The seed's Keras convolutional autoencoder (seed 004), layer for layer:
+    """The seed's Keras convolutional autoencoder (seed 004), layer for layer by default:
 
         Conv 16@3x3 same, ReLU, MaxPool 2 (same)   28 -> 14
         Conv  8@3x3 same, ReLU, MaxPool 2 (same)   14 -> 7
@@ -106,23 +106,26 @@ class ConvAutoencoder(nn.Module):
     Keras's 'same' max-pooling of the odd 7x7 map is MaxPool2d(2, ceil_mode=True) (7 -> 4);
     the one 'valid' conv of the decoder (16 -> 14) is what brings the output back to 28x28.
     Trained in the listing with binary cross-entropy and Adadelta (lr 1.0, rho 0.95).
+    `widths` (16, 8) and `code_channels` (8) change the layers' widths, e.g. code_channels=2
+    for a 2 x 4 x 4 = 32-number code.
 
-    Shape: (N, 1, 28, 28) -> (N, 1, 28, 28); encode: -> (N, 8, 4, 4).
+    Shape: (N, 1, 28, 28) -> (N, 1, 28, 28); encode: -> (N, code_channels, 4, 4).
     """
 
-    def __init__(self, in_channels=1):
+    def __init__(self, in_channels=1, widths=(16, 8), code_channels=8):
         super().__init__()
         pool = lambda: nn.MaxPool2d(2, ceil_mode=True)  # noqa: E731  (Keras padding='same')
+        a, b = widths
         self.encoder = nn.Sequential(
-            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), pool(),
-            nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), pool(),
-            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), pool())
+            nn.Conv2d(in_channels, a, 3, padding=1), nn.ReLU(), pool(),
+            nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), pool(),
+            nn.Conv2d(b, code_channels, 3, padding=1), nn.ReLU(), pool())
         self.decoder = nn.Sequential(
-            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
-            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
-            nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
-            nn.Conv2d(16, in_channels, 3, padding=1), nn.Sigmoid())
-        self.code_size = 8 * 4 * 4
+            nn.Conv2d(code_channels, b, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(b, b, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(b, a, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(a, in_channels, 3, padding=1), nn.Sigmoid())
+        self.code_size = code_channels * 4 * 4
 
     def encode(self, x):
         if x.ndim != 4 or tuple(x.shape[-2:]) != (28, 28):

@@ -39,6 +39,12 @@ def test_conv_autoencoder_shapes():
     assert m(x).shape == (2, 1, 28, 28)
     with pytest.raises(ValueError):
         m(brique.zeros(2, 1, 32, 32))
+    wide = models.ConvAutoencoder(widths=(32, 32), code_channels=2)
+    assert wide.encode(x).shape == (2, 2, 4, 4) and wide.code_size == 32
+    assert wide(x).shape == (2, 1, 28, 28)
+    # the listing's parameter count: 7 convs of 3x3 with biases
+    sizes = [(1, 16), (16, 8), (8, 8), (8, 8), (8, 8), (8, 16), (16, 1)]
+    assert sum(p.numel() for p in m.parameters()) == sum(9 * a * b + b for a, b in sizes)
 
 
 @pytest.mark.parametrize("make, lr", [
