@@ -1,5 +1,6 @@
-"""One training epoch (4,000 28x28 images, batch 64, SGD momentum) of an MLP, LeNet-5 and an
-LSTM, brique and PyTorch side by side in one process.
+"""One training epoch (4,000 28x28 images, batch 64, SGD momentum) of an MLP, LeNet-5, an
+LSTM and the course's conv autoencoder (seed 004's Keras listing, binary cross-entropy
+against its input), brique and PyTorch side by side in one process.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/training.py
 """
@@ -43,12 +44,28 @@ def lstm(nn):
     return LSTMClassifier()
 
 
+def conv_autoencoder(nn):
+    """brique.models.ConvAutoencoder, written with the common layers for both libraries."""
+    pool = lambda: nn.MaxPool2d(2, ceil_mode=True)  # noqa: E731
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), pool(),
+        nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), pool(),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), pool(),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid())
+
+
 def epoch_time(lib, build, x_np, y_np, repeat):
     lib.manual_seed(0)
     model = build(lib.nn)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = lib.nn.CrossEntropyLoss()
     x, y = lib.tensor(x_np), lib.tensor(y_np)
+    if build is conv_autoencoder:  # reconstruct the input
+        loss_fn, y = lib.nn.BCELoss(), x
+    else:
+        loss_fn = lib.nn.CrossEntropyLoss()
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -64,13 +81,14 @@ def epoch_time(lib, build, x_np, y_np, repeat):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3, help="epochs timed; the best counts")
-    parser.add_argument("--models", default="mlp,lenet5,lstm")
+    parser.add_argument("--models", default="mlp,lenet5,lstm,convae")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x = rng.random((N, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, N)
     builders = {"mlp": ("MLP 784-256-10", mlp), "lenet5": ("LeNet-5", lenet),
-                "lstm": ("LSTM 28x28 -> 64 hidden", lstm)}
+                "lstm": ("LSTM 28x28 -> 64 hidden", lstm),
+                "convae": ("conv autoencoder (seed 004)", conv_autoencoder)}
     rows = []
     for key in args.models.split(","):
         name, build = builders[key]

@@ -33,7 +33,7 @@ class CGANExperiment(Experiment):
 
     def run(self, ctx):
         latent = 64
-        n_train, epochs = ctx.size(4000, 256), ctx.size(20, 2)
+        n_train, epochs = ctx.size(4000, 256), ctx.size(25, 2)
         width, per_class = ctx.size(32, 8), ctx.size(100, 20)
         rng = np.random.default_rng(ctx.seed)
         x, y = mnist_arrays(True, n_train, rng)
@@ -43,7 +43,7 @@ class CGANExperiment(Experiment):
         brique.manual_seed(ctx.seed)
         G = models.DCGANGenerator(latent, width, num_classes=10)
         D = models.DCGANDiscriminator(width, num_classes=10)
-        loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=64,
+        loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=32,
                             shuffle=True, generator=ctx.seed)
         hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
                                  conditional=True, num_classes=10,
@@ -71,7 +71,7 @@ class CGANExperiment(Experiment):
                   caption=f"{per_class} samples per requested digit, labelled by a LeNet-5 "
                           f"trained on real digits (test accuracy {clf_acc:.3f}); conditional "
                           f"DCGAN (width {width}), {epochs} epochs on {n_train} digits, Adam "
-                          "lr 2e-4 betas (0.5, 0.999)")
+                          "lr 2e-4 betas (0.5, 0.999), batch 32")
 
         plt = pyplot()
         fig, ax = plt.subplots(figsize=(5, 5.2))

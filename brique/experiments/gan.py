@@ -84,11 +84,11 @@ class GANExperiment(Experiment):
         width, hidden = ctx.size(32, 8), ctx.size((256, 512), (64, 128))
         n_eval, clf_epochs = ctx.size(1000, 200), ctx.size(20, 1)
         rng = np.random.default_rng(ctx.seed)
-        x, y = mnist_arrays(True, n_train, rng)
+        x, _ = mnist_arrays(True, n_train, rng)
         xt, _ = mnist_arrays(False, ctx.size(1000, 200), rng)
         clf, clf_acc = train_classifier(ctx, clf_epochs)
         ctx.metric("classifier_test_accuracy", clf_acc)
-        real_pred, real_conf = classify(clf, xt)
+        _, real_conf = classify(clf, xt)
         ctx.metric("classifier_confidence_real", float(real_conf.mean()))
 
         checkpoints = sorted({0, epochs // 4, epochs // 2, (3 * epochs) // 4, epochs - 1})
