@@ -99,6 +99,9 @@ CASES = [
     C("conv_transpose2d", BC.conv_transpose2d, TF.conv_transpose2d,
       [U(2, 2, 3, 3), U(2, 3, 3, 2), U(3)],
       {"stride": (2, 1), "padding": 1, "output_padding": (1, 0)}),
+    # stride 1, widening: its forward is the full-convolution path of conv's input gradient
+    C("conv_transpose2d_stride1", BC.conv_transpose2d, TF.conv_transpose2d,
+      [U(2, 2, 4, 4), U(2, 3, 3, 3), U(3)], {"padding": 1}),
     C("conv_transpose2d_groups_dilation", BC.conv_transpose2d, TF.conv_transpose2d,
       [U(1, 4, 3, 3), U(4, 1, 2, 2)], {"groups": 2, "dilation": 2, "stride": 2},
       gradgrad=True),
