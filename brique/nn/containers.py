@@ -6,7 +6,24 @@ from collections import OrderedDict
 from .module import Module
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """What Sequential and ModuleList share: modules held in order, by position."""
+
+    def __setitem__(self, idx, module):
+        self.add_module(list(self._modules)[idx], module)  # keeps the replaced one's name
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Indexed):
     """Applies its modules in order: `Sequential(Linear(2, 8), Tanh(), Linear(8, 1))`, or from
     an OrderedDict of named modules."""
 
@@ -30,29 +47,12 @@ class Sequential(Module):
             return Sequential(OrderedDict(mods[idx]))
         return mods[idx][1]
 
-    def __setitem__(self, idx, module):
-        self.add_module(list(self._modules)[idx], module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_Indexed):
     def __init__(self, modules=None):
         super().__init__()
         for m in modules or []:
             self.append(m)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:
@@ -62,15 +62,6 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         mods = list(self._modules.values())
         return ModuleList(mods[idx]) if isinstance(idx, slice) else mods[idx]
-
-    def __setitem__(self, idx, module):
-        self.add_module(list(self._modules)[idx], module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
 
 class ModuleDict(Module):
