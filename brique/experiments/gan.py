@@ -21,7 +21,8 @@ import numpy as np
 
 import brique
 from brique import datasets, models, optim
-from brique.train import recipes, sample_generator, train_adversarial
+from brique import recipes
+from brique.train import sample_generator, train_adversarial
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
