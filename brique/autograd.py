@@ -355,3 +355,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+
+
+def zero_grad(params, set_to_none=True):
+    """Forget the gradients of `params` (Module.zero_grad and Optimizer.zero_grad): set `.grad`
+    to None (default), or detach it in place and fill it with zeros, as PyTorch does."""
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            g._ctx, g.requires_grad = None, False
+            g._data[...] = 0
+            g._version += 1
