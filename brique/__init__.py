@@ -14,6 +14,8 @@ from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_gr
                        set_grad_enabled)
 from . import autograd
 from .tensor import Tensor
+from . import _methods
+_methods.install()  # the Tensor method table: tensor.py never imports the ops
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)

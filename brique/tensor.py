@@ -357,5 +357,3 @@ class _HookHandle:
         hooks = [h for h in self.tensor._hooks or () if h is not self.hook]
         self.tensor._hooks = hooks or None
 
-
-from . import _methods  # noqa: E402,F401  (attaches the op methods to Tensor)
