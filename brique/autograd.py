@@ -11,7 +11,7 @@ import functools
 import threading
 import weakref
 
-from . import backend
+from . import _malloc, backend
 
 
 class _GradState(threading.local):
@@ -239,6 +239,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                  allow_unused=False):
     """Backpropagate `grads` from `roots`. With `inputs` given, return their gradients instead of
     accumulating into `.grad` (that is `brique.grad`)."""
+    if not _malloc.done:
+        _malloc.keep_freed_memory()
     order = _topo_order(roots)
     pending = {}
     for r, g in zip(roots, grads):

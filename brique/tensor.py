@@ -2,7 +2,7 @@
 `grad`, and `_ctx`, the Function that produced it (None for leaves)."""
 from __future__ import annotations
 
-from . import autograd, backend
+from . import _format, autograd, backend
 
 _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
                                                                 backend.cupy.ndarray)
@@ -229,7 +229,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
+        return _format.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
     def _inplace(self, op, *operands):

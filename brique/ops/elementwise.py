@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import math
 
-from .. import backend
+from .. import _special, backend
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -238,7 +238,7 @@ class LeakyRelu(Function):
 
 class Erf(Function):
     def forward(self, a):
-        return backend.erf(_float(a))
+        return _special.erf(_float(a))
 
     def backward(self, g):
         (a,) = self.saved
