@@ -11,7 +11,7 @@ import contextlib
 from ... import distributed
 from ...autograd import no_grad
 from ...distributed.reducer import Reducer
-from ..module import Module
+from ..modules.module import Module
 
 
 def _describe(entry):
