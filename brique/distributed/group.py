@@ -140,6 +140,11 @@ def get_world_size(group=None):
     return _group(group).size
 
 
+def rank_and_world_size():
+    """(rank, number of ranks) of this process's default group; (0, 1) without one."""
+    return (0, 1) if _default is None else (_default.rank, _default.size)
+
+
 def get_backend(group=None):
     return _group(group).name
 

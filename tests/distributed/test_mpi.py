@@ -64,3 +64,16 @@ def test_different_models_are_refused_at_construction(tmp_path):
     result = mpirun("mismatch", tmp_path / "x.npz", timeout=60)
     assert result.returncode != 0
     assert "every rank must build the same model" in result.stderr + result.stdout
+
+
+def test_brique_train_nproc_2(tmp_path):
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               PATH=f"{Path(MPIEXEC).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([sys.executable, "-m", "brique.cli", "train", "mlp", "--epochs", "1",
+                             "--nproc", "2", "--quiet", "--out", str(tmp_path)], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("test accuracy") == 1  # rank 0 alone reports
+    accuracy = float(result.stdout.split("test accuracy:")[1].split()[0])
+    assert accuracy > 0.8
+    assert (tmp_path / "mlp-mnist-5k" / "checkpoint.npz").exists()
