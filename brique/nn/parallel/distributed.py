@@ -83,6 +83,12 @@ class DistributedDataParallel(Module):
         finally:
             self.reducer.enabled = before
 
+    def __del__(self):
+        # The hooks live on the parameters: a dropped wrapper must not keep reducing.
+        reducer = self.__dict__.get("reducer")
+        if reducer is not None:
+            reducer.remove()
+
     @property
     def require_backward_grad_sync(self):
         return self.reducer.enabled
