@@ -7,7 +7,7 @@ from .activation import (ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax, 
                          MultiheadAttention, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign,
                          Tanh)
 from .attention import AdditiveAttention  # noqa: F401
-from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .dropout import Dropout, Dropout1d, Dropout2d  # noqa: F401
