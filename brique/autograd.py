@@ -390,6 +390,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
 
 
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's pre-0.4 wrapper, kept by old course code (`from torch.autograd import
+    Variable`): `Variable(t, requires_grad=True)` is a tensor sharing t's storage, and every
+    tensor is an instance of Variable."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data must be a Tensor, got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_(True) if requires_grad else out
+
+
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
 
 

@@ -3,11 +3,14 @@ Modules hold state and call these; a function here has no backward of its own.""
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd import no_grad
-from ..ops.elementwise import (elu, gelu, hardtanh, leaky_relu, relu, sigmoid, silu,  # noqa: F401
-                               softplus, tanh, where)
+from ..ops.elementwise import gelu, sigmoid, softplus, tanh, where  # noqa: F401
+from ._activation import (celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,  # noqa
+                          leaky_relu, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu, selu,
+                          silu, softmin, softshrink, tanhshrink, threshold)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.loss import SoftmaxCrossEntropy
@@ -54,12 +57,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Drops whole channels. Shape: (N, C, H, W) or (C, H, W)."""
+    """Drops whole channels. Shape: (N, C, H, W) or (C, H, W); other ranks >= 2 warn, as in
+    PyTorch, and drop per (N, C) entry."""
     if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+        if input.ndim < 2:
+            raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape "
+                             f"{tuple(input.shape)}")
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated; use dropout instead (dropout2d drops channels of 3-D or 4-D "
+                      "inputs)", stacklevel=2)
     if not training or p == 0.0:
         return input
-    shape = input.shape[:-2] + (1, 1)
+    if input.ndim == 3:
+        shape = input.shape[:-2] + (1, 1)
+    else:
+        shape = input.shape[:2] + (1,) * (input.ndim - 2)
     return input * _dropout_mask(input, p, shape)
 
 

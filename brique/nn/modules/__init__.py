@@ -3,9 +3,11 @@
 code runs with brique. `brique.nn` re-exports every class."""
 from . import (activation, attention, batchnorm, container, conv, dropout, linear,  # noqa: F401
                loss, module, normalization, pooling, rnn, sparse)
-from .activation import (ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax,  # noqa: F401
-                         MultiheadAttention, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign,
-                         Tanh)
+from .activation import (CELU, ELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: F401
+                         Hardtanh, Heaviside, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+                         MultiheadAttention, PReLU, RReLU, ReLU, ReLU6, SELU, SiLU, Sigmoid,
+                         Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink,
+                         Threshold)
 from .attention import AdditiveAttention  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401

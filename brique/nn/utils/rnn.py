@@ -1,0 +1,1 @@
+"""`brique.nn.utils.rnn`, where PyTorch keeps its sequence packing and padding helpers."""
