@@ -88,6 +88,10 @@ class set_grad_enabled(_GradMode):
         return super().__call__(fn)
 
 
+# brique.onnx sets this to a recorder of every primitive call while it traces a forward pass.
+_tracer = None
+
+
 class Function:
     """A node of the graph. Subclasses define `forward(*arrays, **params) -> array` and
     `backward(grad: Tensor) -> Tensor | tuple`, one gradient per positional input (None where an
@@ -123,6 +127,8 @@ class Function:
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
             raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
         result = Tensor._make(out)
+        if _tracer is not None:
+            _tracer.record(cls, inputs, params, result)
         base = getattr(out, "base", None)
         if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
             _share_version(result, out, base, inputs)

@@ -76,6 +76,15 @@ def build_parser():
     train.add_argument("--hostfile", default=None,
                        help="with --nproc: MPI hostfile listing the machines (one per line)")
 
+    exp = sub.add_parser("export", help="write a `brique train` checkpoint as an ONNX model",
+                         description="Export a checkpoint written by `brique train` to ONNX "
+                                     "(needs the 'onnx' extra). The graph takes raw images in "
+                                     "[0, 1], N x C x H x W float32, any batch size, and "
+                                     "returns class logits.")
+    exp.add_argument("checkpoint")
+    exp.add_argument("output", help="the .onnx file to write")
+    exp.add_argument("--opset", type=_positive(int), default=None,
+                     help="ONNX opset version (default: 17)")
     ev = sub.add_parser("eval", help="evaluate a checkpoint on its dataset's test split")
     ev.add_argument("checkpoint")
     ev.add_argument("--device", default="cpu")
@@ -109,6 +118,7 @@ def main(argv=None):
     from .recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
+                "export": cmd_export,
                 "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
@@ -167,6 +177,23 @@ def cmd_eval(args):
     metrics = recipes.evaluate_on_test(model, config, device=args.device)
     print(f"{config['model']} on {config['dataset']} test split: accuracy "
           f"{metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
+    return 0
+
+
+def cmd_export(args):
+    from . import recipes
+    try:
+        from . import onnx
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+    model, config = recipes.load_model(args.checkpoint)
+    wrapped = recipes.with_normalization(model, config)
+    example = recipes.example_input(config)
+    onnx.export(wrapped, example, args.output, input_names=["image"], output_names=["logits"],
+                dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+                opset_version=args.opset)
+    print(f"wrote {args.output}: image {('batch',) + tuple(example.shape[1:])} float32 in "
+          f"[0, 1] -> logits (batch, {config['num_classes']})")
     return 0
 
 

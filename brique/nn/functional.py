@@ -34,7 +34,7 @@ def bilinear(input1, input2, weight, bias=None):
 
 def heaviside_step(input):
     """The perceptron's threshold unit: 1 where input > 0, else 0 (no gradient)."""
-    return Tensor._make((input._data > 0).astype(input.dtype))
+    return (input > 0).to(input.dtype)
 
 
 def softsign(input):
