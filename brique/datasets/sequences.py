@@ -3,8 +3,8 @@
 * `make_adding`: the adding problem (Hochreiter and Schmidhuber 1997): (value, marker) pairs,
   the target the sum of the two marked values; the first mark lies `lag` steps or more
   before the end when `lag` is given.
-* `make_recall`: remember the first symbol across `lag` steps of random distractors; the
-  answer is asked at the last step (many-to-one, chance 1 / n_symbols).
+* `make_recall`: remember the first symbol across `lag` steps of random distractors (other
+  tokens); the answer is asked at the last step (many-to-one, chance 1 / n_symbols).
 * `make_copy`: the copy-memory task: `n_copy` symbols, `lag` blanks, a go marker, then
   reproduce the symbols (synchronous many-to-many, targets at every step).
 * `make_tagging`: a small grammar whose tags depend on words to their right: phrases of
@@ -47,12 +47,14 @@ def make_adding(n, length=50, lag=None, seed=0):
 
 def make_recall(n, lag=10, n_symbols=8, seed=0):
     """X int64 (n, lag + 1): X[:, 0] the symbol to remember (in [0, n_symbols)), then lag - 1
-    random distractor symbols (same alphabet), then the query token n_symbols; y int64 (n,)
-    = X[:, 0]. The input vocabulary has n_symbols + 1 tokens."""
+    random distractors (tokens n_symbols..2 * n_symbols - 1), then the query token
+    2 * n_symbols; y int64 (n,) = X[:, 0]. The input vocabulary has 2 * n_symbols + 1
+    tokens; the answer depends only on the input `lag` steps before the query."""
     _check(n, lag=lag, n_symbols=n_symbols)
     rng = np.random.default_rng(seed)
-    X = rng.integers(0, n_symbols, size=(n, lag + 1))
-    X[:, -1] = n_symbols
+    X = rng.integers(n_symbols, 2 * n_symbols, size=(n, lag + 1))
+    X[:, 0] = rng.integers(0, n_symbols, size=n)
+    X[:, -1] = 2 * n_symbols
     return X.astype(np.int64), X[:, 0].astype(np.int64).copy()
 
 
