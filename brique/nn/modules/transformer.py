@@ -289,5 +289,5 @@ class Transformer(Module):
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
-        """See `brique.nn.transformer.generate_square_subsequent_mask`."""
+        """See `brique.nn.modules.transformer.generate_square_subsequent_mask`."""
         return generate_square_subsequent_mask(sz, device=device, dtype=dtype)
