@@ -21,3 +21,5 @@ from .norm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, 
                    LocalResponseNorm)
 from .regularization import activity_l1, activity_l2, l1_penalty, l2_penalty  # noqa: F401
 from .attention import AdditiveAttention, MultiheadAttention  # noqa: F401
+from .norm import LocalContrastNorm  # noqa: E402,F401
+from .pooling import KMaxPool  # noqa: E402,F401
