@@ -100,7 +100,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from .datasets import DatasetUnavailableError
     from .train.checkpoint import CheckpointError
-    from .train.recipes import RecipeError
+    from .recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
                 "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
@@ -136,7 +136,7 @@ def cmd_experiment(args):
 
 
 def cmd_train(args):
-    from .train import recipes
+    from . import recipes
     if args.device not in ("cpu", "cuda") and not args.device.startswith("cuda:"):
         raise UsageError(f"--device must be cpu or cuda, got {args.device!r}")
     run_dir = os.path.join(args.out, args.name or f"{args.model}-{args.dataset}")
@@ -151,7 +151,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
-    from .train import recipes
+    from . import recipes
     model, config = recipes.load_model(args.checkpoint)
     metrics = recipes.evaluate_on_test(model, config, device=args.device)
     print(f"{config['model']} on {config['dataset']} test split: accuracy "
@@ -160,7 +160,7 @@ def cmd_eval(args):
 
 
 def cmd_predict(args):
-    from .train import recipes
+    from . import recipes
     model, config = recipes.load_model(args.checkpoint)
     image = read_image(args.image, config["input_shape"])
     probs = recipes.predict_probabilities(model, config, image)

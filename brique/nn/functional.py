@@ -541,7 +541,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         # A hook scales the gradient on its way to the rows, leaving the forward untouched.
         out.register_hook(lambda g: g * scale)
     return out
-from .attention import scaled_dot_product_attention  # noqa: E402,F401
+from .modules.attention import scaled_dot_product_attention  # noqa: E402,F401
 
 
 # ------------------------------------------ local contrast norm, k-max pooling

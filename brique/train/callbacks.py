@@ -44,10 +44,18 @@ class CallbackList:
 
 
 class History(Callback):
-    """`history.history['val_loss']` etc.: one value per epoch, as Keras keeps them."""
+    """`history.history['val_loss']` etc.: one value per epoch, as Keras keeps them. With
+    per_batch=True it also keeps every batch's logs in `history.batch_history['loss']` etc.
+    (pass it to fit() in `callbacks`: curves finer than an epoch)."""
 
-    def __init__(self):
+    def __init__(self, per_batch=False):
         self.history, self.epoch = {}, []
+        self.per_batch, self.batch_history = per_batch, {}
+
+    def on_batch_end(self, batch, logs=None):
+        if self.per_batch:
+            for k, v in (logs or {}).items():
+                self.batch_history.setdefault(k, []).append(v)
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
 
-from .. import backend
-from ..autograd import no_grad
-from ..tensor import Tensor
-from .parameter import Parameter
+from ... import backend
+from ...autograd import no_grad
+from ...tensor import Tensor
+from ..parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import os
 
-from .. import backend, datasets, models, optim
-from ..autograd import no_grad
-from ..utils.data import DataLoader
-from ..utils.data.transforms import Compose, Normalize, RandomShift
-from .callbacks import CSVLogger, LearningRateScheduler
-from .checkpoint import load, save_checkpoint
-from .loop import evaluate, fit
+from . import backend, datasets, models, optim
+from .autograd import no_grad
+from .train.callbacks import CSVLogger, LearningRateScheduler
+from .train.checkpoint import load, save_checkpoint
+from .train.loop import evaluate, fit
+from .utils.data import DataLoader
+from .utils.data.transforms import Compose, Normalize, RandomShift
 
 DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3, "adagrad": 0.05,
               "adadelta": 1.0}
@@ -151,7 +151,7 @@ def evaluate_on_test(model, config, device="cpu"):
 
 def predict_probabilities(model, config, image):
     """Class probabilities for one (C, H, W) float image in [0, 1]."""
-    from ..tensor import Tensor
+    from .tensor import Tensor
     x = backend.numpy.asarray(image, dtype="float32")
     if config["normalize"] is not None:
         mean, std = config["normalize"]

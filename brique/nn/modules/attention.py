@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import math
 
-from .. import backend, creation
-from ..ops.movement import cat
-from ..ops.reduce import softmax
-from ..tensor import Tensor
-from . import functional as F  # functional imports this module at its end: use F at call time
-from . import init
+from ... import backend, creation
+from ...ops.movement import cat
+from ...ops.reduce import softmax
+from ...tensor import Tensor
+from .. import functional as F  # functional imports this module at its end: use F at call time
+from .. import init
 from .linear import Linear
 from .module import Module
-from .parameter import Parameter
+from ..parameter import Parameter
 
 _NEG_INF = float("-inf")
 
