@@ -19,6 +19,8 @@ from brique import optim
 
 from . import Experiment, pyplot, register
 
+FLOOR = 1e-5  # below this MSE, float32 full-batch Adam is at its noise floor: widths tie
+
 TARGETS = {"sine": np.sin, "step": lambda x: (x > 0).astype(np.float64)}
 
 
@@ -73,9 +75,10 @@ class UniversalApproximationExperiment(Experiment):
                           f"nets, full-batch Adam lr 0.02 (cosine decay), {steps} steps")
         self._figure(ctx, x, fits, errors, widths)
         gain = {k: errors[k][0] / errors[k][-1] for k in TARGETS}
-        # 'falls': every width is at least as good as half the previous one's error allows
-        # (a small tolerance for optimisation noise), and the widest beats the narrowest
-        falling = {k: all(b < 1.5 * a for a, b in zip(e, e[1:])) for k, e in errors.items()}
+        # 'falls': no width is worse than 1.5x the previous one's error (optimisation noise)
+        # unless both sit at the float32 noise floor; and the widest beats the narrowest
+        falling = {k: all(b < max(1.5 * a, FLOOR) for a, b in zip(e, e[1:]))
+                   for k, e in errors.items()}
         ctx.metric("gain", gain)
         ctx.metric("falling", falling)
         held = all(falling.values()) and gain["sine"] > 100 and gain["step"] > 3
@@ -83,7 +86,8 @@ class UniversalApproximationExperiment(Experiment):
                           f"{errors['sine'][0]:.2e} -> {errors['sine'][-1]:.2e} "
                           f"({gain['sine']:.0f}x) and the step's {errors['step'][0]:.2e} -> "
                           f"{errors['step'][-1]:.2e} ({gain['step']:.0f}x); never rising by "
-                          f"more than 1.5x from one width to the next: {falling}.")
+                          f"more than 1.5x from one width to the next (or staying under "
+                          f"{FLOOR:.0e}, the float32 optimisation floor): {falling}.")
 
     def _figure(self, ctx, x, fits, errors, widths):
         plt = pyplot()
