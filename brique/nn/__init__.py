@@ -29,3 +29,5 @@ from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
                                   TransformerDecoderLayer, TransformerEncoder,
                                   TransformerEncoderLayer)
 from . import parallel  # noqa: E402,F401
+from .modules.normalization import LocalContrastNorm  # noqa: E402,F401
+from .modules.pooling import KMaxPool  # noqa: E402,F401

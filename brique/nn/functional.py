@@ -620,3 +620,68 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ value
+from .modules.attention import scaled_dot_product_attention  # noqa: E402,F401
+
+
+# ------------------------------------------ local contrast norm, k-max pooling
+from ..ops.elementwise import maximum as _maximum  # noqa: E402
+
+
+def _gaussian_window(size, sigma, channels, dtype, xp):
+    """A (1, C, size, size) Gaussian window summing to 1 over the channels and the space."""
+    r = xp.arange(size, dtype=dtype) - (size - 1) / 2
+    g = xp.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma ** 2))
+    g = xp.broadcast_to(g / (g.sum() * channels), (1, channels, size, size))
+    return xp.ascontiguousarray(g)
+
+
+def local_contrast_norm(input, size=9, sigma=None, eps=1e-4):
+    """Local contrast normalization (Jarrett et al. 2009, the courses' LCN): subtract from each
+    pixel the Gaussian-weighted mean of its size x size neighbourhood across all channels,
+    v = x - sum_cpq w_pq x[c, i+p, j+q]; then divide by the weighted standard deviation of the
+    same neighbourhood, sigma_ij = sqrt(sum_cpq w_pq v[c, i+p, j+q]^2 + eps^2), floored by its
+    mean over the map: y = v / max(sigma_ij, mean_ij sigma_ij). Near the borders the weights
+    that fall outside the image are left out and the rest renormalised.
+
+    Shape: input (N, C, H, W) or (C, H, W) -> same; size odd; sigma defaults to size / 4.
+    """
+    if input.ndim not in (3, 4):
+        raise ValueError(f"local_contrast_norm: expected an input of shape (N, C, H, W) or "
+                         f"(C, H, W), got shape {tuple(input.shape)}")
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f"local_contrast_norm: size must be a positive odd number, got {size}")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    xp = backend.get_array_module(x)
+    c, h, w = x.shape[1:]
+    window = _gaussian_window(size, sigma or size / 4, c, x.dtype, xp)
+    weight = Tensor._make(window)
+    # the weight inside the image at each pixel: the renormalisation at the borders
+    with no_grad():
+        inside = conv2d(Tensor._make(xp.ones((1, c, h, w), dtype=x.dtype)), weight,
+                        padding=size // 2)
+    v = x - conv2d(x, weight, padding=size // 2) / inside
+    std = (conv2d(v * v, weight, padding=size // 2) / inside + eps * eps).sqrt()
+    floor = std.mean(dim=(1, 2, 3), keepdim=True)
+    y = v / _maximum(std, floor.expand(std.shape))
+    return y if input.ndim == 4 else y.squeeze(0)
+
+
+def k_max_pool(input, k, dim=-1):
+    """k-max pooling (Kalchbrenner et al. 2014): the k largest values along `dim`, kept in
+    their original order; the gradient flows to the positions they came from.
+
+    Shape: input (*, L, *) -> (*, k, *) with L >= k along `dim`.
+    """
+    if input.ndim == 0:
+        raise ValueError("k_max_pool: expected an input with at least one dim, got a scalar")
+    d = dim % input.ndim if -input.ndim <= dim < input.ndim else None
+    if d is None:
+        raise ValueError(f"k_max_pool: dim {dim} is out of range for shape {tuple(input.shape)}")
+    if not isinstance(k, int) or not 1 <= k <= input.shape[d]:
+        raise ValueError(f"k_max_pool: k must be an int in [1, {input.shape[d]}] for dim {d} "
+                         f"of shape {tuple(input.shape)}, got {k!r}")
+    xp = backend.get_array_module(input)
+    with no_grad():
+        top = input.topk(k, dim=d).indices
+    order = Tensor._make(xp.sort(top._data, axis=d))
+    return input.gather(d, order)
