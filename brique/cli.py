@@ -92,6 +92,7 @@ def build_parser():
     run.add_argument("--device", default="cpu")
     run.add_argument("--out", default=os.path.join("runs", "experiments"),
                      help="parent folder (default: runs/experiments)")
+    _add_playground(sub)
     return parser
 
 
@@ -103,7 +104,8 @@ def main(argv=None):
     from .train.recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
-                "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
+                "datasets": cmd_datasets, "experiment": cmd_experiment,
+                "playground": cmd_playground}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
@@ -192,6 +194,21 @@ def read_image(path, input_shape):
     if channels == 1 and arr.mean() > 0.5:
         arr = 1.0 - arr
     return arr
+
+
+def _add_playground(sub):
+    play = sub.add_parser("playground", help="a local web page to play with small networks")
+    play.add_argument("--port", type=int, default=8000, help="0: any free port (default: 8000)")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def cmd_playground(args):
+    from .playground import serve
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser)
+    except OSError as e:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ const Net = (() => {
     hooks = callbacks;
     const head = el("div", "col-head", root);
     head.textContent = "Features";
-    head.style.left = "0px";
+    head.style.left = `${x(0) - 20}px`;
     names.forEach((name, j) => {
       const node = el("div", "node feature", root);
       node.dataset.feature = name;
-      node.style.left = "0px";
+      node.style.left = `${x(0)}px`;
       node.style.top = `${TOP + j * ROW_H}px`;
       const box = el("input", "", node);
       box.type = "checkbox";
