@@ -124,3 +124,11 @@ def test_presets_and_teacher_mode(page):
     page.click("#teacher")
     page.wait_for_function("location.hash.includes('hide=noise')")
     assert not page.is_visible("#noise") and page.is_visible("#batch-size")
+
+
+def test_hovering_a_neuron_shows_its_map(page):
+    before = boundary(page)
+    page.hover(".node.neuron >> nth=0")
+    page.wait_for_function(f"document.querySelector('#boundary').toDataURL() !== {before!r}")
+    page.mouse.move(5, 5)
+    page.wait_for_function(f"document.querySelector('#boundary').toDataURL() === {before!r}")

@@ -15,7 +15,7 @@
   const REGRESSION = ["plane", "multigauss"];
   let layers = [4, 2], seed = 0, hidden = [], teaching = false, lastQuery = "";
   let snap = null, points = null, losses = [], run = null, presets = [], error = null;
-  let queue = Promise.resolve(), editing = null, stream = null;
+  let queue = Promise.resolve(), editing = null, stream = null, hover = null;
 
   async function api(path, body) {
     const init = body === undefined ? {} : { method: "POST", body };
@@ -72,6 +72,9 @@
     const multi = ["gauss", "spiral"].includes($("dataset").value);
     $("classes").disabled = !multi;
     $("classes").title = multi ? "" : "More classes: choose the gaussian or spiral data, or upload a CSV";
+    // Hiding "features" or "layers" also locks the network diagram's own controls.
+    document.body.classList.toggle("lock-features", hidden.includes("features") && !teaching);
+    document.body.classList.toggle("lock-layers", hidden.includes("layers") && !teaching);
     document.querySelectorAll("[data-control]").forEach((c) => {
       const hide = hidden.includes(c.dataset.control);
       c.classList.toggle("hidden", hide && !teaching);
@@ -124,7 +127,15 @@
     if (losses.length > 1000) losses = losses.filter((_, i) => i % 2 === 0 || i === losses.length - 1);
     const discretize = $("discretize").checked;
     Net.update(snap, discretize);
-    Draw.boundary($("boundary"), snap, points, { showTest: $("show-test").checked, discretize });
+    const opts = { showTest: $("show-test").checked, discretize };
+    // Hovering a neuron (or an input feature) shows its own map, large, under the points.
+    const j = hover && (typeof hover[1] === "string" ? snap.features.indexOf(hover[1]) : hover[1]);
+    if (hover && j >= 0 && snap.maps[hover[0]] && snap.maps[hover[0]][j]) {
+      Draw.paintMap($("boundary"), snap.maps[hover[0]][j], snap.small, false);
+      Draw.drawPoints($("boundary"), points, opts.showTest);
+    } else {
+      Draw.boundary($("boundary"), snap, points, opts);
+    }
     Draw.chart($("loss-chart"), losses);
     renderMessage();
   }
@@ -174,6 +185,7 @@
       onFeatures: changed,
       onNeurons: (l, d) => { layers[l] = Math.min(8, Math.max(1, layers[l] + d)); changed(); },
       onEdit: openEditor,
+      onHover: (layer, j) => { hover = layer === null ? null : [layer, j]; render(); },
     });
     for (const k of SCALARS.concat(CHECKS)) $(k).addEventListener("change", () => {
       if (k === "problem") {

@@ -73,6 +73,7 @@ const Draw = (() => {
   }
 
   function drawPoints(canvas, data, showTest) {
+    if (!data) return;
     const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
     for (const [x1, x2, label, isTest] of data.points) {
       if (isTest && !showTest) continue;
@@ -112,5 +113,5 @@ const Draw = (() => {
     }
   }
 
-  return { valueColor, classColor, css, decode, paint, paintMap, boundary, chart };
+  return { valueColor, classColor, css, decode, paint, paintMap, boundary, drawPoints, chart };
 })();

@@ -27,6 +27,8 @@ const Net = (() => {
       box.addEventListener("change", () => hooks.onFeatures());
       const canvas = el("canvas", "", node);
       canvas.width = canvas.height = NODE;
+      canvas.addEventListener("mouseenter", () => hooks.onHover && hooks.onHover(0, name));
+      canvas.addEventListener("mouseleave", () => hooks.onHover && hooks.onHover(null));
       const label = el("label", "", node);
       label.htmlFor = box.id;
       label.textContent = labels[name] || name;
@@ -87,6 +89,8 @@ const Net = (() => {
         node.dataset.layer = String(l - 1);
         const canvas = el("canvas", "", node);
         canvas.width = canvas.height = NODE;
+        node.addEventListener("mouseenter", () => hooks.onHover && hooks.onHover(l, j));
+        node.addEventListener("mouseleave", () => hooks.onHover && hooks.onHover(null));
         const bias = el("div", "bias", node);
         bias.addEventListener("click", (ev) => edit(ev, l - 1, j, -1, "Bias"));
         biases.push({ bias, layer: l - 1, row: j });
