@@ -106,6 +106,7 @@ def build_parser():
     run.add_argument("--device", default="cpu")
     run.add_argument("--out", default=os.path.join("runs", "experiments"),
                      help="parent folder (default: runs/experiments)")
+    _add_playground(sub)
     return parser
 
 
@@ -118,8 +119,8 @@ def main(argv=None):
     from .recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
-                "export": cmd_export,
-                "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
+                "export": cmd_export, "datasets": cmd_datasets, "experiment": cmd_experiment,
+                "playground": cmd_playground}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
@@ -232,7 +233,6 @@ def read_image(path, input_shape):
     return arr
 
 
-
 # ---------------------------------------------------------------------- data-parallel training
 _MPI_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
 
@@ -274,6 +274,21 @@ def _init_distributed(nproc):
                                                                    world)))
     backend.set_num_threads(max(1, (os.cpu_count() or 1) // local))
     return distributed.get_rank()
+
+
+def _add_playground(sub):
+    play = sub.add_parser("playground", help="a local web page to play with small networks")
+    play.add_argument("--port", type=int, default=8000, help="0: any free port (default: 8000)")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def cmd_playground(args):
+    from .playground import serve
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser)
+    except OSError as e:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
 
 
 if __name__ == "__main__":
