@@ -12,6 +12,7 @@ runner skips the transposes between two such layers.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -117,6 +118,19 @@ class Layer(nn.Module):
         self.built, self._trainable, self._nodes = False, trainable, []
         self.declared_input_shape = _shape_arg(input_shape, input_dim, batch_input_shape)
 
+    def __init_subclass__(cls, **kwargs):
+        # A subclass's build() marks the layer built (and frozen if not trainable) however it
+        # is called: from the first call, or directly as layer.build(shape).
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("build")
+        if own is not None:
+            @functools.wraps(own)
+            def build(self, input_shape):
+                own(self, input_shape)
+                self.built = True
+                self.trainable = self._trainable
+            cls.build = build
+
     # ------------------------------------------------------------------ to override
     def build(self, input_shape):
         """Create the wrapped module(s) for inputs of `input_shape` (batch entry None)."""
@@ -142,7 +156,6 @@ class Layer(nn.Module):
         if not self.built:
             self.build(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
             self.built = True
-            self.trainable = self._trainable  # applies to the parameters just created
 
     def _call_symbolic(self, inputs, leaves):
         shapes = [t.shape for t in leaves]
