@@ -201,5 +201,5 @@ def function(inputs, outputs):
 
     def run(values):
         xs = [values[i] for i in keep]
-        return sub.predict(xs, batch_size=max(len(xs[0]), 1))
+        return sub.predict(xs, batch_size=len(xs[0]) or 1)
     return run

@@ -172,7 +172,17 @@ class Network(Layer):
         _save({k: v for k, v in self.state_dict().items()}, filepath)
 
     def load_weights(self, filepath, by_name=False):
-        self.load_state_dict(_load(filepath), strict=not by_name)
+        """Weights saved by save_weights, matched in order (Keras's default: the layer names
+        of the two models may differ) or, with by_name, by layer name (others skipped)."""
+        saved = _load(filepath)
+        if by_name:
+            self.load_state_dict(saved, strict=False)
+            return
+        own = list(self.state_dict())
+        if len(own) != len(saved):
+            raise ValueError(f"{self.name}: the file holds {len(saved)} weight arrays, the "
+                             f"model has {len(own)}; load by_name=True for partial loads")
+        self.load_state_dict(dict(zip(own, saved.values())))
 
     def count_params(self):
         return sum(p.numel() for p in self.parameters())
