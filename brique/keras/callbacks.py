@@ -31,6 +31,7 @@ class ModelCheckpoint(Callback):
     `period` epochs, or only when `monitor` improves with save_best_only; `filepath` may use
     the epoch and the logs: 'weights.{epoch:02d}-{val_loss:.2f}.npz'. Whole-model saving
     (save_weights_only=False) also saves the weights only."""
+    rank_zero_only = True
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", period=1):

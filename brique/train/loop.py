@@ -11,6 +11,7 @@ import sys
 import time
 
 from ..autograd import no_grad
+from ..distributed.group import rank_and_world_size
 from ..tensor import Tensor
 from .arrays import as_loaders
 from .callbacks import CallbackList, History
@@ -132,6 +133,17 @@ class _Averages:
     def means(self):
         return {k: s / max(self.count, 1) for k, s in self.sums.items()}
 
+    def all_reduce(self):
+        """Sum the counts and sums of every rank (data-parallel training): each rank then logs
+        the means over the whole epoch."""
+        from .. import distributed
+        from ..creation import tensor
+        keys = sorted(self.sums)
+        packed = tensor([self.count] + [self.sums[k] for k in keys], dtype="float64")
+        distributed.all_reduce(packed)
+        self.count, *values = packed.tolist()
+        self.sums = dict(zip(keys, values))
+
 
 def _batch_size(y):
     if isinstance(y, (list, tuple)) and y:  # one target per output of a multi-output model
@@ -152,6 +164,11 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
     model.parameters() with Keras 2's defaults (OPTIMIZERS). loss: a callable(output, target)
     or a name ('cross_entropy', 'mse', or Keras's 'categorical_crossentropy', ...); metrics:
     names ('accuracy', 'top5', 'mae') or callables; callbacks: see brique.train.callbacks.
+
+    Data-parallel (a process group initialised, the model wrapped in DistributedDataParallel,
+    the loader sampling with a DistributedSampler): each epoch calls the sampler's `set_epoch`,
+    the logged loss and metrics are averaged over every rank's examples, and only rank 0 prints
+    and runs the callbacks that write files.
     """
     train, val = as_loaders(train, val, batch_size, shuffle, validation_split)
     loss_fn = get_loss(loss)
@@ -159,12 +176,18 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
     optimizer = get_optimizer(optimizer, model.parameters())
     if device is not None:
         model.to(device)
+    rank, world = rank_and_world_size()
+    if rank != 0:
+        verbose, callbacks = 0, [cb for cb in callbacks
+                                  if not getattr(cb, "rank_zero_only", False)]
     history = History()
     state = TrainState(model, optimizer, history)
     cbs = CallbackList([history] + list(callbacks), state)
     cbs.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         state.epoch = epoch
+        if hasattr(getattr(train, "sampler", None), "set_epoch"):
+            train.sampler.set_epoch(epoch)
         cbs.on_epoch_begin(epoch)
         model.train()
         totals = _Averages()
@@ -185,6 +208,8 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
             cbs.on_batch_end(i, values)
             if state.stop_training:
                 break
+        if world > 1:
+            totals.all_reduce()
         logs = totals.means()
         if val is not None:
             logs.update({f"val_{k}": v for k, v in

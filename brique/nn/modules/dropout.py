@@ -2,7 +2,7 @@
 the rest by 1 / (1 - p) so that evaluation is the identity."""
 from __future__ import annotations
 
-from . import functional as F
+from .. import functional as F
 from .module import Module
 
 

@@ -1,7 +1,7 @@
 """Activation modules: thin stateful wrappers over nn.functional."""
 from __future__ import annotations
 
-from . import functional as F
+from .. import functional as F
 from .module import Module
 
 
@@ -101,3 +101,6 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+# PyTorch keeps MultiheadAttention among the activations; brique writes it in attention.py.
+from .attention import MultiheadAttention  # noqa: E402,F401

@@ -2,7 +2,7 @@
 PixelShuffle. Stateless wrappers over nn.functional."""
 from __future__ import annotations
 
-from . import functional as F
+from .. import functional as F
 from .module import Module
 
 

@@ -1,13 +1,13 @@
 """Embedding: a lookup table of learnable vectors, one row per index."""
 from __future__ import annotations
 
-from .. import creation
-from ..autograd import no_grad
-from ..tensor import Tensor
-from . import functional as F
-from . import init
+from ... import creation
+from ...autograd import no_grad
+from ...tensor import Tensor
+from .. import functional as F
+from .. import init
 from .module import Module
-from .parameter import Parameter
+from ..parameter import Parameter
 
 
 class Embedding(Module):

@@ -2,7 +2,7 @@
 the functional form in nn.functional. `loss = criterion(input, target)`."""
 from __future__ import annotations
 
-from . import functional as F
+from .. import functional as F
 from .module import Module
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import warnings
 
-from .. import backend, creation
-from ..ops import recurrent as R
-from ..ops.movement import cat, stack
-from ..tensor import Tensor
-from . import functional as F
-from . import init
+from ... import backend, creation
+from ...ops import recurrent as R
+from ...ops.movement import cat, stack
+from ...tensor import Tensor
+from .. import functional as F
+from .. import init
 from .module import Module
-from .parameter import Parameter
+from ..parameter import Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 

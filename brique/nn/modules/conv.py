@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 
-from .. import creation
-from . import functional as F
-from . import init
+from ... import creation
+from .. import functional as F
+from .. import init
 from .module import Module
-from .parameter import Parameter
+from ..parameter import Parameter
 
 
 def _tuple(v, n):
