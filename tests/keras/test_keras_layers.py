@@ -241,3 +241,18 @@ def test_layer_errors_are_clear():
         L.LSTM(3, recurrent_activation="hard_sigmoid")
     with pytest.raises(ValueError, match="unknown activation"):
         L.Dense(3, activation="relu6")
+
+
+def test_dropout_and_activation_wrap_brique():
+    x = data(4, 6, 6, 3)
+    layer, ref = L.Dropout(0.5), brique.nn.Dropout(0.5)
+    brique.manual_seed(5)
+    out = layer(x).detach().numpy()
+    brique.manual_seed(5)
+    np.testing.assert_array_equal(out, ref(brique.tensor(x)).detach().numpy())
+    assert (out == 0).mean() > 0.3
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).detach().numpy(), x)
+    np.testing.assert_allclose(L.Activation("softmax")(x).detach().numpy().sum(-1), 1,
+                               rtol=1e-6)  # over the channels (last axis)
+    np.testing.assert_array_equal(L.Activation("relu")(x).detach().numpy(), np.maximum(x, 0))

@@ -91,7 +91,7 @@ def test_attention_listing():
     # ---- seed 000, as printed ----
     inputs = Input(shape=(input_dims,))
     attention_probs = Dense(input_dims, activation='softmax', name='attention_probs')(inputs)
-    attention_mul = merge([inputs, attention_probs], output_shape=32, name='attention_mul', mode='mul')
+    attention_mul = merge([inputs, attention_probs], output_shape=32, name='attention_mul', mode='mul')  # noqa: E501
     # ---- end of the listing: a small classifier on the attended features ----
     hidden = Dense(64)(attention_mul)
     output = Dense(1, activation='sigmoid')(hidden)
