@@ -191,6 +191,9 @@ class Network(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Keras's table: each layer, its output shape and parameter count (and, for graphs
         that are not a chain, the layers it is connected to)."""
+        if not self.built:
+            raise ValueError(f"{self.name} has not been built yet: give the first layer an "
+                             "input_shape, or fit/predict on data first")
         print_fn = print_fn or print
         chain = all(len(node.input_list) <= 1 for node in self._graph_nodes)
         line_length = line_length or (65 if chain else 98)
