@@ -620,7 +620,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ value
-from .modules.attention import scaled_dot_product_attention  # noqa: E402,F401
 
 
 # ------------------------------------------ local contrast norm, k-max pooling
