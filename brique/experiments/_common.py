@@ -51,6 +51,16 @@ def mnist_subset(train=True, n=None, rng=None, *, scale, flat=False, pick="choic
     return x, np.asarray(ds.labels[idx]).astype(np.int64)
 
 
+def mnist_tensors(n_train, n_test, seed, scale="unit"):
+    """(x, y, x_test, y_test) tensors: n_train training and n_test test images of mnist-5k,
+    each drawn by `rng.permutation` from one generator seeded with `seed` (the files are sorted
+    by class), images (N, 1, 28, 28) scaled by `scale` (see mnist_subset)."""
+    rng = np.random.default_rng(seed)
+    x, y = mnist_subset(True, n_train, rng, scale=scale, pick="permutation")
+    xt, yt = mnist_subset(False, n_test, rng, scale=scale, pick="permutation")
+    return tuple(brique.tensor(a) for a in (x, y, xt, yt))
+
+
 def standardize(x, *others):
     """(x - mean) / std with x's mean and std (Python floats), applied to x and every array of
     `others`; returns the arrays then (mean, std)."""

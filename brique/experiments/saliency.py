@@ -17,27 +17,14 @@ import copy
 import numpy as np
 
 import brique
-from brique import datasets, explain, models, optim
+from brique import explain, models, optim
 from brique.train import evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_tensors
 
 METHODS = ("gradient", "SmoothGrad", "integrated gradients")
-
-
-def _digits(n_train, n_test, seed):
-    """mnist-5k as (N, 1, 28, 28) float32 tensors with pixels in [0, 1], and labels."""
-    train = datasets.load("mnist-5k", train=True, transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    rng = np.random.default_rng(seed)  # the files are sorted by class: draw subsets
-    pick = rng.permutation(len(train.labels))[:n_train]
-    test_pick = rng.permutation(len(test.labels))[:n_test]
-
-    def make(images, labels):
-        return brique.tensor(images[:, None].astype(np.float32) / 255.0), brique.tensor(labels)
-    return (make(train.images[pick], train.labels[pick]) +
-            make(test.images[test_pick], test.labels[test_pick]))
 
 
 def train_lenet(ctx, x, y, xt, yt):
@@ -117,7 +104,7 @@ class Saliency(Experiment):
              "(Adebayo et al. 2018); integrated gradients sum to f(x) - f(0) within 1%.")
 
     def run(self, ctx):
-        x, y, xt, yt = _digits(ctx.size(4000, 1000), ctx.size(1000, 500), ctx.seed)
+        x, y, xt, yt = mnist_tensors(ctx.size(4000, 1000), ctx.size(1000, 500), ctx.seed)
         model, accuracy = train_lenet(ctx, x, y, xt, yt)
         n_noise, steps, n_maps = ctx.size(50, 10), ctx.size(50, 20), ctx.size(100, 20)
         xs, target = xt[:n_maps], yt.numpy()[:n_maps]
