@@ -2,6 +2,8 @@
 `grad`, and `_ctx`, the Function that produced it (None for leaves)."""
 from __future__ import annotations
 
+import weakref
+
 from . import autograd, backend
 
 _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
@@ -114,6 +116,21 @@ class Tensor:
                                "require grad")
         self._hooks = (self._hooks or []) + [hook]
         return _HookHandle(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor), called once this leaf's `.grad` holds its gradient for the backward
+        pass now running (after accumulation). Returns a handle whose `remove()` unregisters it."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not "
+                               "require grad")
+        hooks = autograd._post_accumulate_hooks
+        if id(self) not in hooks:
+            weakref.finalize(self, hooks.pop, id(self), None)
+        hooks[id(self)] = hooks.get(id(self), []) + [hook]
+        return _PostAccumulateHandle(self, hook)
 
     # ------------------------------------------------------------------ conversions
     def numpy(self):
@@ -370,6 +387,18 @@ class Tensor:
     __itruediv__ = lambda self, o: self._augmented(Tensor.__truediv__, o, Tensor.div_)  # noqa
 
 
+class _PostAccumulateHandle:
+    __slots__ = ("tensor", "hook")
+
+    def __init__(self, tensor, hook):
+        self.tensor, self.hook = tensor, hook
+
+    def remove(self):
+        hooks = autograd._post_accumulate_hooks
+        key = id(self.tensor)
+        hooks[key] = [h for h in hooks.get(key, ()) if h is not self.hook]
+
+
 class _HookHandle:
     __slots__ = ("tensor", "hook")
 
@@ -380,5 +409,3 @@ class _HookHandle:
         hooks = [h for h in self.tensor._hooks or () if h is not self.hook]
         self.tensor._hooks = hooks or None
 
-
-from . import _methods  # noqa: E402,F401  (attaches the op methods to Tensor)

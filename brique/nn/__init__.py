@@ -24,3 +24,10 @@ from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F4
 from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm  # noqa: F401
 from .regularization import activity_l1, activity_l2, l1_penalty, l2_penalty  # noqa: F401
 from .modules.attention import AdditiveAttention, MultiheadAttention  # noqa: F401
+from .modules.batchnorm import SyncBatchNorm  # noqa: F401
+from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
+                                  TransformerDecoderLayer, TransformerEncoder,
+                                  TransformerEncoderLayer)
+from . import parallel  # noqa: E402,F401
+from .modules.normalization import LocalContrastNorm  # noqa: E402,F401
+from .modules.pooling import KMaxPool  # noqa: E402,F401
