@@ -78,6 +78,12 @@ SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "init", "functional", 
               "onnx", "serialization", "lr_scheduler"}
 
 
+def _imported_helper(obj):
+    """typing aliases and flags that a module imports for itself (Optional, TYPE_CHECKING)."""
+    return (getattr(obj, "__module__", "") or "").startswith(("typing", "collections.abc")) \
+        or isinstance(obj, bool)
+
+
 def public_names(module_name):
     """PyTorch's public names at `module_name` (a module, or torch.Tensor)."""
     if module_name == "torch.Tensor":
@@ -87,7 +93,8 @@ def public_names(module_name):
     names = getattr(module, "__all__", None)
     if names is None:  # no __all__: its public attributes, submodules only where PyTorch code
         names = [n for n in dir(module)  # reaches them as attributes (torch.nn.init)
-                 if type(getattr(module, n)).__name__ != "module" or n in SUBMODULES]
+                 if (type(getattr(module, n)).__name__ != "module" or n in SUBMODULES)
+                 and not _imported_helper(getattr(module, n))]
     return sorted({n for n in names if not n.startswith("_")})
 
 
