@@ -133,8 +133,8 @@ def test_torch_dtypes_views_and_parameters(tmp_path):
 
 
 def test_safetensors_both_ways(tmp_path):
-    from safetensors.numpy import load_file
-    from safetensors.torch import save_file
+    load_file = pytest.importorskip("safetensors.numpy").load_file
+    save_file = pytest.importorskip("safetensors.torch").save_file
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     brique.save(model.state_dict(), tmp_path / "m.safetensors")
     theirs = load_file(str(tmp_path / "m.safetensors"))

@@ -24,6 +24,7 @@ class _InstanceNorm(Module):
                                                                 dtype=dtype))
             self.register_buffer("running_var", creation.ones(num_features, device=device,
                                                               dtype=dtype))
+            # kept for PyTorch's state_dict layout; its instance norm never counts batches
             self.register_buffer("num_batches_tracked", creation.tensor(0, device=device))
         else:
             self.register_buffer("running_mean", None)
@@ -36,8 +37,6 @@ class _InstanceNorm(Module):
         if unbatched:
             x = x.unsqueeze(0)
         use_input_stats = self.training or not self.track_running_stats
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                               use_input_stats, self.momentum, self.eps)
         return out.squeeze(0) if unbatched else out
