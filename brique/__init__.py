@@ -33,11 +33,23 @@ from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, 
 from .ops.reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
                          min, norm, prod, softmax, std, sum, var)
 from . import backend
+# Names PyTorch programs reach for beyond the core above (docs/api.md maps the rest).
+from .creation import bernoulli, multinomial  # noqa: E402,F401
+from .ops.elementwise import (ceil, clamp_max, clamp_min, cosh, exp2, floor, isclose,  # noqa
+                              isinf, log2, log10, round, sinh, tan, trunc)
+from .ops.indexing import (argwhere, bincount, count_nonzero, masked_select,  # noqa: F401
+                           nonzero, unique)
+from .ops.linalg import diag, diagonal, einsum, trace, tril, triu  # noqa: F401
+from .ops.movement import (meshgrid, movedim, moveaxis, narrow, ravel, repeat_interleave,  # noqa
+                           roll, select, swapaxes, swapdims, tile)
 
 clip = clamp
 concat = concatenate = cat
 multiply, subtract, divide, true_divide = mul, sub, div, div
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+numel = Tensor.numel
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+negative, absolute = neg, abs
 
 
 class cuda:

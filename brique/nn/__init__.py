@@ -31,3 +31,15 @@ from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
 from . import parallel  # noqa: E402,F401
 from .modules.normalization import LocalContrastNorm  # noqa: E402,F401
 from .modules.pooling import KMaxPool  # noqa: E402,F401
+# Layers added for PyTorch programs (docs/api.md maps what is still missing).
+from .modules.container import ParameterDict, ParameterList  # noqa: E402,F401
+from .modules.distance import CosineSimilarity, PairwiseDistance  # noqa: E402,F401
+from .modules.fold import Fold, Unfold  # noqa: E402,F401
+from .modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa
+from .modules.loss import (GaussianNLLLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,  # noqa
+                           PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .modules.normalization import RMSNorm  # noqa: E402,F401
+from .modules.activation import Softmax2d  # noqa: E402,F401
+from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d,  # noqa: E402,F401
+                              ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                              ReplicationPad2d, ZeroPad1d, ZeroPad2d)

@@ -177,6 +177,20 @@ class Sign(Function):
         return g * 0
 
 
+class Round(Function):
+    """floor, ceil, round (half to even, with `decimals`) and trunc: piecewise constant, so
+    their gradient is zero, as in PyTorch."""
+
+    def forward(self, a, mode="round", decimals=0):
+        xp = xp_of(a)
+        if mode == "round":
+            return xp.round(a, decimals)
+        return getattr(xp, mode)(a)
+
+    def backward(self, g):
+        return g * 0
+
+
 class Sin(Function):
     def forward(self, a):
         return xp_of(a).sin(_float(a))
@@ -429,6 +443,58 @@ def expm1(a):
     return Expm1.apply(a)
 
 
+def _rounding(mode):
+    def fn(a):
+        return a if _is_int(a._data) else Round.apply(a, mode=mode)
+    fn.__name__ = mode
+    return fn
+
+
+floor, ceil, trunc = _rounding("floor"), _rounding("ceil"), _rounding("trunc")
+
+
+def round(a, decimals=0):
+    return a if _is_int(a._data) else Round.apply(a, mode="round", decimals=decimals)
+
+
+def log2(a):
+    return log(a) * (1 / math.log(2))
+
+
+def log10(a):
+    return log(a) * (1 / math.log(10))
+
+
+def exp2(a):
+    return exp(a * math.log(2))
+
+
+def tan(a):
+    return sin(a) / cos(a)
+
+
+def sinh(a):
+    return (exp(a) - exp(-a)) * 0.5
+
+
+def cosh(a):
+    return (exp(a) + exp(-a)) * 0.5
+
+
+def clamp_min(a, min):
+    return clamp(a, min=min)
+
+
+def clamp_max(a, max):
+    return clamp(a, max=max)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    bd = b._data if isinstance(b, Tensor) else b
+    return Tensor._make(xp_of(a._data).isclose(a._data, bd, rtol=rtol, atol=atol,
+                                                equal_nan=equal_nan))
+
+
 def silu(a):
     return a * sigmoid(a)
 
@@ -446,7 +512,7 @@ _LOGIC = {"eq": lambda xp, a, b: a == b, "ne": lambda xp, a, b: a != b,
           "or": lambda xp, a, b: xp.logical_or(a, b),
           "xor": lambda xp, a, b: xp.logical_xor(a, b),
           "not": lambda xp, a, b: xp.logical_not(a), "isnan": lambda xp, a, b: xp.isnan(a),
-          "isfinite": lambda xp, a, b: xp.isfinite(a)}
+          "isfinite": lambda xp, a, b: xp.isfinite(a), "isinf": lambda xp, a, b: xp.isinf(a)}
 
 
 class Logic(Function):
@@ -465,6 +531,7 @@ def _cmp(op):
 eq, ne, lt, le, gt, ge = (_cmp(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or, logical_xor = _cmp("and"), _cmp("or"), _cmp("xor")
 logical_not, isnan, isfinite = _cmp("not"), _cmp("isnan"), _cmp("isfinite")
+isinf = _cmp("isinf")
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
