@@ -183,3 +183,60 @@ def image_rows(ctx, rows, filename, caption):
         axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
     fig.tight_layout()
     ctx.figure(fig, filename, caption)
+
+
+# ---- sequences (rnn-memory, sequence-classification, tagging, char-rnn, word2vec) ----------
+
+def one_hot(ids, n):
+    """Integer array (...) -> float32 one-hot array (..., n)."""
+    return np.eye(n, dtype=np.float32)[ids]
+
+
+def chrono_init_(rnn, t_max, rng):
+    """Chrono initialization (Tallec and Ollivier, 2018) of an LSTM's or GRU's gate biases:
+    the forget (LSTM) or update (GRU) gate bias is log U(1, t_max - 1), so that units start
+    with memories spread over 1..t_max steps; the LSTM's input gate bias is its opposite. A
+    vanilla RNN has no gate and is left as it is."""
+    H = rnn.hidden_size
+    gates = {"LSTM": (1, 0), "GRU": (1, None)}.get(rnn.mode)
+    if gates is None:
+        return rnn
+    keep, write = gates
+    with brique.no_grad():
+        for name in rnn._flat_weights_names:
+            if not name.startswith("bias_hh"):
+                continue
+            b = np.log(rng.uniform(1.0, t_max - 1.0, size=H)).astype(np.float32)
+            bias_hh, bias_ih = getattr(rnn, name), getattr(rnn, name.replace("_hh", "_ih"))
+            bias_hh[keep * H:(keep + 1) * H] = brique.tensor(b)
+            bias_ih[keep * H:(keep + 1) * H] = 0.0
+            if write is not None:
+                bias_hh[write * H:(write + 1) * H] = brique.tensor(-b)
+                bias_ih[write * H:(write + 1) * H] = 0.0
+    return rnn
+
+
+def train_steps(model, batches, loss_fn, optimizer, clip=None):
+    """One optimizer step per (x, y) pair of NumPy arrays in `batches`, the gradient norm
+    clipped to `clip` when given. Returns (losses, gradient norms before clipping) lists."""
+    from brique.nn.utils import clip_grad_norm_
+    model.train()
+    losses, norms = [], []
+    for x, y in batches:
+        loss = loss_fn(model(brique.tensor(x)), brique.tensor(y))
+        optimizer.zero_grad()
+        loss.backward()
+        norm = clip_grad_norm_(model.parameters(), clip if clip else float("inf"))
+        optimizer.step()
+        losses.append(float(loss.item()))
+        norms.append(float(norm.item() if hasattr(norm, "item") else norm))
+    return losses, norms
+
+
+def predict_classes(model, x, batch_size=500):
+    """argmax of the model's outputs over batches of x (NumPy) in eval mode."""
+    model.eval()
+    with brique.no_grad():
+        out = [model(brique.tensor(x[i:i + batch_size])).numpy().argmax(-1)
+               for i in range(0, len(x), batch_size)]
+    return np.concatenate(out)
