@@ -12,7 +12,7 @@ import statistics
 import torch
 
 from brique import datasets
-from brique.train import recipes
+from brique import recipes
 from common import write_section
 
 

@@ -14,8 +14,10 @@ from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_gr
                        set_grad_enabled)
 from . import autograd
 from .tensor import Tensor
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, normal, ones, ones_like, rand, rand_like, randint,
+from . import _methods
+_methods.install()  # the Tensor method table: tensor.py never imports the ops
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
+                       full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
                               expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
@@ -48,8 +50,47 @@ class cuda:
         return backend.cupy.cuda.runtime.getDeviceCount() if backend.cuda_is_available() else 0
 
 
+class accelerator:
+    """`brique.accelerator`, PyTorch's device-neutral face: the CUDA GPU when there is one."""
+    is_available = staticmethod(backend.cuda_is_available)
+    device_count = cuda.device_count
+
+    @staticmethod
+    def current_accelerator():
+        return backend.device("cuda") if backend.cuda_is_available() else None
+
+
 __version__ = "0.1.0"
 
 # The layers, optimizers, data, datasets, training and models, as `brique.nn` etc.
 from . import nn, optim, utils, datasets, models, train  # noqa: E402,F401
 from .train.checkpoint import load, save  # noqa: E402,F401
+
+# Optional parts load on first use, so `import brique` never imports optuna, onnx, mpi4py or a
+# web server. Name -> the extra (`pip install 'brique[extra]'`) that brings its dependencies.
+_LAZY = {"explain": "explain", "attacks": "attacks", "onnx": "onnx", "search": "search",
+         "distributed": "distributed", "keras": "keras", "playground": "playground"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'brique' has no attribute {name!r}")
+    import importlib
+    import importlib.util
+    if importlib.util.find_spec(f"{__name__}.{name}") is None:  # not written yet
+        raise AttributeError(f"module 'brique' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name is None or e.name.split(".")[0] == __name__:
+            raise
+        raise ImportError(f"brique.{name} needs {e.name!r}, which is not installed: "
+                          f"pip install 'brique[{_LAZY[name]}]'") from e
+    globals()[name] = module
+    return module
+
+
+def __dir__():
+    import importlib.util
+    present = {n for n in _LAZY if importlib.util.find_spec(f"{__name__}.{n}") is not None}
+    return sorted(set(globals()) | present)

@@ -30,7 +30,7 @@ def test_train_eval_predict_round_trip(tmp_path, capsys):
 
     from PIL import Image
 
-    from brique.train import recipes
+    from brique import recipes
     model, config = recipes.load_model(run_dir / "checkpoint.npz")
     images, labels = datasets.mnist_5k()
     i = next(i for i in range(4990, 5000)  # a test image the model gets right

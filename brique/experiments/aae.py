@@ -18,7 +18,7 @@ from brique.train import train_adversarial_autoencoder
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from .autoencoder import encode, mnist_arrays, mse, reconstruct, train_autoencoder
+from ._common import encode, image_grid, mnist_subset, mse, reconstruct, train_autoencoder
 
 HIDDEN = (256, 128)
 GAME = dict(lr=1e-3, betas=(0.5, 0.999))
@@ -61,8 +61,8 @@ class AdversarialAutoencoder(Experiment):
 
     def run(self, ctx):
         rng = np.random.default_rng(ctx.seed)
-        x, _ = mnist_arrays(True, ctx.size(None, 2000), rng)
-        xt, yt = mnist_arrays(False, ctx.size(None, 300), rng)
+        x, _ = mnist_subset(True, ctx.size(None, 2000), rng, scale="unit")
+        xt, yt = mnist_subset(False, ctx.size(None, 300), rng, scale="unit")
         epochs = ctx.size(60, 10)
         xf, xtf = x.reshape(len(x), -1), xt.reshape(len(xt), -1)
         results = {}
@@ -114,8 +114,8 @@ class AdversarialAutoencoder(Experiment):
         z = np.array([[a, b] for b in grid[::-1] for a in grid], dtype=np.float32)
         ae.eval()
         with brique.no_grad():
-            images = ae.decode(brique.tensor(z)).numpy().reshape(9, 9, 28, 28)
-        axes[2].imshow(images.transpose(0, 2, 1, 3).reshape(9 * 28, 9 * 28), cmap="gray")
+            images = ae.decode(brique.tensor(z)).numpy()
+        image_grid(axes[2], images, 9, 9, vmin=None, vmax=None)
         axes[2].set_title("decoded from the prior's grid [-2, 2]^2")
         axes[2].axis("off")
         ctx.figure(fig, "codes.png", "Test codes coloured by digit (dashed: radius 2) and "

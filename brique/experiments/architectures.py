@@ -11,28 +11,24 @@ import time
 
 import numpy as np
 
-from .. import datasets, manual_seed, models, optim, tensor
+from .. import manual_seed, models, optim, tensor
 from ..train import evaluate, fit
 from ..train.callbacks import LearningRateScheduler
 from ..utils.data import DataLoader, TensorDataset
 from . import Experiment, pyplot, register
+from ._common import mnist_subset, standardize
 
 
 def mnist_tensors(n_train, n_test, seed):
-    """(train set, test set) of mnist-5k as normalized (N, 1, 28, 28) float32 TensorDatasets;
-    a seeded random subset of n_train training images, the first n_test test images."""
-    train = datasets.load("mnist-5k", train=True, transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    pick = np.random.default_rng(seed).permutation(len(train.labels))[:n_train]
-    x_train = train.images[pick].astype(np.float32) / 255.0
-    mean, std = float(x_train.mean()), float(x_train.std())
-    test_pick = np.random.default_rng(seed + 1).permutation(len(test.labels))[:n_test]
-
-    def make(images, labels):
-        x = (images.astype(np.float32) / 255.0 - mean) / std
-        return TensorDataset(tensor(x[:, None]), tensor(labels))
-    return (make(train.images[pick], train.labels[pick]),
-            make(test.images[test_pick], test.labels[test_pick]))
+    """(train set, test set) of mnist-5k as (N, 1, 28, 28) float32 TensorDatasets standardized
+    with the training subset's mean and std: a seeded random subset of n_train training images,
+    one of n_test test images."""
+    x, y = mnist_subset(True, n_train, np.random.default_rng(seed), scale="unit",
+                        pick="permutation")
+    xt, yt = mnist_subset(False, n_test, np.random.default_rng(seed + 1), scale="unit",
+                          pick="permutation")
+    x, xt, _ = standardize(x, xt)
+    return TensorDataset(tensor(x), tensor(y)), TensorDataset(tensor(xt), tensor(yt))
 
 
 def zoo(ctx):

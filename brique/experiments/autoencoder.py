@@ -20,60 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, models, optim
-from brique.nn import functional as F
+from brique import models, optim
 
 from . import Experiment, pyplot, register
-
-
-def mnist_arrays(train, n=None, rng=None):
-    """(images float32 (N, 1, 28, 28) in [0, 1], labels) of mnist-5k, a seeded subset of n."""
-    ds = datasets.load("mnist-5k", train=train, transform=None)
-    idx = np.arange(len(ds))
-    if n is not None and n < len(ds):
-        idx = np.sort(rng.choice(len(ds), n, replace=False))
-    x = ds.images[idx].reshape(len(idx), 1, 28, 28).astype(np.float32) / 255.0
-    return x, np.asarray(ds.labels[idx])
-
-
-def train_autoencoder(model, x, epochs, optimizer, batch_size=64, seed=0, penalty=None,
-                      target=None):
-    """Minimize binary cross-entropy between model(x) and x (or `target`), plus
-    `penalty(model)` if given, with shuffled minibatches; returns the mean loss per epoch."""
-    rng = np.random.default_rng(seed)
-    target = x if target is None else target
-    losses = []
-    model.train()
-    for _ in range(epochs):
-        order, total = rng.permutation(len(x)), 0.0
-        for i in range(0, len(x), batch_size):
-            idx = order[i:i + batch_size]
-            xb, yb = brique.tensor(x[idx]), brique.tensor(target[idx])
-            optimizer.zero_grad()
-            loss = F.binary_cross_entropy(model(xb), yb)
-            if penalty is not None:
-                loss = loss + penalty(model)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(x))
-    return losses
-
-
-def reconstruct(model, x, batch_size=500):
-    """model(x) in eval mode without a graph, as a NumPy array."""
-    model.eval()
-    with brique.no_grad():
-        out = [model(brique.tensor(x[i:i + batch_size])).numpy()
-               for i in range(0, len(x), batch_size)]
-    return np.concatenate(out)
-
-
-def encode(model, x, batch_size=500):
-    model.eval()
-    with brique.no_grad():
-        return np.concatenate([model.encode(brique.tensor(x[i:i + batch_size])).numpy()
-                               for i in range(0, len(x), batch_size)])
+from ._common import (encode, image_rows, mnist_subset, mse, one_per_digit, reconstruct,
+                      train_autoencoder)
 
 
 def pca_reconstruct(train, test, k):
@@ -86,30 +37,6 @@ def pca_reconstruct(train, test, k):
     return (b @ v @ v.T + mean).reshape(test.shape).astype(np.float32)
 
 
-def one_per_digit(labels):
-    """Indices of the first image of each digit present, in digit order (figures)."""
-    return [int(np.flatnonzero(labels == d)[0]) for d in range(10) if (labels == d).any()]
-
-
-def mse(a, b):
-    return float(np.mean((a - b) ** 2))
-
-
-def image_rows(ctx, rows, filename, caption):
-    """A figure with one labelled row of 28x28 images per (name, images) pair."""
-    plt = pyplot()
-    n = len(rows[0][1])
-    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95))
-    for r, (name, imgs) in enumerate(rows):
-        for c in range(n):
-            axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-            axes[r, c].set_xticks([])
-            axes[r, c].set_yticks([])
-        axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
-    fig.tight_layout()
-    ctx.figure(fig, filename, caption)
-
-
 @register
 class AutoencoderExperiment(Experiment):
     name = "autoencoder"
@@ -120,8 +47,8 @@ class AutoencoderExperiment(Experiment):
     def run(self, ctx):
         rng = np.random.default_rng(ctx.seed)
         n_train = ctx.size(4000, 1000)
-        x_train, _ = mnist_arrays(True, n_train, rng)
-        x_test, y_test = mnist_arrays(False, ctx.size(1000, 300), rng)
+        x_train, _ = mnist_subset(True, n_train, rng, scale="unit")
+        x_test, y_test = mnist_subset(False, ctx.size(1000, 300), rng, scale="unit")
         code = 32
         ep_dense, ep_deep = ctx.size(20, 3), ctx.size(15, 3)
         ep_conv, ep_2d = ctx.size(20, 2), ctx.size(15, 3)

@@ -21,7 +21,8 @@ from brique.train import train_adversarial
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from .gan import ADAM, classify, image_grid, mnist_arrays, samples_in_batches, train_classifier
+from ._common import (GAN_ADAM, classify, image_grid, mnist_subset, samples_in_batches,
+                      train_classifier)
 
 
 @register
@@ -36,8 +37,8 @@ class CGANExperiment(Experiment):
         n_train, epochs = ctx.size(4000, 256), ctx.size(25, 2)
         width, per_class = ctx.size(32, 8), ctx.size(100, 20)
         rng = np.random.default_rng(ctx.seed)
-        x, y = mnist_arrays(True, n_train, rng)
-        clf, clf_acc = train_classifier(ctx, ctx.size(20, 1))
+        x, y = mnist_subset(True, n_train, rng, scale="signed")
+        clf, clf_acc = train_classifier(ctx.seed, ctx.size(20, 1))
         ctx.metric("classifier_test_accuracy", clf_acc)
 
         brique.manual_seed(ctx.seed)
@@ -47,8 +48,8 @@ class CGANExperiment(Experiment):
                             shuffle=True, generator=ctx.seed)
         hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
                                  conditional=True, num_classes=10,
-                                 g_optimizer=optim.Adam(G.parameters(), **ADAM),
-                                 d_optimizer=optim.Adam(D.parameters(), **ADAM))
+                                 g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
+                                 d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM))
 
         asked = np.repeat(np.arange(10), per_class)
         gen = samples_in_batches(G, len(asked), latent, labels=asked)

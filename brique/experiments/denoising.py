@@ -20,8 +20,8 @@ from brique import models, optim
 from brique.models.autoencoder import corrupt
 
 from . import Experiment, register
-from .autoencoder import (image_rows, mnist_arrays, mse, one_per_digit, reconstruct,
-                          train_autoencoder)
+from ._common import (image_rows, mnist_subset, mse, one_per_digit, reconstruct,
+                      train_autoencoder)
 
 
 @register
@@ -35,8 +35,8 @@ class DenoisingExperiment(Experiment):
         rng = np.random.default_rng(ctx.seed)
         std = 0.5
         n_train, epochs = ctx.size(4000, 1000), ctx.size(20, 4)
-        x_train, _ = mnist_arrays(True, n_train, rng)
-        x_test, y_test = mnist_arrays(False, ctx.size(1000, 300), rng)
+        x_train, _ = mnist_subset(True, n_train, rng, scale="unit")
+        x_test, y_test = mnist_subset(False, ctx.size(1000, 300), rng, scale="unit")
         brique.manual_seed(ctx.seed)
         dae = models.DenoisingAutoencoder(models.Autoencoder(784, (256,), 64), "gaussian", std,
                                           generator=ctx.seed)

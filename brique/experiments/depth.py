@@ -14,30 +14,20 @@ import time
 
 import numpy as np
 
-from .. import manual_seed, models, optim
-from ..train import fit
-from ..train.callbacks import Callback
-from ..utils.data import DataLoader
+from .. import manual_seed, models, optim, tensor
+from ..train import History, fit
+from ..utils.data import DataLoader, TensorDataset
 from . import Experiment, pyplot, register
-from .architectures import mnist_tensors
+from ._common import mnist_subset, smooth, standardize
 
 
-class BatchLosses(Callback):
-    """Keeps the training loss of every batch."""
-
-    def __init__(self):
-        self.losses = []
-
-    def on_batch_end(self, batch, logs=None):
-        self.losses.append(logs["loss"])
-
-
-def smooth(values, k):
-    """Running mean over k batches (shorter at the start)."""
-    c = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
-    i = np.arange(1, len(values) + 1)
-    lo = np.maximum(0, i - k)
-    return (c[i] - c[lo]) / (i - lo)
+def mnist_train(n_train, seed):
+    """A seeded random subset of n_train mnist-5k training images, (N, 1, 28, 28),
+    standardized with its own mean and std, as a TensorDataset."""
+    x, y = mnist_subset(True, n_train, np.random.default_rng(seed), scale="unit",
+                        pick="permutation")
+    x, _ = standardize(x)
+    return TensorDataset(tensor(x), tensor(y))
 
 
 @register
@@ -54,7 +44,7 @@ class Depth(Experiment):
         width = ctx.size(8, 4)
         ns = ctx.size((1, 3, 7), (1, 2, 5))
         n_bn = ns[1]
-        train, _ = mnist_tensors(n_train, 1, ctx.seed)
+        train = mnist_train(n_train, ctx.seed)
         depths = [6 * n + 2 for n in ns]
         ctx.note(f"Data: {n_train} mnist-5k training images. Nets: models.ResNet(n, width="
                  f"{width}) (widths {width}/{2 * width}/{4 * width}, option-A identity shortcuts, "
@@ -67,12 +57,12 @@ class Depth(Experiment):
         def train_one(n, plain, batch_norm=True):
             manual_seed(ctx.seed)
             model = models.ResNet(n, width=width, plain=plain, batch_norm=batch_norm)
-            curve = BatchLosses()
+            curve = History(per_batch=True)
             start = time.perf_counter()
             history = fit(model, DataLoader(train, batch_size=batch, shuffle=True),
                           epochs=epochs, optimizer=optim.Adam(model.parameters(), lr=lr),
                           loss="cross_entropy", callbacks=[curve], verbose=0)
-            return dict(epoch_loss=history.history["loss"], batch_loss=curve.losses,
+            return dict(epoch_loss=history.history["loss"], batch_loss=curve.batch_history["loss"],
                         seconds=time.perf_counter() - start)
 
         runs = {(kind, n): train_one(n, kind == "plain") for kind in ("plain", "residual")

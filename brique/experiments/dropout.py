@@ -18,11 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, models, optim
+from brique import models, optim
 from brique.train import Callback, evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_subset
 
 
 class EvalOn(Callback):
@@ -38,10 +39,8 @@ class EvalOn(Callback):
 
 
 def _arrays(train, n, rng):
-    ds = datasets.load("mnist-5k", train=train, transform=None)
-    idx = np.sort(rng.choice(len(ds), n, replace=False)) if n < len(ds) else np.arange(len(ds))
-    x = ds.images[idx].reshape(len(idx), -1).astype(np.float32) / 255.0
-    return TensorDataset(brique.tensor(x), brique.tensor(ds.labels[idx]))
+    x, y = mnist_subset(train, n, rng, scale="unit", flat=True)
+    return TensorDataset(brique.tensor(x), brique.tensor(y))
 
 
 @register

@@ -20,56 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, models, optim
-from brique.train import recipes, sample_generator, train_adversarial
+from brique import models, optim
+from brique.train import sample_generator, train_adversarial
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-
-ADAM = dict(lr=2e-4, betas=(0.5, 0.999))
-
-
-def mnist_arrays(train, n, rng):
-    """n mnist-5k digits scaled to [-1, 1]: (images (n, 1, 28, 28) float32, labels (n,))."""
-    ds = datasets.load("mnist-5k", train=train, transform=None)
-    idx = np.sort(rng.choice(len(ds), n, replace=False)) if n < len(ds) else np.arange(len(ds))
-    x = ds.images[idx].reshape(len(idx), 1, 28, 28).astype(np.float32) / 127.5 - 1.0
-    return x, np.asarray(ds.labels[idx]).astype(np.int64)
-
-
-def train_classifier(ctx, epochs):
-    """The judge: brique's LeNet-5 trained on the real mnist-5k training digits by the default
-    recipe of `brique train` (random shifts, SGD with Nesterov momentum, one-cycle schedule;
-    98% test accuracy in 20 epochs). Returns ((model, (mean, std) of its input
-    normalization), test accuracy)."""
-    result = recipes.train("lenet5", "mnist-5k", epochs=epochs, seed=ctx.seed, verbose=0)
-    return (result["model"], result["config"]["normalize"]), result["test_accuracy"]
-
-
-def classify(clf, images):
-    """(predicted classes, max softmax probabilities) of the judge on images in [-1, 1]."""
-    model, (mean, std) = clf
-    x = ((images + 1) / 2 - mean) / std  # back to the [0, 1] pixels it was trained on
-    logits = brique.train.predict(model, brique.tensor(x.astype(np.float32)), batch_size=500)
-    p = logits.softmax(dim=1).numpy()
-    return p.argmax(1), p.max(1)
-
-
-def samples_in_batches(G, n, latent_dim, labels=None, batch=250):
-    out = []
-    for i in range(0, n, batch):
-        lab = None if labels is None else brique.tensor(labels[i:i + batch])
-        out.append(sample_generator(G, min(batch, n - i), latent_dim, labels=lab).numpy())
-    return np.concatenate(out)
-
-
-def image_grid(ax, images, rows, cols):
-    """Tile images (rows*cols, 1, 28, 28) in [-1, 1] on a matplotlib axis."""
-    im = images[:rows * cols, 0].reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3)
-    ax.imshow(im.reshape(rows * 28, cols * 28), cmap="gray", vmin=-1, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
+from ._common import (GAN_ADAM, classify, image_grid, mnist_subset, samples_in_batches,
+                      train_classifier)
 
 @register
 class GANExperiment(Experiment):
@@ -84,9 +41,9 @@ class GANExperiment(Experiment):
         width, hidden = ctx.size(32, 8), ctx.size((256, 512), (64, 128))
         n_eval, clf_epochs = ctx.size(1000, 200), ctx.size(20, 1)
         rng = np.random.default_rng(ctx.seed)
-        x, _ = mnist_arrays(True, n_train, rng)
-        xt, _ = mnist_arrays(False, ctx.size(1000, 200), rng)
-        clf, clf_acc = train_classifier(ctx, clf_epochs)
+        x, _ = mnist_subset(True, n_train, rng, scale="signed")
+        xt, _ = mnist_subset(False, ctx.size(1000, 200), rng, scale="signed")
+        clf, clf_acc = train_classifier(ctx.seed, clf_epochs)
         ctx.metric("classifier_test_accuracy", clf_acc)
         _, real_conf = classify(clf, xt)
         ctx.metric("classifier_confidence_real", float(real_conf.mean()))
@@ -110,8 +67,8 @@ class GANExperiment(Experiment):
             loader = DataLoader(TensorDataset(brique.tensor(x)), batch_size=batch_size,
                                 shuffle=True, generator=ctx.seed)
             hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
-                                     g_optimizer=optim.Adam(G.parameters(), **ADAM),
-                                     d_optimizer=optim.Adam(D.parameters(), **ADAM),
+                                     g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
+                                     d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM),
                                      callback=keep)
             gen = samples_in_batches(G, n_eval, latent)
             pred, conf = classify(clf, gen)

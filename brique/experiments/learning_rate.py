@@ -23,11 +23,12 @@ import math
 import numpy as np
 
 import brique
-from brique import datasets, models, optim
+from brique import models, optim
 from brique.nn import functional as F
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_subset
 
 LAMBDAS = (2.0, 0.4)  # eigenvalues of the quadratic's Hessian (axis-aligned)
 STEPS = {"slow": 0.5, "optimal": 1.0, "oscillating": 1.5, "diverging": 2.1}  # x 1/lambda_max
@@ -79,10 +80,8 @@ def top_eigenvalue(loss_fn, params, max_iters, seed, tol=1e-4):
 
 
 def _mnist(n, rng):
-    ds = datasets.load("mnist-5k", train=True, transform=None)
-    idx = np.sort(rng.choice(len(ds), n, replace=False)) if n < len(ds) else np.arange(len(ds))
-    x = ds.images[idx].reshape(len(idx), -1).astype(np.float32) / 255.0
-    return brique.tensor(x), brique.tensor(ds.labels[idx])
+    x, y = mnist_subset(True, n, rng, scale="unit", flat=True)
+    return brique.tensor(x), brique.tensor(y)
 
 
 @register

@@ -18,11 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, models, optim
-from brique.train import Callback, evaluate, fit
+from brique import models, optim
+from brique.train import History, evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_subset, smooth, standardize
 
 NAMES = ["SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSprop", "Adam"]
 COLORS = dict(zip(NAMES, ["black", "tab:blue", "tab:cyan", "tab:green", "tab:olive",
@@ -88,29 +89,14 @@ def trajectory(f, start, name, lr, steps):
     return np.array(points), np.array(values)
 
 
-class BatchLosses(Callback):
-    def __init__(self):
-        self.losses = []
-
-    def on_batch_end(self, batch, logs=None):
-        self.losses.append(logs["loss"])
-
-
 def mnist_tensors(n_train):
-    train = datasets.load("mnist-5k", transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    order = np.random.default_rng(0).permutation(len(train))[:n_train]
-    x = train.images[order].reshape(len(order), -1).astype(np.float32) / 255.0
-    xt = test.images.reshape(len(test), -1).astype(np.float32) / 255.0
-    mean, std = x.mean(), x.std()
-    return ((brique.tensor((x - mean) / std), brique.tensor(train.labels[order])),
-            (brique.tensor((xt - mean) / std), brique.tensor(test.labels)))
-
-
-def smooth(values, width):
-    width = max(1, min(width, len(values)))
-    kernel = np.ones(width) / width
-    return np.convolve(values, kernel, mode="valid")
+    """((x, y), (x_test, y_test)) tensors, flat (N, 784), standardized with the training
+    subset's mean and std: a fixed random subset of n_train training images, all test images."""
+    x, y = mnist_subset(True, n_train, np.random.default_rng(0), scale="unit", flat=True,
+                        pick="permutation")
+    xt, yt = mnist_subset(False, scale="unit", flat=True)
+    x, xt, _ = standardize(x, xt)
+    return ((brique.tensor(x), brique.tensor(y)), (brique.tensor(xt), brique.tensor(yt)))
 
 
 @register
@@ -142,14 +128,14 @@ class Optimizers(Experiment):
             model = models.MLP(784, (hidden,), 10)
             loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
                                 generator=ctx.seed)
-            losses = BatchLosses()
+            losses = History(per_batch=True)
             history = fit(model, loader, test, epochs=epochs,
                           optimizer=make_optimizer(name, model.parameters(), MLP_LR[name]),
                           loss="cross_entropy", metrics=["accuracy"], callbacks=[losses],
                           verbose=0)
             final = evaluate(model, train_eval, "cross_entropy")
             test_metrics = evaluate(model, test, "cross_entropy", ["accuracy"])
-            results[name] = dict(batch_losses=losses.losses,
+            results[name] = dict(batch_losses=losses.batch_history["loss"],
                                  epoch_loss=history.history["loss"],
                                  val_accuracy=history.history["val_accuracy"],
                                  train_loss=final["loss"], test_accuracy=test_metrics["accuracy"],
@@ -184,7 +170,7 @@ class Optimizers(Experiment):
         for name, r in results.items():
             width = max(1, r["steps_per_epoch"] // 4)
             curve = smooth(np.array(r["batch_losses"]), width)
-            steps = (np.arange(len(curve)) + width) / r["steps_per_epoch"]
+            steps = (np.arange(len(curve)) + 1) / r["steps_per_epoch"]
             style = "--" if name == SGD_FAST else "-"
             ax1.plot(steps, curve, style, color=COLORS[name],
                      label=f"{name} (lr {MLP_LR[name]:g})")

@@ -21,8 +21,8 @@ import brique
 from brique import models, optim
 
 from . import Experiment, pyplot, register
-from .autoencoder import (encode, image_rows, mnist_arrays, mse, one_per_digit, reconstruct,
-                          train_autoencoder)
+from ._common import (encode, image_rows, mnist_subset, mse, one_per_digit, reconstruct,
+                      train_autoencoder)
 
 
 @register
@@ -37,8 +37,8 @@ class SparseAutoencoderExperiment(Experiment):
         rng = np.random.default_rng(ctx.seed)
         n_train, epochs = ctx.size(4000, 1000), ctx.size(20, 4)
         code, weight, eps = 100, 5e-4, 0.01
-        x_train, _ = mnist_arrays(True, n_train, rng)
-        x_test, y_test = mnist_arrays(False, ctx.size(1000, 300), rng)
+        x_train, _ = mnist_subset(True, n_train, rng, scale="unit")
+        x_test, y_test = mnist_subset(False, ctx.size(1000, 300), rng, scale="unit")
         mean_err = mse(x_test, x_train.mean(0, keepdims=True))
         res, filters, recs = {}, {}, {}
         for label, w in (("plain", 0.0), ("L1 penalty", weight)):

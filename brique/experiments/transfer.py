@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, nn, optim
+from brique import nn, optim
 from brique.train import evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, register
+from ._common import mnist_subset
 
 MEAN, STD = 0.1307, 0.3081
 
@@ -47,11 +48,9 @@ class SmallConvNet(nn.Module):
 
 def digit_split(train, digits):
     """Images (N, 1, 28, 28) normalized float32 and labels 0..len(digits)-1 of those digits."""
-    part = datasets.load("mnist-5k", train=train, transform=None)
-    keep = np.isin(part.labels, digits)
-    x = (part.images[keep].astype(np.float32) / 255 - MEAN) / STD
-    y = np.searchsorted(np.asarray(digits), part.labels[keep])
-    return x[:, None], y.astype(np.int64)
+    x, labels = mnist_subset(train, scale=(MEAN, STD))
+    keep = np.isin(labels, digits)
+    return x[keep], np.searchsorted(np.asarray(digits), labels[keep]).astype(np.int64)
 
 
 def train(model, x, y, epochs, batch_size, param_groups, seed):

@@ -8,7 +8,7 @@ each gradient: the same as an optimizer's weight_decay = 2 w.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .module import Module
+from .modules.module import Module
 
 
 def _tensors(parameters, op):

@@ -6,6 +6,5 @@ from .checkpoint import (CheckpointError, load, load_checkpoint, save,  # noqa: 
 from .loop import evaluate, fit, predict  # noqa: F401
 from .metrics import (accuracy, confusion_matrix, mae, mse, predicted_classes,  # noqa: F401
                       top_k_accuracy)
-from . import recipes  # noqa: F401,E402
 from .adversarial import (adversarial_step, sample as sample_generator,  # noqa: F401,E402
                           train_adversarial, train_adversarial_autoencoder)

@@ -10,6 +10,9 @@ import os
 
 class Callback:
     state = None
+    # Callbacks that write files run on rank 0 only in data-parallel training (fit drops them
+    # on the other ranks, which see the same averaged logs).
+    rank_zero_only = False
 
     def set_state(self, state):
         self.state = state
@@ -44,10 +47,18 @@ class CallbackList:
 
 
 class History(Callback):
-    """`history.history['val_loss']` etc.: one value per epoch, as Keras keeps them."""
+    """`history.history['val_loss']` etc.: one value per epoch, as Keras keeps them. With
+    per_batch=True it also keeps every batch's logs in `history.batch_history['loss']` etc.
+    (pass it to fit() in `callbacks`: curves finer than an epoch)."""
 
-    def __init__(self):
+    def __init__(self, per_batch=False):
         self.history, self.epoch = {}, []
+        self.per_batch, self.batch_history = per_batch, {}
+
+    def on_batch_end(self, batch, logs=None):
+        if self.per_batch:
+            for k, v in (logs or {}).items():
+                self.batch_history.setdefault(k, []).append(v)
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
@@ -139,6 +150,7 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save model and optimizer state (brique.save, atomic) after each epoch, or only when
     `monitor` improves (save_best_only). `filepath` may hold `{epoch}`."""
+    rank_zero_only = True
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=True, mode="auto"):
         self.filepath, self.monitor, self.save_best_only = os.fspath(filepath), monitor, \
@@ -187,6 +199,7 @@ class LearningRateScheduler(Callback):
 
 class CSVLogger(Callback):
     """One row per epoch: epoch, then every logged value."""
+    rank_zero_only = True
 
     def __init__(self, filename, separator=",", append=False):
         self.filename, self.separator, self.append = os.fspath(filename), separator, append

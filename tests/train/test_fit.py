@@ -151,3 +151,21 @@ def test_bad_loss_and_metric_names():
         fit(model, train, epochs=1, optimizer=opt, loss="hinge", verbose=0)
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, train, epochs=1, optimizer=opt, loss="mse", metrics=["f1"], verbose=0)
+
+
+def test_history_per_batch_keeps_every_batch_loss():
+    from brique.train import History
+    brique.manual_seed(0)
+    train, _ = blobs_loaders()
+    model = small_model()
+    batches = History(per_batch=True)
+    history = fit(model, train, epochs=2, optimizer=brique.optim.SGD(model.parameters(), lr=0.1),
+                  loss="cross_entropy", callbacks=[batches], verbose=0)
+    losses = batches.batch_history["loss"]
+    assert len(losses) == 2 * len(train)
+    # the epoch loss is the mean of its batch losses, weighted by batch size
+    n = len(train.dataset)
+    sizes = [min(32, n - i) for i in range(0, n, 32)]
+    assert history.history["loss"][0] == pytest.approx(
+        np.dot(losses[:len(train)], sizes) / sum(sizes), rel=1e-5)
+    assert History().batch_history == {}

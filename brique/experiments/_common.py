@@ -1,0 +1,175 @@
+"""What the experiments share (they never import each other): the mnist-5k subsets, image
+figures, batched inference, the autoencoder training loop, the GAN judge, and curve smoothing.
+
+Host-side code: NumPy arrays in, NumPy arrays out, tensors only at the model's edge.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import brique
+from brique import datasets, recipes
+from brique.nn import functional as F
+from brique.train import sample_generator
+
+from .base import pyplot
+
+# Adam as DCGAN (Radford et al., 2015) sets it: a small step and a short first-moment memory.
+GAN_ADAM = dict(lr=2e-4, betas=(0.5, 0.999))
+
+
+def mnist_subset(train=True, n=None, rng=None, *, scale, flat=False, pick="choice"):
+    """A subset of mnist-5k as (images float32, labels int64) NumPy arrays.
+
+    scale: "unit" (pixels / 255, in [0, 1]), "signed" (in [-1, 1], a tanh generator's range)
+    or a (mean, std) pair applied to the unit pixels. Every caller says which.
+    pick: how n images are drawn with `rng` (a numpy Generator): "choice" takes
+    `rng.choice(N, n, replace=False)` in dataset order (all N in order, drawing nothing, when
+    n is None or >= N); "permutation" takes `rng.permutation(N)[:n]` in that shuffled order.
+    Shape: images (n, 1, 28, 28), or (n, 784) with flat=True; labels (n,).
+    """
+    ds = datasets.load("mnist-5k", train=train, transform=None)
+    size = len(ds)
+    if pick == "permutation":
+        idx = rng.permutation(size)[:n]
+    elif pick == "choice":
+        idx = np.arange(size) if n is None or n >= size else \
+            np.sort(rng.choice(size, n, replace=False))
+    else:
+        raise ValueError(f"mnist_subset: pick must be 'choice' or 'permutation', got {pick!r}")
+    x = ds.images[idx].astype(np.float32)
+    if scale == "unit":
+        x = x / 255.0
+    elif scale == "signed":
+        x = x / 127.5 - 1.0
+    elif isinstance(scale, tuple) and len(scale) == 2:
+        x = (x / 255.0 - scale[0]) / scale[1]
+    else:
+        raise ValueError(f"mnist_subset: scale must be 'unit', 'signed' or (mean, std), "
+                         f"got {scale!r}")
+    x = x.reshape(len(idx), -1) if flat else x.reshape(len(idx), 1, 28, 28)
+    return x, np.asarray(ds.labels[idx]).astype(np.int64)
+
+
+def standardize(x, *others):
+    """(x - mean) / std with x's mean and std (Python floats), applied to x and every array of
+    `others`; returns the arrays then (mean, std)."""
+    mean, std = float(x.mean()), float(x.std())
+    return tuple((a - mean) / std for a in (x,) + others) + ((mean, std),)
+
+
+def one_per_digit(labels):
+    """Indices of the first image of each digit present, in digit order (figures)."""
+    return [int(np.flatnonzero(labels == d)[0]) for d in range(10) if (labels == d).any()]
+
+
+def mse(a, b):
+    return float(np.mean((a - b) ** 2))
+
+
+def smooth(values, k):
+    """Running mean over the last k values (over fewer at the start): same length as values."""
+    c = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
+    i = np.arange(1, len(values) + 1)
+    lo = np.maximum(0, i - k)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+# ---- batched inference --------------------------------------------------------------------
+
+def in_batches(fn, x, batch_size=500):
+    """np.concatenate of fn(tensor of a slice of x) as NumPy, without a graph."""
+    with brique.no_grad():
+        return np.concatenate([fn(brique.tensor(x[i:i + batch_size])).numpy()
+                               for i in range(0, len(x), batch_size)])
+
+
+def reconstruct(model, x, batch_size=500):
+    """model(x) in eval mode without a graph, as a NumPy array."""
+    model.eval()
+    return in_batches(model, x, batch_size)
+
+
+def encode(model, x, batch_size=500):
+    """model.encode(x) in eval mode without a graph, as a NumPy array."""
+    model.eval()
+    return in_batches(model.encode, x, batch_size)
+
+
+def train_autoencoder(model, x, epochs, optimizer, batch_size=64, seed=0, penalty=None,
+                      target=None):
+    """Minimize binary cross-entropy between model(x) and x (or `target`), plus
+    `penalty(model)` if given, with shuffled minibatches; returns the mean loss per epoch."""
+    rng = np.random.default_rng(seed)
+    target = x if target is None else target
+    losses = []
+    model.train()
+    for _ in range(epochs):
+        order, total = rng.permutation(len(x)), 0.0
+        for i in range(0, len(x), batch_size):
+            idx = order[i:i + batch_size]
+            xb, yb = brique.tensor(x[idx]), brique.tensor(target[idx])
+            optimizer.zero_grad()
+            loss = F.binary_cross_entropy(model(xb), yb)
+            if penalty is not None:
+                loss = loss + penalty(model)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+        losses.append(total / len(x))
+    return losses
+
+
+# ---- the GANs' judge and samples --------------------------------------------------------------
+
+def train_classifier(seed, epochs):
+    """The judge: brique's LeNet-5 trained on the real mnist-5k training digits by the default
+    recipe of `brique train` (random shifts, SGD with Nesterov momentum, one-cycle schedule;
+    98% test accuracy in 20 epochs). Returns ((model, (mean, std) of its input
+    normalization), test accuracy)."""
+    result = recipes.train("lenet5", "mnist-5k", epochs=epochs, seed=seed, verbose=0)
+    return (result["model"], result["config"]["normalize"]), result["test_accuracy"]
+
+
+def classify(clf, images):
+    """(predicted classes, max softmax probabilities) of the judge on images in [-1, 1]."""
+    model, (mean, std) = clf
+    x = ((images + 1) / 2 - mean) / std  # back to the [0, 1] pixels it was trained on
+    logits = brique.train.predict(model, brique.tensor(x.astype(np.float32)), batch_size=500)
+    p = logits.softmax(dim=1).numpy()
+    return p.argmax(1), p.max(1)
+
+
+def samples_in_batches(G, n, latent_dim, labels=None, batch=250):
+    """n samples of generator G as a NumPy array (labels: one class per sample, or None)."""
+    out = []
+    for i in range(0, n, batch):
+        lab = None if labels is None else brique.tensor(labels[i:i + batch])
+        out.append(sample_generator(G, min(batch, n - i), latent_dim, labels=lab).numpy())
+    return np.concatenate(out)
+
+
+# ---- image figures ----------------------------------------------------------------------------
+
+def image_grid(ax, images, rows, cols, vmin=-1, vmax=1):
+    """Tile images (rows*cols, 1, 28, 28) (or (rows*cols, 28, 28)) on a matplotlib axis; the
+    default grey range is a tanh generator's [-1, 1], None scales to the data."""
+    im = images[:rows * cols].reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3)
+    ax.imshow(im.reshape(rows * 28, cols * 28), cmap="gray", vmin=vmin, vmax=vmax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def image_rows(ctx, rows, filename, caption):
+    """A figure with one labelled row of 28x28 images in [0, 1] per (name, images) pair."""
+    plt = pyplot()
+    n = len(rows[0][1])
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95))
+    for r, (name, imgs) in enumerate(rows):
+        for c in range(n):
+            axes[r, c].imshow(imgs[c].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    ctx.figure(fig, filename, caption)
