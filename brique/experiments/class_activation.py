@@ -19,27 +19,14 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, explain, models, nn, optim
+from brique import explain, models, nn, optim
 from brique.train import fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_subset
 
 CANVAS, STRIDE, DIGITS_PER_CANVAS = 96, 4, 3
-
-
-def _digits(n_train, n_test, seed):
-    """mnist-5k as (N, 1, 28, 28) float32 tensors with pixels in [0, 1], and labels."""
-    train = datasets.load("mnist-5k", train=True, transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    rng = np.random.default_rng(seed)  # the files are sorted by class: draw subsets
-    pick = rng.permutation(len(train.labels))[:n_train]
-    test_pick = rng.permutation(len(test.labels))[:n_test]
-
-    def make(images, labels):
-        return brique.tensor(images[:, None].astype(np.float32) / 255.0), brique.tensor(labels)
-    return (make(train.images[pick], train.labels[pick]) +
-            make(test.images[test_pick], test.labels[test_pick]))
 
 
 def sliding_lenet():
@@ -141,7 +128,11 @@ class ClassActivation(Experiment):
 
     def run(self, ctx):
         rng = np.random.default_rng(ctx.seed)
-        x, y, xt, yt = _digits(ctx.size(4000, 1000), ctx.size(1000, 200), ctx.seed)
+        data = np.random.default_rng(ctx.seed)  # mnist-5k is sorted by class: shuffle
+        x, y = map(brique.tensor, mnist_subset(True, ctx.size(4000, 1000), data, scale="unit",
+                                               pick="permutation"))
+        xt, yt = map(brique.tensor, mnist_subset(False, ctx.size(1000, 200), data, scale="unit",
+                                                 pick="permutation"))
         epochs, n = ctx.size(6, 4), ctx.size(500, 100)
         gap_net = train(models.FCN(widths=(16, 32, 64)), x, y, epochs, ctx.seed)
         with brique.no_grad():

@@ -17,27 +17,14 @@ import copy
 import numpy as np
 
 import brique
-from brique import datasets, explain, models, optim
+from brique import explain, models, optim
 from brique.train import evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_subset, one_per_digit
 
 METHODS = ("gradient", "SmoothGrad", "integrated gradients")
-
-
-def _digits(n_train, n_test, seed):
-    """mnist-5k as (N, 1, 28, 28) float32 tensors with pixels in [0, 1], and labels."""
-    train = datasets.load("mnist-5k", train=True, transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    rng = np.random.default_rng(seed)  # the files are sorted by class: draw subsets
-    pick = rng.permutation(len(train.labels))[:n_train]
-    test_pick = rng.permutation(len(test.labels))[:n_test]
-
-    def make(images, labels):
-        return brique.tensor(images[:, None].astype(np.float32) / 255.0), brique.tensor(labels)
-    return (make(train.images[pick], train.labels[pick]) +
-            make(test.images[test_pick], test.labels[test_pick]))
 
 
 def train_lenet(ctx, x, y, xt, yt):
@@ -117,7 +104,11 @@ class Saliency(Experiment):
              "(Adebayo et al. 2018); integrated gradients sum to f(x) - f(0) within 1%.")
 
     def run(self, ctx):
-        x, y, xt, yt = _digits(ctx.size(4000, 1000), ctx.size(1000, 500), ctx.seed)
+        data = np.random.default_rng(ctx.seed)  # mnist-5k is sorted by class: shuffle
+        x, y = map(brique.tensor, mnist_subset(True, ctx.size(4000, 1000), data, scale="unit",
+                                               pick="permutation"))
+        xt, yt = map(brique.tensor, mnist_subset(False, ctx.size(1000, 500), data, scale="unit",
+                                                 pick="permutation"))
         model, accuracy = train_lenet(ctx, x, y, xt, yt)
         n_noise, steps, n_maps = ctx.size(50, 10), ctx.size(50, 20), ctx.size(100, 20)
         xs, target = xt[:n_maps], yt.numpy()[:n_maps]
@@ -165,7 +156,7 @@ class Saliency(Experiment):
 
     def draw_maps(self, ctx, images, target, maps):
         plt = pyplot()
-        picks = [int(np.flatnonzero(target == d)[0]) for d in range(10) if (target == d).any()]
+        picks = one_per_digit(target)
         fig, axes = plt.subplots(4, len(picks), figsize=(1.3 * len(picks), 5.6))
         for col, i in enumerate(picks):
             axes[0, col].imshow(images[i], cmap="gray_r")
