@@ -183,6 +183,11 @@ class ClassActivation(Experiment):
             ["digits read right at their window", f"{100 * results['sliding_read_accuracy']:.1f}%"],
             ["class map peaks within one stride of its digit",
              f"{100 * results['sliding_peak_found']:.1f}%"]])
+        ctx.note("The sliding net was trained on centred digits only, with no 'background' "
+                 "class: windows astride two digits or on part of one also get confident "
+                 "scores (see the map of class 2 below), so a class map's peak is not always at "
+                 "its digit; the digits are read at their own windows. A detector would add a "
+                 "background class and train on shifted and empty windows (OverFeat).")
 
     def draw_cams(self, ctx, images, cams, predicted, pasted):
         plt = pyplot()
