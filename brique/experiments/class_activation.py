@@ -185,7 +185,7 @@ class ClassActivation(Experiment):
              f"{100 * results['sliding_peak_found']:.1f}%"]])
         ctx.note("The sliding net was trained on centred digits only, with no 'background' "
                  "class: windows astride two digits or on part of one also get confident "
-                 "scores (see the map of class 2 below), so a class map's peak is not always at "
+                 "scores (see the maps below), so a class map's peak is not always at "
                  "its digit; the digits are read at their own windows. A detector would add a "
                  "background class and train on shifted and empty windows (OverFeat).")
 
