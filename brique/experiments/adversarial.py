@@ -117,8 +117,9 @@ class Adversarial(Experiment):
                     f"digits under FGSM at eps 0.25 (threshold 90%); adversarial training "
                     f"raises LeNet-5's accuracy at eps 0.1-0.3 by " +
                     ", ".join(f"{a} {100 * min(g):.1f}-{100 * max(g):.1f} points"
-                              for a, g in gains.items()) + "; every model's accuracy falls with eps, "
-                    f"and is lower under PGD than FGSM at every eps: {falls}.")
+                              for a, g in gains.items()) +
+                    f"; every model's accuracy falls with eps, and is no higher under PGD than "
+                    f"under FGSM at any eps: {falls}.")
 
     def draw_curves(self, ctx, grid, curves):
         plt = pyplot()
