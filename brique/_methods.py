@@ -1,21 +1,15 @@
-"""Attaches the ops to Tensor as methods and operators, so `x.sum(1)`, `x @ w` and `x[i]`
-reach the same functions as `brique.sum(x, 1)`."""
+"""The Tensor method table: the ops as methods and operators, so `x.sum(1)`, `x @ w` and `x[i]`
+reach the same functions as `brique.sum(x, 1)`. The package face calls `install()` once, after
+the ops are defined (tensor.py itself never imports the ops)."""
 from __future__ import annotations
 
+from . import creation as C
 from .ops import elementwise as E
 from .ops import indexing as I
 from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
 from .tensor import Tensor
-
-
-def _all(a, dim=None, keepdim=False):
-    return Tensor._make(a._data.all(axis=dim, keepdims=keepdim))
-
-
-def _any(a, dim=None, keepdim=False):
-    return Tensor._make(a._data.any(axis=dim, keepdims=keepdim))
 
 
 def _remainder(a, b):
@@ -52,7 +46,7 @@ METHODS = {
     "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt, "ge": E.ge,
     "logical_and": E.logical_and, "logical_or": E.logical_or, "logical_xor": E.logical_xor,
     "logical_not": E.logical_not, "isnan": E.isnan, "isfinite": E.isfinite,
-    "allclose": E.allclose, "equal": E.equal, "all": _all, "any": _any,
+    "allclose": E.allclose, "equal": E.equal, "all": R.all, "any": R.any,
     # linear algebra
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     # reductions
@@ -99,17 +93,13 @@ OPERATORS = {
     "__getitem__": I.getitem,
 }
 
-for _name, _fn in {**METHODS, **OPERATORS}.items():
-    setattr(Tensor, _name, _fn)
+FACTORIES = {"new_zeros": C.zeros, "new_ones": C.ones, "new_full": C.full, "new_empty": C.empty,
+             "new_tensor": C.tensor}
 
 
-def _attach_factories():
-    from . import creation as C
-    Tensor.new_zeros = _new(C.zeros)
-    Tensor.new_ones = _new(C.ones)
-    Tensor.new_full = _new(C.full)
-    Tensor.new_empty = _new(C.empty)
-    Tensor.new_tensor = _new(C.tensor)
-
-
-_attach_factories()
+def install():
+    """Attach the methods, operators and `new_*` factories to Tensor."""
+    for name, fn in {**METHODS, **OPERATORS}.items():
+        setattr(Tensor, name, fn)
+    for name, factory in FACTORIES.items():
+        setattr(Tensor, name, _new(factory))

@@ -70,7 +70,21 @@ def build_parser():
     train.add_argument("--out", default="runs", help="parent folder of the run (default: runs)")
     train.add_argument("--name", default=None, help="run folder name (default: MODEL-DATASET)")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument("--nproc", type=_positive(int), default=1,
+                       help="train data-parallel in N processes under mpiexec (extra "
+                            "'distributed')")
+    train.add_argument("--hostfile", default=None,
+                       help="with --nproc: MPI hostfile listing the machines (one per line)")
 
+    exp = sub.add_parser("export", help="write a `brique train` checkpoint as an ONNX model",
+                         description="Export a checkpoint written by `brique train` to ONNX "
+                                     "(needs the 'onnx' extra). The graph takes raw images in "
+                                     "[0, 1], N x C x H x W float32, any batch size, and "
+                                     "returns class logits.")
+    exp.add_argument("checkpoint")
+    exp.add_argument("output", help="the .onnx file to write")
+    exp.add_argument("--opset", type=_positive(int), default=None,
+                     help="ONNX opset version (default: 17)")
     ev = sub.add_parser("eval", help="evaluate a checkpoint on its dataset's test split")
     ev.add_argument("checkpoint")
     ev.add_argument("--device", default="cpu")
@@ -92,18 +106,21 @@ def build_parser():
     run.add_argument("--device", default="cpu")
     run.add_argument("--out", default=os.path.join("runs", "experiments"),
                      help="parent folder (default: runs/experiments)")
+    _add_playground(sub)
     return parser
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     from .datasets import DatasetUnavailableError
     from .train.checkpoint import CheckpointError
     from .recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
-                "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
+                "export": cmd_export, "datasets": cmd_datasets, "experiment": cmd_experiment,
+                "playground": cmd_playground}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
@@ -137,6 +154,9 @@ def cmd_experiment(args):
 
 def cmd_train(args):
     from . import recipes
+    if args.nproc > 1 and not _under_mpi():
+        return _launch_mpi(args)
+    rank = _init_distributed(args.nproc) if args.nproc > 1 else 0
     if args.device not in ("cpu", "cuda") and not args.device.startswith("cuda:"):
         raise UsageError(f"--device must be cpu or cuda, got {args.device!r}")
     run_dir = os.path.join(args.out, args.name or f"{args.model}-{args.dataset}")
@@ -144,6 +164,8 @@ def cmd_train(args):
                            batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
                            recipe=args.recipe, device=args.device, seed=args.seed,
                            run_dir=run_dir, verbose=0 if args.quiet else 1)
+    if rank != 0:
+        return 0
     print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
     print(f"wrote {result['checkpoint']}, {result['history']}"
           + (f", {result['plot']}" if result.get("plot") else ""))
@@ -156,6 +178,23 @@ def cmd_eval(args):
     metrics = recipes.evaluate_on_test(model, config, device=args.device)
     print(f"{config['model']} on {config['dataset']} test split: accuracy "
           f"{metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
+    return 0
+
+
+def cmd_export(args):
+    from . import recipes
+    try:
+        from . import onnx
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+    model, config = recipes.load_model(args.checkpoint)
+    wrapped = recipes.with_normalization(model, config)
+    example = recipes.example_input(config)
+    onnx.export(wrapped, example, args.output, input_names=["image"], output_names=["logits"],
+                dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+                opset_version=args.opset)
+    print(f"wrote {args.output}: image {('batch',) + tuple(example.shape[1:])} float32 in "
+          f"[0, 1] -> logits (batch, {config['num_classes']})")
     return 0
 
 
@@ -192,6 +231,64 @@ def read_image(path, input_shape):
     if channels == 1 and arr.mean() > 0.5:
         arr = 1.0 - arr
     return arr
+
+
+# ---------------------------------------------------------------------- data-parallel training
+_MPI_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
+
+
+def _under_mpi():
+    return any(v in os.environ for v in _MPI_RANK_VARS)
+
+
+def _launch_mpi(args):
+    """Run this same command in `--nproc` processes under the mpiexec of the installed MPI wheel
+    (the one beside this Python first); returns mpiexec's exit status."""
+    import shutil
+    import subprocess
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    mpiexec = shutil.which("mpiexec", path=path)
+    if mpiexec is None:
+        raise UsageError("--nproc needs MPI: pip install 'brique[distributed]' (mpi4py and the "
+                         "mpich wheel, which brings mpiexec)")
+    command = [mpiexec, "-n", str(args.nproc)]
+    if args.hostfile:
+        if not os.path.isfile(args.hostfile):
+            raise UsageError(f"--hostfile {args.hostfile!r} does not exist")
+        command += ["-f", args.hostfile]
+    command += [sys.executable, "-m", "brique.cli"] + args.argv
+    return subprocess.call(command)
+
+
+def _init_distributed(nproc):
+    """Join the MPI job; share this machine's cores between its ranks. Returns the rank."""
+    from . import backend, distributed
+    try:
+        distributed.init_process_group("mpi")
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+    world = distributed.get_world_size()
+    if world != nproc:
+        raise UsageError(f"--nproc {nproc} but mpiexec started {world} processes")
+    local = int(os.environ.get("MPI_LOCALNRANKS", os.environ.get("OMPI_COMM_WORLD_LOCAL_SIZE",
+                                                                   world)))
+    backend.set_num_threads(max(1, (os.cpu_count() or 1) // local))
+    return distributed.get_rank()
+
+
+def _add_playground(sub):
+    play = sub.add_parser("playground", help="a local web page to play with small networks")
+    play.add_argument("--port", type=int, default=8000, help="0: any free port (default: 8000)")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def cmd_playground(args):
+    from .playground import serve
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser)
+    except OSError as e:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
 
 
 if __name__ == "__main__":

@@ -5,14 +5,20 @@ The default recipe is what it takes to get LeNet-5 past 97.5% on mnist-5k in 20 
 random shifts of up to 2 pixels, batches of 32, SGD with Nesterov momentum and weight decay,
 and a one-cycle learning-rate schedule. `recipe="plain"` is constant-lr SGD with momentum on the
 raw images, the baseline the course starts from.
+
+Under `mpiexec` (`brique train --nproc N`, a process group initialised) the same recipe trains
+data-parallel: the model is wrapped in DistributedDataParallel, each rank reads its share of
+every epoch through a DistributedSampler with batches of `batch_size` (N * batch_size images per
+step), and rank 0 alone writes the run folder.
 """
 from __future__ import annotations
 
 import math
 import os
 
-from . import backend, datasets, models, optim
+from . import backend, creation, datasets, models, nn, optim
 from .autograd import no_grad
+from .distributed.group import rank_and_world_size
 from .train.callbacks import CSVLogger, LearningRateScheduler
 from .train.checkpoint import load, save_checkpoint
 from .train.loop import evaluate, fit
@@ -84,8 +90,19 @@ def train(model_name="lenet5", dataset="mnist-5k", *, epochs=20, batch_size=None
         model.to(device)
     lr = lr or (0.01 if recipe == "plain" and optimizer == "sgd" else DEFAULT_LR[optimizer])
     opt = _optimizer(optimizer, model.parameters(), lr, recipe)
-    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, num_workers=1,
-                              generator=seed)
+    rank, world = rank_and_world_size()
+    if world > 1:
+        from .nn.parallel import DistributedDataParallel
+        from .utils.data.distributed import DistributedSampler
+        ddp = DistributedDataParallel(model)
+        sampler = DistributedSampler(train_set, shuffle=True, seed=seed)
+        train_loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler,
+                                  num_workers=1)
+        run_dir = run_dir if rank == 0 else None
+    else:
+        ddp = model
+        train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                                  num_workers=1, generator=seed)
     test_loader = DataLoader(test_set, batch_size=500)
     callbacks = []
     if recipe == "default":
@@ -97,7 +114,7 @@ def train(model_name="lenet5", dataset="mnist-5k", *, epochs=20, batch_size=None
         os.makedirs(run_dir, exist_ok=True)
         paths["history"] = os.path.join(run_dir, "history.csv")
         callbacks.append(CSVLogger(paths["history"]))
-    history = fit(model, train_loader, test_loader, epochs=epochs, optimizer=opt,
+    history = fit(ddp, train_loader, test_loader, epochs=epochs, optimizer=opt,
                   loss="cross_entropy", metrics=["accuracy"], callbacks=callbacks,
                   device=device if device != "cpu" else None, verbose=verbose)
     final = evaluate(model, test_loader, "cross_entropy", ["accuracy"],
@@ -137,6 +154,29 @@ def load_model(path):
     model = build_model(config["model"], config["input_shape"], config["num_classes"])
     model.load_state_dict(ckpt["model"])
     return model.eval(), config
+
+
+class _Normalized(nn.Module):
+    """The model behind the normalization it was trained with: takes raw pixels in [0, 1]."""
+
+    def __init__(self, model, mean, std):
+        super().__init__()
+        self.model, self.mean, self.std = model, float(mean), float(std)
+
+    def forward(self, x):
+        return self.model((x - self.mean) / self.std)
+
+
+def with_normalization(model, config):
+    """`model` taking raw inputs (the recipe's normalization folded in front of it)."""
+    if not config.get("normalize"):
+        return model
+    return _Normalized(model, *config["normalize"])
+
+
+def example_input(config):
+    """A batch of one zero input of the shape the model was trained on."""
+    return creation.zeros(1, *config["input_shape"])
 
 
 def evaluate_on_test(model, config, device="cpu"):

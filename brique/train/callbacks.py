@@ -10,6 +10,9 @@ import os
 
 class Callback:
     state = None
+    # Callbacks that write files run on rank 0 only in data-parallel training (fit drops them
+    # on the other ranks, which see the same averaged logs).
+    rank_zero_only = False
 
     def set_state(self, state):
         self.state = state
@@ -147,6 +150,7 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save model and optimizer state (brique.save, atomic) after each epoch, or only when
     `monitor` improves (save_best_only). `filepath` may hold `{epoch}`."""
+    rank_zero_only = True
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=True, mode="auto"):
         self.filepath, self.monitor, self.save_best_only = os.fspath(filepath), monitor, \
@@ -195,6 +199,7 @@ class LearningRateScheduler(Callback):
 
 class CSVLogger(Callback):
     """One row per epoch: epoch, then every logged value."""
+    rank_zero_only = True
 
     def __init__(self, filename, separator=",", append=False):
         self.filename, self.separator, self.append = os.fspath(filename), separator, append
