@@ -132,3 +132,10 @@ def test_hovering_a_neuron_shows_its_map(page):
     page.wait_for_function(f"document.querySelector('#boundary').toDataURL() !== {before!r}")
     page.mouse.move(5, 5)
     page.wait_for_function(f"document.querySelector('#boundary').toDataURL() === {before!r}")
+
+
+def test_an_out_of_range_value_is_repaired_in_the_page(page):
+    page.fill("#learning-rate", "100")
+    page.press("#learning-rate", "Enter")
+    page.wait_for_function("document.querySelector('#learning-rate').value === '10.0'")
+    assert "learning-rate=10.0&" in page.url

@@ -49,10 +49,15 @@
       .join("&");
   }
 
-  function applyQuery(query) {
-    const p = new URLSearchParams(query);
+  // `sent`: the query this reply answers. The field being typed in keeps its text (its change
+  // event will send it) unless the server repaired the value it sent.
+  function applyQuery(query, sent) {
+    const p = new URLSearchParams(query), was = new URLSearchParams(sent || "");
     if (p.get("dataset") === "custom") ensureCustomOption();
-    for (const k of SCALARS) if (p.has(k)) $(k).value = p.get(k);
+    for (const k of SCALARS) {
+      const typing = document.activeElement === $(k) && (!sent || was.get(k) === p.get(k));
+      if (p.has(k) && !typing) $(k).value = p.get(k);
+    }
     for (const k of CHECKS) $(k).checked = p.get(k) === "true";
     Net.setFeatures((p.get("features") || "").split(",").filter(Boolean));
     layers = (p.get("layers") || "").split(",").filter(Boolean).map(Number);
@@ -84,12 +89,15 @@
     });
   }
 
+  // A reply is shown only if no newer change went out meanwhile: a stale one would undo
+  // what the user typed since.
+  let changes = 0;
   async function changed() {
-    const query = readQuery();
+    const query = readQuery(), mine = ++changes;
     refreshLabels();
     history.replaceState(null, "", `#${query}`);
     const reply = await send("/api/state", query);
-    if (reply) applyQuery(reply.state);
+    if (reply && mine === changes) applyQuery(reply.state, query);
   }
 
   function ensureCustomOption() {
