@@ -103,6 +103,7 @@ def test_every_control_round_trips_through_the_url(page, server):
         assert key in url
     page.goto(server.url + "#dataset=spiral&layers=3,3&noise=20&batch-size=4&show-test=true")
     page.wait_for_function("document.querySelector('#network').dataset.shape === '2-3-3-1'")
+    page.wait_for_function("document.querySelector('#noise').value === '20'")
     assert page.input_value("#dataset") == "spiral" and page.input_value("#noise") == "20"
     assert page.input_value("#batch-size") == "4" and page.is_checked("#show-test")
 
