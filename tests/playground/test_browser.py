@@ -57,8 +57,9 @@ def boundary(page):
 
 def test_train_xor_in_the_page(page):
     page.select_option("#dataset", "xor")
-    page.wait_for_function("location.hash.includes('dataset=xor')")
-    page.wait_for_function("document.querySelector('#epoch').textContent === '0'")
+    page.wait_for_function("document.querySelector('#boundary').dataset.state"
+                           ".includes('dataset=xor')")
+    assert number(page, "#epoch") == 0
     loss0, picture0 = number(page, "#train-loss"), boundary(page)
     page.click("#play")
     wait_epoch(page, 40)
@@ -140,3 +141,13 @@ def test_an_out_of_range_value_is_repaired_in_the_page(page):
     page.press("#learning-rate", "Enter")
     page.wait_for_function("document.querySelector('#learning-rate').value === '10.0'")
     assert "learning-rate=10.0&" in page.url
+
+
+def test_upload_csv_data_with_three_classes(page):
+    rows = ["x1,x2,label"] + [f"{(i % 9) - 4},{(i * 7) % 9 - 4},{'abc'[i % 3]}"
+                              for i in range(90)]
+    page.set_input_files("#upload", files=[{"name": "mine.csv", "mimeType": "text/csv",
+                                            "buffer": "\n".join(rows).encode()}])
+    page.wait_for_function("document.querySelector('#network').dataset.shape === '2-4-2-3'")
+    page.wait_for_function("document.querySelector('#dataset').value === 'custom'")
+    assert "dataset=custom" in page.url

@@ -121,6 +121,7 @@
   function render() {
     if (!snap) return;
     $("epoch").textContent = snap.epoch.toLocaleString("en-US");
+    $("boundary").dataset.state = snap.state;  // which setting the picture shows (for tests)
     $("train-loss").textContent = fmt(snap.train_loss);
     $("test-loss").textContent = fmt(snap.test_loss);
     $("train-acc").textContent = pct(snap.train_acc);
