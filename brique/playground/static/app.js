@@ -159,6 +159,10 @@
   function connect() {
     if (stream) stream.close();
     stream = new EventSource(`/events?session=${sid}`);
+    // After a lost connection (a restarted server forgets the session) send the setting again.
+    let lost = false;
+    stream.addEventListener("error", () => { lost = true; });
+    stream.addEventListener("open", () => { if (lost) { lost = false; changed(); } });
     stream.addEventListener("points", (e) => { points = JSON.parse(e.data); render(); });
     stream.addEventListener("snapshot", (e) => { snap = JSON.parse(e.data); render(); });
   }
