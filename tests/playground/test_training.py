@@ -9,7 +9,7 @@ import pytest
 
 import brique
 from brique import nn
-from brique.playground import data, session as session_mod
+from brique.playground import data, session as session_mod, state
 from brique.playground.session import Session
 
 
@@ -170,6 +170,8 @@ def test_the_page_and_its_assets_are_served(server):
                     "problem", "learning-rate", "reg-rate", "batch-size", "noise",
                     "train-ratio"):
         assert f'id="{element}"' in html
+    for control in state.HIDEABLE:   # a teacher can hide each of them
+        assert f'data-control="{control}"' in html
     for asset in ("app.js", "draw.js", "net.js", "style.css"):
         assert f"/static/{asset}" in html
         assert urllib.request.urlopen(f"{server.url}static/{asset}").status == 200
