@@ -16,8 +16,8 @@ from . import autograd
 from .tensor import Tensor
 from . import _methods
 _methods.install()  # the Tensor method table: tensor.py never imports the ops
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, normal, ones, ones_like, rand, rand_like, randint,
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
+                       full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
                               expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
@@ -48,6 +48,16 @@ class cuda:
     @staticmethod
     def device_count():
         return backend.cupy.cuda.runtime.getDeviceCount() if backend.cuda_is_available() else 0
+
+
+class accelerator:
+    """`brique.accelerator`, PyTorch's device-neutral face: the CUDA GPU when there is one."""
+    is_available = staticmethod(backend.cuda_is_available)
+    device_count = cuda.device_count
+
+    @staticmethod
+    def current_accelerator():
+        return backend.device("cuda") if backend.cuda_is_available() else None
 
 
 __version__ = "0.1.0"

@@ -163,6 +163,25 @@ def to_numpy(array):
     return array if isinstance(array, ndarray) else cupy.asnumpy(array)
 
 
+def from_dlpack(obj):
+    """An array sharing memory with any DLPack producer (a torch tensor, a NumPy or CuPy array):
+    NumPy's for CPU memory, CuPy's for CUDA memory."""
+    if not hasattr(obj, "__dlpack__"):
+        raise TypeError(f"from_dlpack: expected an object with __dlpack__ (a torch tensor, a NumPy "
+                        f"or CuPy array), got {type(obj).__name__}; pass the tensor itself rather "
+                        "than a legacy capsule")
+    kind, index = obj.__dlpack_device__()
+    if kind in (1, 3):  # kDLCPU, kDLCUDAHost: memory the CPU reads
+        return numpy.from_dlpack(obj)
+    if kind in (2, 13):  # kDLCUDA, kDLCUDAManaged
+        if cupy is None:
+            raise RuntimeError("from_dlpack: the object lives on a CUDA device, but CuPy is not "
+                               "installed")
+        with cupy.cuda.Device(index):
+            return cupy.from_dlpack(obj)
+    raise TypeError(f"from_dlpack: unsupported DLPack device type {kind}")
+
+
 def is_array(obj):
     return isinstance(obj, ndarray) or (cupy is not None and isinstance(obj, cupy.ndarray))
 

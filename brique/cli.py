@@ -76,6 +76,15 @@ def build_parser():
     train.add_argument("--hostfile", default=None,
                        help="with --nproc: MPI hostfile listing the machines (one per line)")
 
+    exp = sub.add_parser("export", help="write a `brique train` checkpoint as an ONNX model",
+                         description="Export a checkpoint written by `brique train` to ONNX "
+                                     "(needs the 'onnx' extra). The graph takes raw images in "
+                                     "[0, 1], N x C x H x W float32, any batch size, and "
+                                     "returns class logits.")
+    exp.add_argument("checkpoint")
+    exp.add_argument("output", help="the .onnx file to write")
+    exp.add_argument("--opset", type=_positive(int), default=None,
+                     help="ONNX opset version (default: 17)")
     ev = sub.add_parser("eval", help="evaluate a checkpoint on its dataset's test split")
     ev.add_argument("checkpoint")
     ev.add_argument("--device", default="cpu")
@@ -97,6 +106,7 @@ def build_parser():
     run.add_argument("--device", default="cpu")
     run.add_argument("--out", default=os.path.join("runs", "experiments"),
                      help="parent folder (default: runs/experiments)")
+    _add_playground(sub)
     return parser
 
 
@@ -109,7 +119,8 @@ def main(argv=None):
     from .recipes import RecipeError
     try:
         return {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict,
-                "datasets": cmd_datasets, "experiment": cmd_experiment}[args.command](args)
+                "export": cmd_export, "datasets": cmd_datasets, "experiment": cmd_experiment,
+                "playground": cmd_playground}[args.command](args)
     except (UsageError, RecipeError, FileNotFoundError, CheckpointError,
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
@@ -170,6 +181,23 @@ def cmd_eval(args):
     return 0
 
 
+def cmd_export(args):
+    from . import recipes
+    try:
+        from . import onnx
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+    model, config = recipes.load_model(args.checkpoint)
+    wrapped = recipes.with_normalization(model, config)
+    example = recipes.example_input(config)
+    onnx.export(wrapped, example, args.output, input_names=["image"], output_names=["logits"],
+                dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+                opset_version=args.opset)
+    print(f"wrote {args.output}: image {('batch',) + tuple(example.shape[1:])} float32 in "
+          f"[0, 1] -> logits (batch, {config['num_classes']})")
+    return 0
+
+
 def cmd_predict(args):
     from . import recipes
     model, config = recipes.load_model(args.checkpoint)
@@ -203,7 +231,6 @@ def read_image(path, input_shape):
     if channels == 1 and arr.mean() > 0.5:
         arr = 1.0 - arr
     return arr
-
 
 
 # ---------------------------------------------------------------------- data-parallel training
@@ -247,6 +274,21 @@ def _init_distributed(nproc):
                                                                    world)))
     backend.set_num_threads(max(1, (os.cpu_count() or 1) // local))
     return distributed.get_rank()
+
+
+def _add_playground(sub):
+    play = sub.add_parser("playground", help="a local web page to play with small networks")
+    play.add_argument("--port", type=int, default=8000, help="0: any free port (default: 8000)")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def cmd_playground(args):
+    from .playground import serve
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser)
+    except OSError as e:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
 
 
 if __name__ == "__main__":

@@ -50,6 +50,12 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with `ext_tensor`, any DLPack producer: a torch tensor, a NumPy or
+    CuPy array (no copy: an in-place change through one is seen by the other)."""
+    return Tensor._make(backend.from_dlpack(ext_tensor))
+
+
 def _fill_dtype(value, dtype):
     if dtype is not None:
         return backend.as_dtype(dtype)

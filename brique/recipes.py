@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 
-from . import backend, datasets, models, optim
+from . import backend, creation, datasets, models, nn, optim
 from .autograd import no_grad
 from .distributed.group import rank_and_world_size
 from .train.callbacks import CSVLogger, LearningRateScheduler
@@ -154,6 +154,29 @@ def load_model(path):
     model = build_model(config["model"], config["input_shape"], config["num_classes"])
     model.load_state_dict(ckpt["model"])
     return model.eval(), config
+
+
+class _Normalized(nn.Module):
+    """The model behind the normalization it was trained with: takes raw pixels in [0, 1]."""
+
+    def __init__(self, model, mean, std):
+        super().__init__()
+        self.model, self.mean, self.std = model, float(mean), float(std)
+
+    def forward(self, x):
+        return self.model((x - self.mean) / self.std)
+
+
+def with_normalization(model, config):
+    """`model` taking raw inputs (the recipe's normalization folded in front of it)."""
+    if not config.get("normalize"):
+        return model
+    return _Normalized(model, *config["normalize"])
+
+
+def example_input(config):
+    """A batch of one zero input of the shape the model was trained on."""
+    return creation.zeros(1, *config["input_shape"])
 
 
 def evaluate_on_test(model, config, device="cpu"):

@@ -13,3 +13,4 @@ from .gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,  # noqa:
                   MLPGenerator, dcgan_init)
 from .autoencoder import (AdversarialAutoencoder, Autoencoder, ConvAutoencoder,  # noqa: F401
                           DeepAutoencoder, DenoisingAutoencoder, SparseAutoencoder)
+from .recurrent import RNNClassifier, RNNLanguageModel, RNNTagger  # noqa: F401

@@ -395,9 +395,10 @@ def minimum(a, b):
 
 def where(cond, a, b):
     """Elements of a where cond is true, else of b; a or b may be Python numbers."""
-    cond = cond._data if isinstance(cond, Tensor) else cond
+    if not isinstance(cond, Tensor):
+        cond = Tensor._make(cond)
     if cond.dtype != backend.bool_:
-        cond = cond.astype(bool)
+        cond = cond.to(backend.bool_)
     return Where.apply(cond, a, b)
 
 
@@ -429,35 +430,34 @@ def hardtanh(a, min_val=-1.0, max_val=1.0):
     return clamp(a, min_val, max_val)
 
 
-# Comparisons and logic: bool results, no gradient.
+# Comparisons and logic: bool results, no gradient. One Function, so that a traced forward
+# (brique.onnx) sees the masks a model computes from its inputs.
+_LOGIC = {"eq": lambda xp, a, b: a == b, "ne": lambda xp, a, b: a != b,
+          "lt": lambda xp, a, b: a < b, "le": lambda xp, a, b: a <= b,
+          "gt": lambda xp, a, b: a > b, "ge": lambda xp, a, b: a >= b,
+          "and": lambda xp, a, b: xp.logical_and(a, b),
+          "or": lambda xp, a, b: xp.logical_or(a, b),
+          "xor": lambda xp, a, b: xp.logical_xor(a, b),
+          "not": lambda xp, a, b: xp.logical_not(a), "isnan": lambda xp, a, b: xp.isnan(a),
+          "isfinite": lambda xp, a, b: xp.isfinite(a)}
+
+
+class Logic(Function):
+    differentiable = False
+
+    def forward(self, a, b=None, op="eq"):
+        return _LOGIC[op](xp_of(a), a, b)
+
+
 def _cmp(op):
-    def compare(a, b):
-        bd = b._data if isinstance(b, Tensor) else b
-        return Tensor._make(op(a._data, bd))
+    def compare(a, b=None):
+        return Logic.apply(a, b, op=op)
     return compare
 
 
-eq = _cmp(lambda a, b: a == b)
-ne = _cmp(lambda a, b: a != b)
-lt = _cmp(lambda a, b: a < b)
-le = _cmp(lambda a, b: a <= b)
-gt = _cmp(lambda a, b: a > b)
-ge = _cmp(lambda a, b: a >= b)
-logical_and = _cmp(lambda a, b: xp_of(a).logical_and(a, b))
-logical_or = _cmp(lambda a, b: xp_of(a).logical_or(a, b))
-logical_xor = _cmp(lambda a, b: xp_of(a).logical_xor(a, b))
-
-
-def logical_not(a):
-    return Tensor._make(xp_of(a._data).logical_not(a._data))
-
-
-def isnan(a):
-    return Tensor._make(xp_of(a._data).isnan(a._data))
-
-
-def isfinite(a):
-    return Tensor._make(xp_of(a._data).isfinite(a._data))
+eq, ne, lt, le, gt, ge = (_cmp(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
+logical_and, logical_or, logical_xor = _cmp("and"), _cmp("or"), _cmp("xor")
+logical_not, isnan, isfinite = _cmp("not"), _cmp("isnan"), _cmp("isfinite")
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -96,3 +96,24 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalContrastNorm(Module):
+    """Local contrast normalization (Jarrett et al. 2009): subtractive then divisive
+    normalization over a size x size Gaussian neighbourhood and all channels; see
+    F.local_contrast_norm. No parameters.
+
+    Shape: (N, C, H, W) or (C, H, W) -> same.
+    """
+
+    def __init__(self, size=9, sigma=None, eps=1e-4):
+        super().__init__()
+        self.size, self.sigma, self.eps = size, sigma, eps
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise self._shape_error(x, "of shape (N, C, H, W) or (C, H, W)")
+        return F.local_contrast_norm(x, self.size, self.sigma, self.eps)
+
+    def extra_repr(self):
+        return f"size={self.size}, sigma={self.sigma}, eps={self.eps}"
