@@ -66,18 +66,23 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
     def plot(self, path=None, metrics=None):
-        """Loss (and each metric) per epoch, train and validation; saved to `path` if given.
-        Needs matplotlib (`pip install brique[plot]`)."""
+        """Loss (and each metric) per epoch, train and validation; returns the matplotlib
+        Figure (a notebook shows it) and saves it to `path` if given. The process's matplotlib
+        backend is left alone: with a path the figure is drawn off pyplot. Needs matplotlib."""
         try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            if path is None:
+                import matplotlib.pyplot as plt
+                figure = plt.figure
+            else:
+                from matplotlib.figure import Figure as figure
         except ImportError:
-            raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
+            raise ImportError("History.plot needs matplotlib: pip install 'brique[data]'") \
+                from None
         names = metrics or [k for k in self.history if not k.startswith("val_") and k != "lr"]
-        fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
+        fig = figure(figsize=(4.5 * len(names), 3.5))
         epochs = [e + 1 for e in self.epoch]
-        for ax, name in zip(axes[0], names):
+        for i, name in enumerate(names):
+            ax = fig.add_subplot(1, len(names), i + 1)
             ax.plot(epochs, self.history[name], label=f"train {name}")
             if f"val_{name}" in self.history:
                 ax.plot(epochs, self.history[f"val_{name}"], label=f"validation {name}")
@@ -87,7 +92,6 @@ class History(Callback):
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=100)
-            plt.close(fig)
         return fig
 
 

