@@ -69,6 +69,12 @@ def names():
     return list(_REGISTRY)
 
 
+def kind(name):
+    """'download' (a real set fetched into the cache), 'embedded' (shipped with a package),
+    'toy' or 'sequence' (generated)."""
+    return _REGISTRY[name.lower().replace("_", "-")][1][0]
+
+
 def available(root=None):
     """[(name, description, offline)] for every registered set; `offline` says whether it can
     be loaded now without the network (package installed, or files already in the cache)."""

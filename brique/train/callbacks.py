@@ -69,8 +69,15 @@ class History(Callback):
         """Loss (and each metric) per epoch, train and validation; returns the matplotlib
         Figure (a notebook shows it) and saves it to `path` if given. The process's matplotlib
         backend is left alone: with a path the figure is drawn off pyplot. Needs matplotlib."""
+        fig = self.figure(metrics, pyplot=path is None)
+        if path is not None:
+            fig.savefig(path, dpi=100)
+        return fig
+
+    def figure(self, metrics=None, pyplot=False):
+        """The curves as a matplotlib Figure, made by pyplot (shown by `plt.show()`) or not."""
         try:
-            if path is None:
+            if pyplot:
                 import matplotlib.pyplot as plt
                 figure = plt.figure
             else:
@@ -90,9 +97,31 @@ class History(Callback):
             ax.set_title(name)
             ax.legend()
         fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=100)
         return fig
+
+
+class LivePlot(Callback):
+    """The loss (and metric) curves redrawn after every epoch: in place in a notebook
+    (IPython's display), and saved to `path` when one is given.
+
+        fit(model, train, val, epochs=20, ..., callbacks=[LivePlot()])
+    """
+    rank_zero_only = True
+
+    def __init__(self, metrics=None, path=None):
+        self.metrics, self.path = metrics, path
+
+    def on_epoch_end(self, epoch, logs=None):
+        history = self.state.history
+        fig = history.figure(self.metrics)
+        if self.path is not None:
+            fig.savefig(self.path, dpi=100)
+        try:
+            from IPython import display
+        except ImportError:
+            return
+        display.clear_output(wait=True)
+        display.display(fig)
 
 
 def _better(mode, monitor):
