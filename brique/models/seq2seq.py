@@ -3,10 +3,11 @@ et al.'s additive attention (2015), trained with teacher forcing and decoded gre
 beam search.
 
 Encoder: embedding -> bidirectional GRU/LSTM -> annotations h_j = [h_fwd_j; h_bwd_j].
-Decoder: s_0 = tanh(W [h_fwd_last; h_bwd_first]); each step feeds the previous output token
-(and, with attention, the context c_i = sum_j a_ij h_j, a_i = softmax_j v^T tanh(W s + U h_j))
-to a GRU/LSTM cell and predicts the next token from [s_i; c_i]. Without attention the
-decoder only sees s_0: the whole input squeezed into one vector.
+Decoder: s_0 = tanh(W c) with c = [h_fwd_last; h_bwd_first]; each step feeds the previous
+output token and a context to a GRU/LSTM cell and predicts the next token from [s_i; ctx_i].
+With attention ctx_i = sum_j a_ij h_j, a_i = softmax_j v^T tanh(W s_{i-1} + U h_j) (Bahdanau's
+RNNsearch); without, ctx_i = c at every step (Cho et al.'s RNN encoder-decoder, Bahdanau's
+RNNenc): the whole input squeezed into one fixed vector.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class Seq2Seq(nn.Module):
         self.encoder = rnn(embed_dim, hidden_size, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * hidden_size, hidden_size)
         self.tgt_embed = nn.Embedding(tgt_vocab, embed_dim, padding_idx=0)
-        ctx = 2 * hidden_size if attention else 0
+        ctx = 2 * hidden_size
         self.decoder = cell_cls(embed_dim + ctx, hidden_size)
         self.attention = nn.AdditiveAttention(hidden_size, 2 * hidden_size, hidden_size) \
             if attention else None
@@ -48,12 +49,14 @@ class Seq2Seq(nn.Module):
 
     # ------------------------------------------------------------------ pieces
     def encode(self, src):
-        """-> (annotations (N, S, 2H), padding mask (N, S), decoder state, projected keys)."""
+        """-> (annotations (N, S, 2H), padding mask (N, S), decoder state, projected keys or,
+        without attention, the fixed context c (N, 2H))."""
         annotations, final = self.encoder(self.src_embed(src))
         h = final[0] if self.cell_type == "lstm" else final        # (2, N, H)
-        s0 = self.bridge(brique.cat([h[0], h[1]], 1)).tanh()
+        summary = brique.cat([h[0], h[1]], 1)
+        s0 = self.bridge(summary).tanh()
         state = (s0, brique.zeros_like(s0)) if self.cell_type == "lstm" else s0
-        keys = self.attention.key_proj(annotations) if self.use_attention else None
+        keys = self.attention.key_proj(annotations) if self.use_attention else summary
         return annotations, src == 0, state, keys
 
     def _attend(self, s, annotations, keys, pad):
@@ -68,14 +71,13 @@ class Seq2Seq(nn.Module):
         annotations, pad, _, keys = memory
         x = self.tgt_embed(token)
         s = state[0] if self.cell_type == "lstm" else state
-        weights = None
         if self.use_attention:
             context, weights = self._attend(s, annotations, keys, pad)
-            x = brique.cat([x, context], 1)
-        state = self.decoder(x, state)
+        else:
+            context, weights = keys, None
+        state = self.decoder(brique.cat([x, context], 1), state)
         s = state[0] if self.cell_type == "lstm" else state
-        feats = brique.cat([s, context], 1) if self.use_attention else s
-        return self.out(feats), state, weights
+        return self.out(brique.cat([s, context], 1)), state, weights
 
     # ------------------------------------------------------------------ training
     def forward(self, src, tgt_in):
