@@ -43,3 +43,5 @@ from .modules.activation import Softmax2d  # noqa: E402,F401
 from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d,  # noqa: E402,F401
                               ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
                               ReplicationPad2d, ZeroPad1d, ZeroPad2d)
+from .modules.dropout import AlphaDropout, Dropout3d  # noqa: E402,F401
+from .modules.pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa
