@@ -160,3 +160,18 @@ def test_dlpack_shares_memory_with_torch_and_numpy():
         torch.from_dlpack(brique.ones(2, requires_grad=True))
     with pytest.raises(TypeError, match="__dlpack__"):
         brique.from_dlpack([1, 2])
+
+
+@pytest.mark.skipif(not brique.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_dlpack_shares_gpu_memory_with_cupy_and_torch():
+    import cupy
+    a = cupy.zeros(3, dtype=cupy.float32)
+    b = brique.from_dlpack(a)
+    assert b.device.type == "cuda"
+    b.add_(2)
+    assert a.tolist() == [2.0, 2.0, 2.0]
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        t = torch.from_dlpack(b)
+        t[0] = 5
+        assert a.tolist()[0] == 5.0
