@@ -55,7 +55,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                                                  dilation))
     if input.ndim != 3 or input.shape[1] % (kh * kw):
         raise ValueError(f"fold: expected (N, C * {kh * kw}, L), got shape {tuple(input.shape)}")
-    lh, lw = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    lh = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    lw = (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     if lh * lw != input.shape[2]:
         raise ValueError(f"fold: output_size {(oh, ow)} gives {lh * lw} patch positions, the "
                          f"input has {input.shape[2]}")
