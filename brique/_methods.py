@@ -147,7 +147,9 @@ METHODS = {
     "short": lambda a: a.to(backend.int16), "bernoulli": lambda a, p=None: C.bernoulli(a, p),
     "multinomial": C.multinomial, "type": _type,
     "get_device": lambda a: a.device.index if a.device.type == "cuda" else -1,
-    "stride": _stride,
+    "stride": _stride, "fmod": E.fmod, "frac": E.frac, "hypot": E.hypot,
+    "logaddexp": E.logaddexp, "nan_to_num": E.nan_to_num, "deg2rad": E.deg2rad,
+    "addmm": L.addmm, "baddbmm": L.baddbmm, "diff": M.diff,
 }
 
 # In-place forms: computed out of place, then written into the tensor (Tensor._inplace checks

@@ -123,6 +123,12 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _finish(array, requires_grad)
 
 
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    dev = backend.as_device(device)
+    array = backend.xp_of(dev).logspace(start, end, steps, base=base)
+    return _finish(array.astype(_float_dtype(dtype)), requires_grad)
+
+
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     dev = backend.as_device(device)
     return _finish(backend.xp_of(dev).eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -143,6 +143,46 @@ def test_train_checkpoint_resume(tmp_path):
     np.testing.assert_array_equal(g["alias"], g["model"].fc1.weight.detach().numpy())
 
 
+def test_a_modern_training_script_with_its_switches():
+    g = run_as_torch("""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset, random_split
+        torch.backends.cudnn.benchmark = True
+        torch.use_deterministic_algorithms(True)
+        torch.set_float32_matmul_precision("high")
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        torch.manual_seed(0)
+        x = torch.randn(256, 4)
+        y = (x.sum(1, keepdim=True) > 0).float()
+        train, val = random_split(TensorDataset(x, y), [200, 56],
+                                  generator=torch.Generator().manual_seed(42))
+        model = torch.compile(nn.Sequential(nn.Linear(4, 16), nn.GELU(), nn.Linear(16, 1)))
+        model = model.to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+        sched = torch.optim.lr_scheduler.SequentialLR(opt, [
+            torch.optim.lr_scheduler.LinearLR(opt, 0.1, total_iters=3),
+            torch.optim.lr_scheduler.CosineAnnealingLR(opt, 20)], milestones=[3])
+        scaler = torch.amp.GradScaler()
+        for epoch in range(20):
+            for xb, yb in DataLoader(train, batch_size=32, shuffle=True):
+                opt.zero_grad(set_to_none=True)
+                with torch.autocast(device_type=device.type, dtype=torch.float16):
+                    loss = nn.functional.binary_cross_entropy_with_logits(model(xb), yb)
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(opt)
+                scaler.update()
+            sched.step()
+        xv = torch.stack([val[i][0] for i in range(len(val))])
+        yv = torch.stack([val[i][1] for i in range(len(val))])
+        with torch.inference_mode():
+            acc = ((model(xv) > 0).float() == yv).float().mean().item()
+    """)
+    assert g["acc"] > 0.9
+
+
 def test_dlpack_shares_memory_with_torch_and_numpy():
     torch = pytest.importorskip("torch")
     t = torch.zeros(3)
@@ -160,3 +200,18 @@ def test_dlpack_shares_memory_with_torch_and_numpy():
         torch.from_dlpack(brique.ones(2, requires_grad=True))
     with pytest.raises(TypeError, match="__dlpack__"):
         brique.from_dlpack([1, 2])
+
+
+@pytest.mark.skipif(not brique.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_dlpack_shares_gpu_memory_with_cupy_and_torch():
+    import cupy
+    a = cupy.zeros(3, dtype=cupy.float32)
+    b = brique.from_dlpack(a)
+    assert b.device.type == "cuda"
+    b.add_(2)
+    assert a.tolist() == [2.0, 2.0, 2.0]
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        t = torch.from_dlpack(b)
+        t[0] = 5
+        assert a.tolist()[0] == 5.0

@@ -55,7 +55,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                                                  dilation))
     if input.ndim != 3 or input.shape[1] % (kh * kw):
         raise ValueError(f"fold: expected (N, C * {kh * kw}, L), got shape {tuple(input.shape)}")
-    lh, lw = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    lh = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    lw = (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     if lh * lw != input.shape[2]:
         raise ValueError(f"fold: output_size {(oh, ow)} gives {lh * lw} patch positions, the "
                          f"input has {input.shape[2]}")
@@ -65,6 +66,30 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
              ow - ((lw - 1) * sw - 2 * pw + dw * (kw - 1) + 1))
     cols = input.reshape(input.shape[0], input.shape[1], lh, lw)
     return conv_transpose2d(cols, weight, None, (sh, sw), (ph, pw), extra, c, (dh, dw))
+
+
+# ----------------------------------------------------------------- dropout
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """SELU-preserving dropout: dropped units become -scale * alpha, then `a x + b` restores
+    mean 0 and variance 1."""
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    saturation = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+    a = ((1 - p) * (1 + p * saturation ** 2)) ** -0.5
+    keep = backend.rng(input.device).random(input.shape) >= p
+    keep = Tensor._make(keep.astype(input.dtype))
+    return a * (input * keep + saturation * (1 - keep)) - a * saturation * p
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Drops whole channels. Shape: (N, C, D, H, W) or (C, D, H, W)."""
+    if not training or p == 0.0:
+        return input
+    from .functional import dropout1d
+    flat = input.flatten(-3)
+    return dropout1d(flat if input.ndim == 5 else flat.unsqueeze(0), p, True).reshape(input.shape)
 
 
 # ----------------------------------------------------------------- distances

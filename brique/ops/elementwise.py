@@ -495,6 +495,43 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
                                                 equal_nan=equal_nan))
 
 
+def lerp(a, end, weight):
+    """a + weight (end - a)."""
+    return a + (end - a) * weight
+
+
+def fmod(a, b):
+    """The remainder of a / b with the sign of a (C's fmod; `%` follows b's sign)."""
+    return a - div(a, b, rounding_mode="trunc") * b
+
+
+def frac(a):
+    return a - trunc(a)
+
+
+def hypot(a, b):
+    return sqrt(a * a + b * b)
+
+
+def deg2rad(a):
+    return a * (math.pi / 180)
+
+
+def logaddexp(a, b):
+    """log(exp(a) + exp(b)) without overflow: max + log1p(exp(-|a - b|))."""
+    return maximum(a, b) + log1p(exp(-abs(a - b)))
+
+
+def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
+    """NaN -> nan, +inf -> posinf (default: the dtype's max), -inf -> neginf (its min)."""
+    xp = xp_of(a._data)
+    info = xp.finfo(a.dtype)
+    out = where(isnan(a), nan, a)
+    out = where(eq(out, math.inf), info.max if posinf is None else posinf, out)
+    out = where(eq(out, -math.inf), info.min if neginf is None else neginf, out)
+    return out if out.dtype == a.dtype else out.to(a.dtype)
+
+
 def silu(a):
     return a * sigmoid(a)
 

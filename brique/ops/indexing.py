@@ -210,3 +210,9 @@ def unique(a, sorted=True, return_inverse=False, return_counts=False, dim=None):
 def bincount(a, weights=None, minlength=0):
     w = weights._data if isinstance(weights, Tensor) else weights
     return Tensor._make(xp_of(a._data).bincount(_index_array(a, "bincount"), w, minlength))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    e = elements._data if isinstance(elements, Tensor) else elements
+    t = test_elements._data if isinstance(test_elements, Tensor) else test_elements
+    return Tensor._make(xp_of(e).isin(e, t, assume_unique=assume_unique, invert=invert))

@@ -395,3 +395,25 @@ def meshgrid(*tensors, indexing="ij"):
         view[order.index(i)] = -1
         grids.append(t.reshape(view).expand(*shape))
     return tuple(grids)
+
+
+def hstack(tensors):
+    """Along dim 1 (dim 0 for 1-D tensors)."""
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Along dim 0, 1-D tensors becoming rows."""
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def diff(a, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along `dim`."""
+    d = normalize_dims(dim, a.ndim, "diff")[0]
+    if prepend is not None or append is not None:
+        a = cat([t for t in (prepend, a, append) if t is not None], d)
+    for _ in range(n):
+        size = a.shape[d]
+        a = (a[(slice(None),) * d + (slice(1, size),)]
+             - a[(slice(None),) * d + (slice(0, size - 1),)])
+    return a

@@ -74,4 +74,17 @@ CASES = [
     C("poisson_nll_loss", F.poisson_nll_loss, TF.poisson_nll_loss, [U(4, 5), P(4, 5)]),
     C("gaussian_nll_loss", F.gaussian_nll_loss, TF.gaussian_nll_loss,
       [U(4, 5), U(4, 5), P(4, 5)]),
+    # more composites
+    C("cdist", B.cdist, torch.cdist, [U(3, 4), U(5, 4)]),
+    C("cdist_p1", lambda a, b: B.cdist(a, b, 1.0), lambda a, b: torch.cdist(a, b, 1.0),
+      [U(2, 3, 4), U(2, 5, 4)], fd=False),
+    C("logaddexp", B.logaddexp, torch.logaddexp, [U(3, 4), U(3, 4)]),
+    C("fmod", lambda a: B.fmod(a, 0.7), lambda a: torch.fmod(a, 0.7),
+      [Away(3, 4, kinks=(-1.4, -0.7, 0.0, 0.7, 1.4))]),
+    C("hypot", B.hypot, torch.hypot, [P(3, 4), U(3, 4)]),
+    C("diff", lambda a: B.diff(a, 2, 0), lambda a: torch.diff(a, 2, 0), [U(5, 3)]),
+    C("addmm", lambda c, a, b: B.addmm(c, a, b, beta=0.5, alpha=2.0),
+      lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=2.0), [U(3, 2), U(3, 4), U(4, 2)]),
+    C("lerp", lambda a, b: B.lerp(a, b, 0.3), lambda a, b: torch.lerp(a, b, 0.3),
+      [U(3, 4), U(3, 4)]),
 ]

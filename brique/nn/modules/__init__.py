@@ -37,3 +37,5 @@ from .activation import Softmax2d  # noqa: F401
 from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,  # noqa: F401
                       ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
                       ZeroPad1d, ZeroPad2d)
+from .dropout import AlphaDropout, Dropout3d  # noqa: F401
+from .pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
