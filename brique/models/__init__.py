@@ -14,3 +14,4 @@ from .gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,  # noqa:
 from .autoencoder import (AdversarialAutoencoder, Autoencoder, ConvAutoencoder,  # noqa: F401
                           DeepAutoencoder, DenoisingAutoencoder, SparseAutoencoder)
 from .recurrent import RNNClassifier, RNNLanguageModel, RNNTagger  # noqa: F401
+from .word2vec import SkipGram  # noqa: F401
