@@ -8,15 +8,23 @@ derivatives come for free.
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 
-from . import backend
+from . import _malloc, backend
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode is per thread, as in PyTorch: one thread evaluating under no_grad must not
+    stop another from recording its graph (brique.search runs trials in threads)."""
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return _state.enabled
 
 
 class _GradMode:
@@ -26,14 +34,12 @@ class _GradMode:
         self.mode = bool(mode)
 
     def __enter__(self):
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
@@ -71,20 +77,21 @@ class set_grad_enabled(_GradMode):
     """Like PyTorch's: takes effect when called, so it also works as a plain function call."""
 
     def __init__(self, mode):
-        global _grad_enabled
         super().__init__(mode)
-        self.prev, _grad_enabled = _grad_enabled, self.mode
+        self.prev, _state.enabled = _state.enabled, self.mode
 
     def __enter__(self):
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _state.enabled = self.mode
         return self
 
     def __call__(self, fn):
         # As a decorator it must not leave the mode changed past the decoration itself.
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _state.enabled = self.prev
         return super().__call__(fn)
+
+
+# brique.onnx sets this to a recorder of every primitive call while it traces a forward pass.
+_tracer = None
 
 
 class Function:
@@ -119,13 +126,16 @@ class Function:
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as e:
+            # Name the op and the shapes; `from e` keeps where inside forward it failed.
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
-            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
+            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from e
         result = Tensor._make(out)
+        if _tracer is not None:
+            _tracer.record(cls, inputs, params, result)
         base = getattr(out, "base", None)
         if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
             _share_version(result, out, base, inputs)
-        if requires and _grad_enabled and cls.differentiable:
+        if requires and _state.enabled and cls.differentiable:
             fn.inputs = inputs
             fn.versions = [t._vc[0] if isinstance(t, Tensor) else 0 for t in inputs]
             fn._out = weakref.ref(result)
@@ -231,10 +241,44 @@ def _own(g, claimed):
     return data
 
 
+# Hooks that run once a leaf's `.grad` holds its final value for this backward, keyed by the
+# leaf's id (a finalizer drops them with the leaf; Tensor's elementwise `==` rules out a
+# WeakKeyDictionary): `Tensor.register_post_accumulate_grad_hook`. DistributedDataParallel starts reducing a bucket of
+# gradients from them while the rest of backward runs.
+_post_accumulate_hooks = {}
+# Callbacks queued during a backward run once it ends (PyTorch's engine `queue_callback`): DDP
+# waits there for its last reductions.
+_engine = threading.local()
+
+
+def queue_callback(callback):
+    """Run `callback()` when the backward pass now running finishes (from a hook)."""
+    queue = getattr(_engine, "callbacks", None)
+    if queue is None:
+        raise RuntimeError("queue_callback: no backward pass is running in this thread")
+    queue.append(callback)
+
+
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
                  allow_unused=False):
     """Backpropagate `grads` from `roots`. With `inputs` given, return their gradients instead of
     accumulating into `.grad` (that is `brique.grad`)."""
+    if not _malloc.done:
+        _malloc.keep_freed_memory()
+    outer = getattr(_engine, "callbacks", None) is None
+    if outer:
+        _engine.callbacks = []
+    try:
+        result = _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused)
+        while outer and _engine.callbacks:
+            _engine.callbacks.pop(0)()
+    finally:
+        if outer:
+            _engine.callbacks = None
+    return result
+
+
+def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused):
     order = _topo_order(roots)
     pending = {}
     for r, g in zip(roots, grads):
@@ -294,6 +338,9 @@ def _accumulate(t, g, create_graph, claimed):
         t.grad = t.grad + g
     else:
         t.grad = Tensor._make(t.grad._data + g._data)
+    if _post_accumulate_hooks and t._ctx is None:
+        for hook in _post_accumulate_hooks.get(id(t), ()):
+            hook(t)
 
 
 def _as_grad_list(outputs, grad_outputs, create_graph):
@@ -354,4 +401,36 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
 
 
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's pre-0.4 wrapper, kept by old course code (`from torch.autograd import
+    Variable`): `Variable(t, requires_grad=True)` is a tensor sharing t's storage, and every
+    tensor is an instance of Variable."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data must be a Tensor, got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_(True) if requires_grad else out
+
+
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+
+
+def zero_grad(params, set_to_none=True):
+    """Forget the gradients of `params` (Module.zero_grad and Optimizer.zero_grad): set `.grad`
+    to None (default), or detach it in place and fill it with zeros, as PyTorch does."""
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            g._ctx, g.requires_grad = None, False
+            g._data[...] = 0
+            g._version += 1

@@ -2,7 +2,9 @@
 `grad`, and `_ctx`, the Function that produced it (None for leaves)."""
 from __future__ import annotations
 
-from . import autograd, backend
+import weakref
+
+from . import _format, autograd, backend
 
 _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
                                                                 backend.cupy.ndarray)
@@ -50,6 +52,7 @@ class Tensor:
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx)
     is_cuda = property(lambda self: self.device.type == "cuda")
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = False  # devices/layouts brique lacks
     T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))))
     mT = property(lambda self: self.transpose(-2, -1))
     itemsize = property(lambda self: self._data.itemsize)
@@ -114,6 +117,21 @@ class Tensor:
         self._hooks = (self._hooks or []) + [hook]
         return _HookHandle(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor), called once this leaf's `.grad` holds its gradient for the backward
+        pass now running (after accumulation). Returns a handle whose `remove()` unregisters it."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not "
+                               "require grad")
+        hooks = autograd._post_accumulate_hooks
+        if id(self) not in hooks:
+            weakref.finalize(self, hooks.pop, id(self), None)
+        hooks[id(self)] = hooks.get(id(self), []) + [hook]
+        return _PostAccumulateHandle(self, hook)
+
     # ------------------------------------------------------------------ conversions
     def numpy(self):
         if self.requires_grad:
@@ -124,8 +142,24 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        # NumPy 2 protocol: `np.array(t)` passes copy=True and trusts the result to be a copy
+        # (else a weight snapshot would change under opt.step()); `np.asarray(t)` shares memory.
         arr = backend.to_numpy(self._data)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+        if copy is False and arr is not self._data:
+            raise ValueError(f"a {self.device} tensor cannot be seen as a NumPy array without a "
+                             "copy; use np.array(t) or t.cpu().numpy()")
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy and arr is self._data else arr
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export, sharing memory (torch.from_dlpack(t), np.from_dlpack(t))."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
 
     def item(self):
         if self._data.size != 1:
@@ -228,8 +262,14 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __format__(self, spec):
+        # f"{loss:.4f}": a 0-d tensor formats as its Python number, as in PyTorch
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
-        return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
+        return _format.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
     def _inplace(self, op, *operands):
@@ -347,6 +387,18 @@ class Tensor:
     __itruediv__ = lambda self, o: self._augmented(Tensor.__truediv__, o, Tensor.div_)  # noqa
 
 
+class _PostAccumulateHandle:
+    __slots__ = ("tensor", "hook")
+
+    def __init__(self, tensor, hook):
+        self.tensor, self.hook = tensor, hook
+
+    def remove(self):
+        hooks = autograd._post_accumulate_hooks
+        key = id(self.tensor)
+        hooks[key] = [h for h in hooks.get(key, ()) if h is not self.hook]
+
+
 class _HookHandle:
     __slots__ = ("tensor", "hook")
 
@@ -357,5 +409,3 @@ class _HookHandle:
         hooks = [h for h in self.tensor._hooks or () if h is not self.hook]
         self.tensor._hooks = hooks or None
 
-
-from . import _methods  # noqa: E402,F401  (attaches the op methods to Tensor)

@@ -51,6 +51,16 @@ def mnist_subset(train=True, n=None, rng=None, *, scale, flat=False, pick="choic
     return x, np.asarray(ds.labels[idx]).astype(np.int64)
 
 
+def mnist_tensors(n_train, n_test, seed, scale="unit"):
+    """(x, y, x_test, y_test) tensors: n_train training and n_test test images of mnist-5k,
+    each drawn by `rng.permutation` from one generator seeded with `seed` (the files are sorted
+    by class), images (N, 1, 28, 28) scaled by `scale` (see mnist_subset)."""
+    rng = np.random.default_rng(seed)
+    x, y = mnist_subset(True, n_train, rng, scale=scale, pick="permutation")
+    xt, yt = mnist_subset(False, n_test, rng, scale=scale, pick="permutation")
+    return tuple(brique.tensor(a) for a in (x, y, xt, yt))
+
+
 def standardize(x, *others):
     """(x - mean) / std with x's mean and std (Python floats), applied to x and every array of
     `others`; returns the arrays then (mean, std)."""
@@ -230,3 +240,66 @@ def predict_classes(model, x, batch_size=500):
         out = [model(brique.tensor(x[i:i + batch_size])).numpy().argmax(-1)
                for i in range(0, len(x), batch_size)]
     return np.concatenate(out)
+# ---- CPU threads --------------------------------------------------------------------------
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread. The sequence models here multiply small
+    matrices step after step; on a shared machine OpenBLAS's spinning worker threads then
+    cost far more than they give (a seq2seq step measured 0.6 s on one thread, 5-11 s on
+    the default two while other processes ran). A no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+# ---- sequence to sequence (seq2seq-attention, transformer) ---------------------------------
+
+def train_seq2seq(model, batches, steps, lr=3e-3, clip=1.0):
+    """Teacher-forced cross-entropy (padding ignored), Adam, gradient-norm clipping; `batches`
+    yields (source, target) int64 arrays, targets with bos and eos. -> loss per step."""
+    opt = brique.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        src, tgt = next(batches)
+        tgt = brique.tensor(tgt)
+        out = model(brique.tensor(src), tgt[:, :-1])
+        logits = out[0] if isinstance(out, tuple) else out
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
+                               ignore_index=0)
+        opt.zero_grad()
+        loss.backward()
+        brique.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def decode_all(model, sources, vocab, out_len, beam_width=1, batch_size=250):
+    """Decoded strings for every source string (greedy, or beam search if beam_width > 1);
+    sources are sorted by length into batches, as in training."""
+    model.eval()
+    order = np.argsort([len(s) for s in sources], kind="stable")
+    decoded = [None] * len(sources)
+    for i in range(0, len(order), batch_size):
+        idx = order[i:i + batch_size]
+        src = brique.tensor(vocab.encode([sources[j] for j in idx]))
+        if beam_width > 1:
+            tokens = model.beam_search(src, out_len, beam_width)
+        else:
+            tokens = model.greedy(src, out_len)[0]
+        for j, row in zip(idx, tokens.numpy()):
+            decoded[j] = vocab.decode(row)
+    return decoded
+
+
+def accuracy_by_length(sources, correct, edges):
+    """Exact-match rate of the inputs whose length falls in each [edges[k], edges[k+1])."""
+    lengths = np.array([len(s) for s in sources])
+    correct = np.asarray(correct, dtype=float)
+    return [float(correct[(lengths >= lo) & (lengths < hi)].mean())
+            if ((lengths >= lo) & (lengths < hi)).any() else float("nan")
+            for lo, hi in zip(edges[:-1], edges[1:])]

@@ -21,7 +21,8 @@ import math
 
 import numpy as np  # the seedable noise generator of DenoisingAutoencoder (CPU)
 
-from .. import backend, creation, nn, stack
+from .. import backend, creation, nn
+from ..ops.movement import stack
 from ..tensor import Tensor
 from .gan import MLPDiscriminator
 

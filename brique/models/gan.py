@@ -15,7 +15,8 @@ the discriminator; train with Adam(lr=2e-4, betas=(0.5, 0.999)) and N(0, 0.02) w
 """
 from __future__ import annotations
 
-from .. import cat, nn
+from .. import nn
+from ..ops.movement import cat
 from ..nn import functional as F
 
 

@@ -187,6 +187,16 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
+def all(a, dim=None, keepdim=False):
+    """Whether every element (along `dim`) is nonzero: a bool Tensor, never differentiable."""
+    return Tensor._make(a._data.all(axis=dim, keepdims=keepdim))
+
+
+def any(a, dim=None, keepdim=False):
+    """Whether some element (along `dim`) is nonzero: a bool Tensor, never differentiable."""
+    return Tensor._make(a._data.any(axis=dim, keepdims=keepdim))
+
+
 def amax(a, dim=None, keepdim=False):
     return Amax.apply(a, dims=normalize_dims(dim, a.ndim, "amax"), keepdim=keepdim)
 

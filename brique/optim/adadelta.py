@@ -21,16 +21,12 @@ class Adadelta(Optimizer):
 
     def init_state(self, state, param, group):
         xp = backend.get_array_module(param)
-        state["step"] = 0
         state["square_avg"] = Tensor._make(xp.zeros_like(param))
         state["acc_delta"] = Tensor._make(xp.zeros_like(param))
 
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
         rho, eps = group["rho"], group["eps"]
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
         square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
         square_avg *= rho
         square_avg += (1 - rho) * (grad * grad)

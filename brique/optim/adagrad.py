@@ -23,15 +23,11 @@ class Adagrad(Optimizer):
 
     def init_state(self, state, param, group):
         xp = backend.get_array_module(param)
-        state["step"] = 0
         state["sum"] = Tensor._make(xp.full_like(param, group["initial_accumulator_value"]))
 
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        clr = group["lr"] / (1 + (state["step"].item() - 1) * group["lr_decay"])
         total = state["sum"]._data
         total += grad * grad
         param -= clr * (grad / (xp.sqrt(total) + group["eps"]))

@@ -29,7 +29,6 @@ class Adam(Optimizer):
 
     def init_state(self, state, param, group):
         xp = backend.get_array_module(param)
-        state["step"] = 0
         state["exp_avg"] = Tensor._make(xp.zeros_like(param))
         state["exp_avg_sq"] = Tensor._make(xp.zeros_like(param))
         if group["amsgrad"]:
@@ -38,12 +37,9 @@ class Adam(Optimizer):
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
-        state["step"] = step = state["step"] + 1
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        step = state["step"].item()
+        if weight_decay != 0 and group["decoupled_weight_decay"]:  # AdamW; coupled: the base
+            param *= 1 - lr * weight_decay
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         exp_avg += (1 - beta1) * (grad - exp_avg)
         exp_avg_sq *= beta2

@@ -1,5 +1,6 @@
-"""Optimizer: the base class that owns `param_groups`, per-parameter `state`, `zero_grad` and
-`state_dict`, so that an algorithm (sgd.py, adam.py, ...) only writes its update rule.
+"""Optimizer: the base class that owns `param_groups`, per-parameter `state`, the step count,
+coupled L2 weight decay, `zero_grad` and `state_dict`, so that an algorithm (sgd.py, adam.py,
+...) only writes its update rule.
 
 The update rule works on raw arrays (`param`, `grad`) with in-place NumPy/CuPy ops: it runs once
 per parameter per training step, so it must not build graphs nor wrap every temporary in a Tensor.
@@ -12,7 +13,7 @@ from collections import defaultdict
 from itertools import chain
 
 from .. import backend
-from ..autograd import enable_grad, no_grad
+from ..autograd import enable_grad, no_grad, zero_grad
 from ..tensor import Tensor
 
 
@@ -31,14 +32,23 @@ class Optimizer:
 
     A subclass passes its hyper-parameters as `defaults` and implements
     `update(param, grad, state, group)`: `param` and `grad` are the raw arrays (change `param` in
-    place, never `grad`), `state` the parameter's dict (Tensors and numbers), `group` its
-    param group. `init_state(state, param, group)` fills an empty state before the first update.
+    place, never `grad`), `state` the parameter's dict of Tensors with PyTorch's keys, `group`
+    its param group. `init_state(state, param, group)` fills an empty state before the first
+    update. Before calling `update`, `step()` has already negated `grad` for `maximize`, added
+    `weight_decay * param` to it (coupled L2, unless the group sets `decoupled_weight_decay`:
+    then the rule applies it, as AdamW does), and advanced `state["step"]` where the class keeps
+    one (`keeps_step`; read it with `state["step"].item()`). An algorithm that is not a
+    per-parameter rule (L-BFGS) overrides `step()` instead.
 
     Args:
         params: an iterable of Tensors, or of dicts `{"params": [...], "lr": ...}` (param groups
             whose options override `defaults`).
         defaults: the default value of each hyper-parameter.
     """
+
+    # Whether state[p] has PyTorch's "step" counter: a float32 0-d CPU Tensor, as torch.optim
+    # keeps it (SGD keeps none).
+    keeps_step = True
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
@@ -109,32 +119,30 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 maximize = group.get("maximize", False)
+                decay = group.get("weight_decay", 0)
+                coupled = decay != 0 and not group.get("decoupled_weight_decay", False)
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad._data
+                    param, grad = p._data, p.grad._data
                     if maximize:
                         grad = -grad
+                    if coupled:
+                        grad = grad + decay * param
                     state = self.state[p]
                     if not state:
-                        self.init_state(state, p._data, group)
-                    self.update(p._data, grad, state, group)
+                        if self.keeps_step:
+                            state["step"] = _step_tensor(0.0)
+                        self.init_state(state, param, group)
+                    if self.keeps_step:
+                        state["step"]._data += 1
+                    self.update(param, grad, state, group)
                     p._version += 1
         return loss
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set `.grad` to None (default) or fill it with zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    g._ctx, g.requires_grad = None, False
-                    g._data[...] = 0
-                    g._version += 1
+        zero_grad((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self):
@@ -194,16 +202,19 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def _step_tensor(value):
+    return Tensor._make(backend.asarray(value, backend.float32))
+
+
 def _cast(param, name, value):
     """A copy of one saved state value, on the parameter's device; floating buffers take the
-    parameter's dtype ('step' stays a number)."""
+    parameter's dtype; 'step' becomes PyTorch's float32 0-d CPU Tensor (from a number too)."""
     if isinstance(value, Tensor):
         value = value._data
-    if isinstance(value, backend.numpy.generic) or (backend.is_array(value) and value.ndim == 0
-                                                     and name == "step"):
-        return value.item()
-    if not backend.is_array(value):
-        return copy.deepcopy(value)
+    if name == "step":
+        return _step_tensor(float(value))
+    if not backend.is_array(value):  # a number, or a NumPy scalar
+        return value.item() if hasattr(value, "item") else copy.deepcopy(value)
     dtype = param.dtype if value.dtype.kind == "f" else value.dtype
     array = backend.to_device(value, param.device).astype(dtype, copy=True)
     return Tensor._make(array)

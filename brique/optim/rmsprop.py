@@ -24,7 +24,6 @@ class RMSprop(Optimizer):
 
     def init_state(self, state, param, group):
         xp = backend.get_array_module(param)
-        state["step"] = 0
         state["square_avg"] = Tensor._make(xp.zeros_like(param))
         if group["momentum"] > 0:
             state["momentum_buffer"] = Tensor._make(xp.zeros_like(param))
@@ -34,9 +33,6 @@ class RMSprop(Optimizer):
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
         alpha = group["alpha"]
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
         square_avg = state["square_avg"]._data
         square_avg *= alpha
         square_avg += (1 - alpha) * (grad * grad)

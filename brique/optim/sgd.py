@@ -9,6 +9,8 @@ class SGD(Optimizer):
     """PyTorch's SGD: `v = momentum * v + (1 - dampening) * g` (v = g on the first step), then
     `p -= lr * (g + momentum * v if nesterov else v)`, with `g = grad + weight_decay * p`."""
 
+    keeps_step = False  # PyTorch's SGD state is only its momentum_buffer
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False):
         check_hyper("learning rate", lr)
@@ -21,9 +23,7 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def update(self, param, grad, state, group):
-        momentum, weight_decay = group["momentum"], group["weight_decay"]
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
+        momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:

@@ -60,7 +60,22 @@ CASES = [
     ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.05, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.05)),  # rectifies from step 6
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.05, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5, weight_decay=0.05, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
 ]
+# Loading casts every floating buffer to the parameter's dtype, as torch does: NAdam's float32
+# mu_product then multiplies in float64, so its resumed trajectory matches only to rounding.
+ROUNDING_ON_LOAD = {"NAdam"}
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for name, kw in CASES]
 
 
@@ -82,8 +97,8 @@ def test_matches_torch(name, kwargs, grouped):
         assert set(b_state) == {k for k, v in t_state.items() if v is not None}
         for key, value in b_state.items():
             expected = t_state[key].detach().numpy()
-            got = value if key == "step" else value.numpy()
-            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-12)
+            assert isinstance(value, brique.Tensor) and value.dtype == expected.dtype, key
+            np.testing.assert_allclose(value.numpy(), expected, rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
@@ -108,7 +123,10 @@ def test_state_dict_round_trip(name, kwargs):
     assert opt2.param_groups[0]["params"][0] is fresh[0]
     run(brique, opt2, fresh, 10, sign)
     for a, b in zip(fresh, straight):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        if name in ROUNDING_ON_LOAD:
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-9)
+        else:
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     # The loaded buffers are copies, not the first optimizer's.
     for key, value in sd["state"].get(0, {}).items():
         if key != "step":
@@ -221,3 +239,36 @@ def test_float32_params_stay_float32():
     (w * w).sum().backward()
     opt.step()
     assert w.dtype == np.float32 and opt.state[w]["exp_avg"].dtype == np.float32
+
+
+def test_step_is_a_float32_cpu_tensor_and_old_int_steps_load():
+    params = make_params(brique)
+    opt = optim.Adam(params, lr=0.01)
+    run(brique, opt, params, 3)
+    step = opt.state[params[0]]["step"]
+    assert isinstance(step, brique.Tensor) and step.dtype == np.float32 and step.shape == ()
+    assert step.device.type == "cpu" and step.item() == 3.0
+    sd = opt.state_dict()
+    for s in sd["state"].values():  # a checkpoint written when 'step' was a Python int
+        s["step"] = 3
+    opt2 = optim.Adam(make_params(brique), lr=0.01)
+    opt2.load_state_dict(sd)
+    loaded = opt2.state[opt2.param_groups[0]["params"][0]]["step"]
+    assert isinstance(loaded, brique.Tensor) and loaded.dtype == np.float32
+    assert loaded.item() == 3.0
+    sgd = optim.SGD(params, lr=0.1, momentum=0.9)
+    run(brique, sgd, params, 2)
+    assert set(sgd.state[params[0]]) == {"momentum_buffer"}
+
+
+def test_module_and_optimizer_zero_grad_keep_the_grad_tensor():
+    model = brique.nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    for zero in (model.zero_grad, opt.zero_grad):
+        model(brique.ones(4, 3)).sum().backward()
+        grad = model.weight.grad
+        zero(set_to_none=False)
+        assert model.weight.grad is grad and not grad.requires_grad
+        assert np.all(grad.numpy() == 0)
+        zero()
+        assert model.weight.grad is None

@@ -1,5 +1,6 @@
-"""Attention: the functional `scaled_dot_product_attention`, `MultiheadAttention` (PyTorch's
-parameters, masks and return values) and Bahdanau's `AdditiveAttention`.
+"""Attention modules: `MultiheadAttention` (PyTorch's parameters, masks and return values) and
+Bahdanau's `AdditiveAttention`. Their math (`scaled_dot_product_attention` and the masked softmax
+they share) lives in nn.functional.
 
 All composites of primitives: matmul, softmax (a fused log_softmax), where and dropout.
 """
@@ -9,79 +10,12 @@ import math
 
 from ... import backend, creation
 from ...ops.movement import cat
-from ...ops.reduce import softmax
 from ...tensor import Tensor
-from .. import functional as F  # functional imports this module at its end: use F at call time
+from .. import functional as F
 from .. import init
 from .linear import Linear
 from .module import Module
 from ..parameter import Parameter
-
-_NEG_INF = float("-inf")
-
-
-def _as_bias(mask, dtype, keep_true, what):
-    """A boolean or float mask -> an additive float array (0 or -inf for booleans).
-    keep_true: True marks the positions that take part (SDPA); else the ones masked out (MHA)."""
-    data = mask._data if isinstance(mask, Tensor) else backend.asarray(mask)
-    xp = backend.get_array_module(data)
-    if data.dtype.kind == "b":
-        drop = ~data if keep_true else data
-        return xp.where(drop, _NEG_INF, 0.0).astype(dtype)
-    if data.dtype.kind != "f":
-        raise TypeError(f"{what}: only bool and floating types of masks are supported, got "
-                        f"{data.dtype}")
-    return mask if isinstance(mask, Tensor) else Tensor._make(data.astype(dtype))
-
-
-def _add_bias(scores, bias):
-    return scores if bias is None else scores + (bias if isinstance(bias, Tensor)
-                                                  else Tensor._make(bias))
-
-
-def _softmax_rows(scores):
-    """softmax over the last dim; rows masked entirely give zeros (PyTorch's math backend),
-    not NaN, and no NaN in the gradient either."""
-    xp = backend.get_array_module(scores._data)
-    dead = xp.isneginf(scores._data).all(axis=-1, keepdims=True)
-    if not dead.any():
-        return softmax(scores, -1)
-    dead = Tensor._make(dead)
-    return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    """softmax(Q K^T * scale + mask) V, scale = 1/sqrt(E) by default. A boolean attn_mask marks
-    with True the positions that take part; a float one is added to the scores. Dropout on the
-    weights is applied whenever dropout_p > 0 (as PyTorch, whatever the module's mode).
-
-    Shape: query (..., L, E), key (..., S, E), value (..., S, Ev), attn_mask broadcastable to
-    (..., L, S) -> (..., L, Ev).
-    """
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key "
-                         f"(..., S, E) and value (..., S, Ev), got {tuple(query.shape)}, "
-                         f"{tuple(key.shape)} and {tuple(value.shape)}")
-    L, S = query.shape[-2], key.shape[-2]
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    xp = backend.get_array_module(query._data)
-    bias = None
-    if is_causal:
-        if attn_mask is not None:
-            raise ValueError("scaled_dot_product_attention: pass either attn_mask or "
-                             "is_causal=True, not both")
-        bias = _as_bias(Tensor._make(xp.tril(xp.ones((L, S), dtype=bool))), query.dtype, True,
-                        "scaled_dot_product_attention")
-    elif attn_mask is not None:
-        bias = _as_bias(attn_mask, query.dtype, True, "scaled_dot_product_attention")
-    weights = _softmax_rows(_add_bias(query @ key.mT * scale, bias))
-    if dropout_p > 0.0:
-        weights = F.dropout(weights, dropout_p, True)
-    return weights @ value
-
 
 class MultiheadAttention(Module):
     """Multi-head attention (Vaswani et al.), PyTorch's module:
@@ -191,43 +125,10 @@ class MultiheadAttention(Module):
         elif self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         L, N, E = query.shape
-        H, hd = self.num_heads, self.head_dim
         q, k, v = self._projections(query, key, value)         # (L|S, N, E)
-        xp = backend.get_array_module(q._data)
-        dtype = q.dtype
-        mask = None if attn_mask is None else _as_bias(attn_mask, dtype, False, "attn_mask")
-        kpm = (None if key_padding_mask is None
-               else _as_bias(key_padding_mask, dtype, False, "key_padding_mask"))
-        if self.bias_k is not None:
-            k = cat([k, self.bias_k.expand(1, N, E)], 0)
-            v = cat([v, self.bias_v.expand(1, N, E)], 0)
-            mask, kpm = _pad_last(mask), _pad_last(kpm)
-        S = k.shape[0]
-        q, k, v = (t.reshape(t.shape[0], N * H, hd).transpose(0, 1) for t in (q, k, v))
-        if self.add_zero_attn:
-            zeros = Tensor._make(xp.zeros((N * H, 1, hd), dtype=dtype))
-            k, v = cat([k, zeros], 1), cat([v, zeros], 1)
-            S += 1
-            mask, kpm = _pad_last(mask), _pad_last(kpm)
-        if mask is not None:
-            mask = _tensor(mask)
-            if mask.ndim == 2:
-                if tuple(mask.shape) != (L, S):
-                    raise ValueError(f"MultiheadAttention: the shape of the 2D attn_mask is "
-                                     f"{tuple(mask.shape)}, but should be {(L, S)}")
-                mask = mask.unsqueeze(0)
-            elif tuple(mask.shape) != (N * H, L, S):
-                raise ValueError(f"MultiheadAttention: the shape of the 3D attn_mask is "
-                                 f"{tuple(mask.shape)}, but should be {(N * H, L, S)}")
-        if kpm is not None:
-            kpm = _tensor(kpm)
-            if tuple(kpm.shape) != (N, S):
-                raise ValueError(f"MultiheadAttention: expected key_padding_mask of shape "
-                                 f"{(N, S)}, got {tuple(kpm.shape)}")
-            kpm = kpm.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
-            mask = kpm if mask is None else mask + kpm
-        scores = _add_bias((q * math.sqrt(1.0 / hd)) @ k.mT, mask)    # (N*H, L, S)
-        weights = _softmax_rows(scores) if mask is not None else softmax(scores, -1)
+        q, k, v, bias = self._heads(q, k, v, attn_mask, key_padding_mask)
+        scores = (q * math.sqrt(1.0 / self.head_dim)) @ k.mT    # (N*H, L, S)
+        weights = F._masked_softmax(scores, bias)
         if self.training and self.dropout > 0.0:
             weights = F.dropout(weights, self.dropout, True)
         out = (weights @ v).transpose(0, 1).reshape(L * N, E)
@@ -238,21 +139,59 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
-        weights = weights.reshape(N, H, L, S)
+        weights = weights.reshape(N, self.num_heads, L, weights.shape[-1])
         if average_attn_weights:
             weights = weights.mean(1)
         return out, (weights if batched else weights.squeeze(0))
 
+    def _heads(self, q, k, v, attn_mask, key_padding_mask):
+        """Append bias_k/bias_v and the zero-attention key, split the heads ((L|S, N, E) ->
+        (N*H, L|S, hd)) and build the additive mask of the scores ((1|N*H, L, S) or None)."""
+        (L, N, E), H, hd = q.shape, self.num_heads, self.head_dim
+        dtype = q.dtype
+        mask = None if attn_mask is None else F._attention_bias(attn_mask, dtype, False,
+                                                                "attn_mask")
+        kpm = (None if key_padding_mask is None
+               else F._attention_bias(key_padding_mask, dtype, False, "key_padding_mask"))
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.expand(1, N, E)], 0)
+            v = cat([v, self.bias_v.expand(1, N, E)], 0)
+            mask, kpm = _pad_last(mask), _pad_last(kpm)
+        S = k.shape[0]
+        q, k, v = (t.reshape(t.shape[0], N * H, hd).transpose(0, 1) for t in (q, k, v))
+        if self.add_zero_attn:
+            xp = backend.get_array_module(q._data)
+            zeros = Tensor._make(xp.zeros((N * H, 1, hd), dtype=dtype))
+            k, v = cat([k, zeros], 1), cat([v, zeros], 1)
+            S += 1
+            mask, kpm = _pad_last(mask), _pad_last(kpm)
+        return q, k, v, self._combine_masks(mask, kpm, L, N, S)
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor._make(x)
+    def _combine_masks(self, mask, kpm, L, N, S):
+        H = self.num_heads
+        if mask is not None:
+            if mask.ndim == 2:
+                if tuple(mask.shape) != (L, S):
+                    raise ValueError(f"MultiheadAttention: the shape of the 2D attn_mask is "
+                                     f"{tuple(mask.shape)}, but should be {(L, S)}")
+                mask = mask.unsqueeze(0)
+            elif tuple(mask.shape) != (N * H, L, S):
+                raise ValueError(f"MultiheadAttention: the shape of the 3D attn_mask is "
+                                 f"{tuple(mask.shape)}, but should be {(N * H, L, S)}")
+        if kpm is not None:
+            if tuple(kpm.shape) != (N, S):
+                raise ValueError(f"MultiheadAttention: expected key_padding_mask of shape "
+                                 f"{(N, S)}, got {tuple(kpm.shape)}")
+            kpm = kpm.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
+            mask = kpm if mask is None else mask + kpm
+        return mask
 
 
 def _pad_last(mask):
     """One more key column that every query may attend (bias_k or the zero-attention key)."""
     if mask is None:
         return None
-    return F.pad(_tensor(mask), (0, 1))
+    return F.pad(mask, (0, 1))
 
 
 class AdditiveAttention(Module):
@@ -303,9 +242,7 @@ class AdditiveAttention(Module):
             if tuple(m.shape) != tuple(scores.shape) or m.dtype.kind != "b":
                 raise ValueError(f"{self!r}: expected a boolean mask of shape "
                                  f"{tuple(scores.shape)}, got {m.dtype} {tuple(m.shape)}")
-            scores = scores.masked_fill(m, _NEG_INF)
-            weights = _softmax_rows(scores)
-        else:
-            weights = softmax(scores, -1)
+            scores = scores.masked_fill(m, F._NEG_INF)
+        weights = F._masked_softmax(scores)
         context = (weights.unsqueeze(1) @ values).squeeze(1)                        # (N, Hv)
         return context, weights

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 
 from ... import backend
-from ...autograd import no_grad
+from ...autograd import no_grad, zero_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
 
@@ -181,13 +181,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.zero_()
+        """Set every parameter's `.grad` to None, or to zeros in place (set_to_none=False)."""
+        zero_grad(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for m in self.children():
