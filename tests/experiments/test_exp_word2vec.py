@@ -32,3 +32,12 @@ def test_skipgram_pairs_subsampling_and_negatives():
     share = np.bincount(draws, minlength=4) / 20000
     expect = counts ** 0.75 / (counts ** 0.75).sum()
     np.testing.assert_allclose(share, expect, atol=0.01)
+
+
+def test_softplus_gradient_at_zero_is_one_half():
+    """SkipGram starts with zero output vectors: every score is exactly 0 at the first step."""
+    import brique
+    from brique.nn import functional as F
+    x = brique.zeros(3, requires_grad=True)
+    F.softplus(-x).sum().backward()
+    assert x.grad.tolist() == [-0.5, -0.5, -0.5]
