@@ -384,7 +384,11 @@ def softplus(a, beta=1.0, threshold=20.0):
     """log(1 + exp(beta a)) / beta, written as relu(z) + log1p(exp(-|z|)) (z = beta a) so that
     neither tail overflows; linear (a) where z > threshold, as PyTorch."""
     z = a if beta == 1 else a * beta
-    soft = relu(z) + log1p(exp(-abs(z)))
+    # -|z| written as min(z, 0) - max(z, 0): its derivative at z = 0 is 1, which gives
+    # softplus'(0) = 1/2 (abs'(0) = 0 would give 0 there, a dead start for zero-initialized
+    # logits such as word2vec's)
+    pos = relu(z)
+    soft = pos + log1p(exp((z - pos) - pos))
     return where(gt(z, threshold), a, soft if beta == 1 else soft / beta)
 
 
