@@ -16,8 +16,8 @@ from . import autograd
 from .tensor import Tensor
 from . import _methods
 _methods.install()  # the Tensor method table: tensor.py never imports the ops
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, normal, ones, ones_like, rand, rand_like, randint,
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
+                       full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
                               expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
@@ -33,11 +33,23 @@ from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, 
 from .ops.reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
                          min, norm, prod, softmax, std, sum, var)
 from . import backend
+# Names PyTorch programs reach for beyond the core above (docs/api.md maps the rest).
+from .creation import bernoulli, multinomial  # noqa: E402,F401
+from .ops.elementwise import (ceil, clamp_max, clamp_min, cosh, exp2, floor, isclose,  # noqa
+                              isinf, log2, log10, round, sinh, tan, trunc)
+from .ops.indexing import (argwhere, bincount, count_nonzero, masked_select,  # noqa: F401
+                           nonzero, unique)
+from .ops.linalg import diag, diagonal, einsum, trace, tril, triu  # noqa: F401
+from .ops.movement import (meshgrid, movedim, moveaxis, narrow, ravel, repeat_interleave,  # noqa
+                           roll, select, swapaxes, swapdims, tile)
 
 clip = clamp
 concat = concatenate = cat
 multiply, subtract, divide, true_divide = mul, sub, div, div
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+numel = Tensor.numel
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+negative, absolute = neg, abs
 
 
 class cuda:
@@ -48,6 +60,16 @@ class cuda:
     @staticmethod
     def device_count():
         return backend.cupy.cuda.runtime.getDeviceCount() if backend.cuda_is_available() else 0
+
+
+class accelerator:
+    """`brique.accelerator`, PyTorch's device-neutral face: the CUDA GPU when there is one."""
+    is_available = staticmethod(backend.cuda_is_available)
+    device_count = cuda.device_count
+
+    @staticmethod
+    def current_accelerator():
+        return backend.device("cuda") if backend.cuda_is_available() else None
 
 
 __version__ = "0.1.0"

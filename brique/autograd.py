@@ -11,13 +11,20 @@ import functools
 import threading
 import weakref
 
-from . import backend
+from . import _malloc, backend
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode is per thread, as in PyTorch: one thread evaluating under no_grad must not
+    stop another from recording its graph (brique.search runs trials in threads)."""
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return _state.enabled
 
 
 class _GradMode:
@@ -27,14 +34,12 @@ class _GradMode:
         self.mode = bool(mode)
 
     def __enter__(self):
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
@@ -72,20 +77,21 @@ class set_grad_enabled(_GradMode):
     """Like PyTorch's: takes effect when called, so it also works as a plain function call."""
 
     def __init__(self, mode):
-        global _grad_enabled
         super().__init__(mode)
-        self.prev, _grad_enabled = _grad_enabled, self.mode
+        self.prev, _state.enabled = _state.enabled, self.mode
 
     def __enter__(self):
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _state.enabled = self.mode
         return self
 
     def __call__(self, fn):
         # As a decorator it must not leave the mode changed past the decoration itself.
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _state.enabled = self.prev
         return super().__call__(fn)
+
+
+# brique.onnx sets this to a recorder of every primitive call while it traces a forward pass.
+_tracer = None
 
 
 class Function:
@@ -120,13 +126,16 @@ class Function:
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as e:
+            # Name the op and the shapes; `from e` keeps where inside forward it failed.
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
-            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
+            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from e
         result = Tensor._make(out)
+        if _tracer is not None:
+            _tracer.record(cls, inputs, params, result)
         base = getattr(out, "base", None)
         if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
             _share_version(result, out, base, inputs)
-        if requires and _grad_enabled and cls.differentiable:
+        if requires and _state.enabled and cls.differentiable:
             fn.inputs = inputs
             fn.versions = [t._vc[0] if isinstance(t, Tensor) else 0 for t in inputs]
             fn._out = weakref.ref(result)
@@ -254,6 +263,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                  allow_unused=False):
     """Backpropagate `grads` from `roots`. With `inputs` given, return their gradients instead of
     accumulating into `.grad` (that is `brique.grad`)."""
+    if not _malloc.done:
+        _malloc.keep_freed_memory()
     outer = getattr(_engine, "callbacks", None) is None
     if outer:
         _engine.callbacks = []
@@ -388,6 +399,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     return run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's pre-0.4 wrapper, kept by old course code (`from torch.autograd import
+    Variable`): `Variable(t, requires_grad=True)` is a tensor sharing t's storage, and every
+    tensor is an instance of Variable."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data must be a Tensor, got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_(True) if requires_grad else out
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

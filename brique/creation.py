@@ -50,6 +50,12 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with `ext_tensor`, any DLPack producer: a torch tensor, a NumPy or
+    CuPy array (no copy: an in-place change through one is seen by the other)."""
+    return Tensor._make(backend.from_dlpack(ext_tensor))
+
+
 def _fill_dtype(value, dtype):
     if dtype is not None:
         return backend.as_dtype(dtype)
@@ -180,3 +186,28 @@ randn_like = _like(randn)
 
 def randint_like(t, low, high=None, dtype=None, device=None):
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device)
+
+
+def bernoulli(input, p=None, generator=None):
+    """1 with probability `input` (or `p`) per element, else 0, in input's dtype."""
+    probs = input._data if p is None else p
+    draw = backend.rng(input.device).random(input.shape)
+    return Tensor._make((draw < probs).astype(input.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """`num_samples` category indices per row of the (unnormalized) weights `input`.
+
+    Shape: (C,) -> (num_samples,); (N, C) -> (N, num_samples)."""
+    weights = backend.to_numpy(input._data).astype("float64")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {rows.shape[1]} categories")
+    if (rows < 0).any() or not (rows.sum(1) > 0).all():
+        raise ValueError("multinomial: weights must be non-negative with a positive sum per row")
+    gen = backend.rng(backend.CPU)
+    out = [gen.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
+           for r in rows]
+    out = backend.asarray(out, backend.int64, input.device)
+    return Tensor._make(out.reshape(weights.shape[:-1] + (num_samples,)))

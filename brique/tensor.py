@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 
-from . import autograd, backend
+from . import _format, autograd, backend
 
 _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
                                                                 backend.cupy.ndarray)
@@ -52,6 +52,7 @@ class Tensor:
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx)
     is_cuda = property(lambda self: self.device.type == "cuda")
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = False  # devices/layouts brique lacks
     T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))))
     mT = property(lambda self: self.transpose(-2, -1))
     itemsize = property(lambda self: self._data.itemsize)
@@ -141,8 +142,24 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        # NumPy 2 protocol: `np.array(t)` passes copy=True and trusts the result to be a copy
+        # (else a weight snapshot would change under opt.step()); `np.asarray(t)` shares memory.
         arr = backend.to_numpy(self._data)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+        if copy is False and arr is not self._data:
+            raise ValueError(f"a {self.device} tensor cannot be seen as a NumPy array without a "
+                             "copy; use np.array(t) or t.cpu().numpy()")
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy and arr is self._data else arr
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export, sharing memory (torch.from_dlpack(t), np.from_dlpack(t))."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
 
     def item(self):
         if self._data.size != 1:
@@ -245,8 +262,14 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __format__(self, spec):
+        # f"{loss:.4f}": a 0-d tensor formats as its Python number, as in PyTorch
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
-        return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
+        return _format.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
     def _inplace(self, op, *operands):

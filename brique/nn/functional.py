@@ -3,11 +3,14 @@ Modules hold state and call these; a function here has no backward of its own.""
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd import no_grad
-from ..ops.elementwise import (elu, gelu, hardtanh, leaky_relu, relu, sigmoid, silu,  # noqa: F401
-                               softplus, tanh, where)
+from ..ops.elementwise import gelu, sigmoid, softplus, tanh, where  # noqa: F401
+from ._activation import (celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,  # noqa
+                          leaky_relu, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu, selu,
+                          silu, softmin, softshrink, tanhshrink, threshold)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.loss import SoftmaxCrossEntropy
@@ -31,7 +34,7 @@ def bilinear(input1, input2, weight, bias=None):
 
 def heaviside_step(input):
     """The perceptron's threshold unit: 1 where input > 0, else 0 (no gradient)."""
-    return Tensor._make((input._data > 0).astype(input.dtype))
+    return (input > 0).to(input.dtype)
 
 
 def softsign(input):
@@ -54,12 +57,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Drops whole channels. Shape: (N, C, H, W) or (C, H, W)."""
+    """Drops whole channels. Shape: (N, C, H, W) or (C, H, W); other ranks >= 2 warn, as in
+    PyTorch, and drop per (N, C) entry."""
     if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+        if input.ndim < 2:
+            raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape "
+                             f"{tuple(input.shape)}")
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated; use dropout instead (dropout2d drops channels of 3-D or 4-D "
+                      "inputs)", stacklevel=2)
     if not training or p == 0.0:
         return input
-    shape = input.shape[:-2] + (1, 1)
+    if input.ndim == 3:
+        shape = input.shape[:-2] + (1, 1)
+    else:
+        shape = input.shape[:2] + (1,) * (input.ndim - 2)
     return input * _dropout_mask(input, p, shape)
 
 
@@ -608,3 +620,71 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ value
+
+
+# ------------------------------------------ local contrast norm, k-max pooling
+from ..ops.elementwise import maximum as _maximum  # noqa: E402
+
+
+def _gaussian_window(size, sigma, channels, dtype, xp):
+    """A (1, C, size, size) Gaussian window summing to 1 over the channels and the space."""
+    r = xp.arange(size, dtype=dtype) - (size - 1) / 2
+    g = xp.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma ** 2))
+    g = xp.broadcast_to(g / (g.sum() * channels), (1, channels, size, size))
+    return xp.ascontiguousarray(g)
+
+
+def local_contrast_norm(input, size=9, sigma=None, eps=1e-4):
+    """Local contrast normalization (Jarrett et al. 2009, the courses' LCN): subtract from each
+    pixel the Gaussian-weighted mean of its size x size neighbourhood across all channels,
+    v = x - sum_cpq w_pq x[c, i+p, j+q]; then divide by the weighted standard deviation of the
+    same neighbourhood, sigma_ij = sqrt(sum_cpq w_pq v[c, i+p, j+q]^2 + eps^2), floored by its
+    mean over the map: y = v / max(sigma_ij, mean_ij sigma_ij). Near the borders the weights
+    that fall outside the image are left out and the rest renormalised.
+
+    Shape: input (N, C, H, W) or (C, H, W) -> same; size odd; sigma defaults to size / 4.
+    """
+    if input.ndim not in (3, 4):
+        raise ValueError(f"local_contrast_norm: expected an input of shape (N, C, H, W) or "
+                         f"(C, H, W), got shape {tuple(input.shape)}")
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f"local_contrast_norm: size must be a positive odd number, got {size}")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    xp = backend.get_array_module(x)
+    c, h, w = x.shape[1:]
+    window = _gaussian_window(size, sigma or size / 4, c, x.dtype, xp)
+    weight = Tensor._make(window)
+    # the weight inside the image at each pixel: the renormalisation at the borders
+    with no_grad():
+        inside = conv2d(Tensor._make(xp.ones((1, c, h, w), dtype=x.dtype)), weight,
+                        padding=size // 2)
+    v = x - conv2d(x, weight, padding=size // 2) / inside
+    std = (conv2d(v * v, weight, padding=size // 2) / inside + eps * eps).sqrt()
+    floor = std.mean(dim=(1, 2, 3), keepdim=True)
+    y = v / _maximum(std, floor.expand(std.shape))
+    return y if input.ndim == 4 else y.squeeze(0)
+
+
+def k_max_pool(input, k, dim=-1):
+    """k-max pooling (Kalchbrenner et al. 2014): the k largest values along `dim`, kept in
+    their original order; the gradient flows to the positions they came from.
+
+    Shape: input (*, L, *) -> (*, k, *) with L >= k along `dim`.
+    """
+    if input.ndim == 0:
+        raise ValueError("k_max_pool: expected an input with at least one dim, got a scalar")
+    d = dim % input.ndim if -input.ndim <= dim < input.ndim else None
+    if d is None:
+        raise ValueError(f"k_max_pool: dim {dim} is out of range for shape {tuple(input.shape)}")
+    if not isinstance(k, int) or not 1 <= k <= input.shape[d]:
+        raise ValueError(f"k_max_pool: k must be an int in [1, {input.shape[d]}] for dim {d} "
+                         f"of shape {tuple(input.shape)}, got {k!r}")
+    xp = backend.get_array_module(input)
+    with no_grad():
+        top = input.topk(k, dim=d).indices
+    order = Tensor._make(xp.sort(top._data, axis=d))
+    return input.gather(d, order)
+from ._functional_more import (fold, gaussian_nll_loss, instance_norm,  # noqa: E402,F401
+                               margin_ranking_loss, multilabel_soft_margin_loss,
+                               pairwise_distance, poisson_nll_loss, rms_norm, soft_margin_loss,
+                               triplet_margin_loss, unfold)

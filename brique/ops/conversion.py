@@ -17,8 +17,16 @@ class Cast(Function):
     @classmethod
     def apply(cls, a, dtype):
         if dtype.kind != "f":  # an integer or bool result carries no gradient
-            return Tensor._make(a._data.astype(dtype))
+            return CastIndex.apply(a, dtype=dtype)
         return super().apply(a, dtype=dtype)
+
+
+class CastIndex(Function):
+    """A cast to an integer or bool dtype: no gradient."""
+    differentiable = False
+
+    def forward(self, a, dtype=None):
+        return a.astype(dtype)
 
 
 class ToDevice(Function):

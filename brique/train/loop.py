@@ -13,11 +13,44 @@ import time
 from ..autograd import no_grad
 from ..distributed.group import rank_and_world_size
 from ..tensor import Tensor
+from .arrays import as_loaders
 from .callbacks import CallbackList, History
 from .metrics import get_metric
 
 LOSSES = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
           "binary_cross_entropy_with_logits", "smooth_l1_loss")
+
+
+# Keras's loss names. A brique classifier outputs logits, so the categorical ones are
+# cross_entropy on logits (class indices or probabilities as targets); binary_crossentropy
+# takes probabilities, as in Keras.
+KERAS_LOSSES = {"binary_crossentropy": "binary_cross_entropy",
+                "categorical_crossentropy": "cross_entropy",
+                "sparse_categorical_crossentropy": "cross_entropy",
+                "mean_squared_error": "mse_loss", "mean_absolute_error": "l1_loss"}
+
+# Optimizer names -> (brique.optim class, Keras 2's default hyper-parameters in brique's
+# spelling): a name is Keras's idea, so it brings Keras's defaults (docs/keras.md says why).
+OPTIMIZERS = {"sgd": ("SGD", {"lr": 0.01}),
+              "rmsprop": ("RMSprop", {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}),
+              "adagrad": ("Adagrad", {"lr": 0.01, "eps": 1e-7}),
+              "adadelta": ("Adadelta", {"lr": 1.0, "rho": 0.95, "eps": 1e-7}),
+              "adam": ("Adam", {"lr": 0.001, "eps": 1e-7}),
+              "adamw": ("AdamW", {"lr": 0.001, "eps": 1e-7})}
+
+
+def get_optimizer(optimizer, params, **overrides):
+    """An optimizer as given, or one built over `params` from a name ('adam', 'Adadelta',
+    ...) with Keras 2's defaults, updated by `overrides` (brique's argument names)."""
+    if not isinstance(optimizer, str):
+        return optimizer
+    key = optimizer.lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; expected an optimizer object or "
+                         f"one of {sorted(OPTIMIZERS)}")
+    from .. import optim
+    name, defaults = OPTIMIZERS[key]
+    return getattr(optim, name)(params, **{**defaults, **overrides})
 
 
 class TrainState:
@@ -33,7 +66,8 @@ def get_loss(loss):
         return loss
     from ..nn import functional as F
     aliases = {"mse": "mse_loss", "mae": "l1_loss", "nll": "nll_loss",
-               "bce": "binary_cross_entropy", "bce_with_logits": "binary_cross_entropy_with_logits"}
+               "bce": "binary_cross_entropy",
+               "bce_with_logits": "binary_cross_entropy_with_logits", **KERAS_LOSSES}
     name = aliases.get(loss, loss)
     if name not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; expected a callable or one of "
@@ -59,15 +93,16 @@ def _split(batch):
 
 
 class _Progress:
-    """A tqdm bar when tqdm is installed and verbose, else one line per epoch."""
+    """verbose=1: a tqdm bar on stderr when tqdm is installed (else one line per epoch);
+    verbose=2: one line per epoch on stdout, as Keras prints it; 0: silent."""
 
     def __init__(self, total, desc, verbose):
         self.bar, self.verbose, self.desc, self.t0 = None, verbose, desc, time.perf_counter()
-        if verbose:
+        if verbose == 1:
             try:
                 from tqdm.auto import tqdm
                 self.bar = tqdm(total=total, desc=desc, leave=True, dynamic_ncols=True,
-                                file=sys.stdout)
+                                file=sys.stderr)
             except ImportError:
                 pass
 
@@ -112,24 +147,34 @@ class _Averages:
 
 
 def _batch_size(y):
+    if isinstance(y, (list, tuple)) and y:  # one target per output of a multi-output model
+        return _batch_size(y[0])
     return len(y) if hasattr(y, "__len__") and getattr(y, "ndim", 1) else 1
 
 
 def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callbacks=(),
-        device=None, verbose=1, initial_epoch=0):
+        device=None, verbose=1, initial_epoch=0, batch_size=32, shuffle=True,
+        validation_split=0.0):
     """Train `model` on batches of (inputs, targets) from `train` for epochs
     [initial_epoch, epochs), validating on `val` after each; returns a History.
 
-    loss: a callable(output, target) or a name ('cross_entropy', 'mse', ...); metrics: names
-    ('accuracy', 'top5', 'mae') or callables; callbacks: see brique.train.callbacks.
+    train/val: iterables of (inputs, targets) batches (a DataLoader), or (X, y) NumPy arrays
+    cut into batches of `batch_size` (reshuffled each epoch if `shuffle`); with arrays,
+    `validation_split` holds out their last fraction as val, as Keras does.
+    optimizer: an Optimizer, or a name ('adam', 'adadelta', 'sgd', 'rmsprop', ...) built over
+    model.parameters() with Keras 2's defaults (OPTIMIZERS). loss: a callable(output, target)
+    or a name ('cross_entropy', 'mse', or Keras's 'categorical_crossentropy', ...); metrics:
+    names ('accuracy', 'top5', 'mae') or callables; callbacks: see brique.train.callbacks.
 
     Data-parallel (a process group initialised, the model wrapped in DistributedDataParallel,
     the loader sampling with a DistributedSampler): each epoch calls the sampler's `set_epoch`,
     the logged loss and metrics are averaged over every rank's examples, and only rank 0 prints
     and runs the callbacks that write files.
     """
+    train, val = as_loaders(train, val, batch_size, shuffle, validation_split)
     loss_fn = get_loss(loss)
     metric_fns = [get_metric(m) for m in metrics]
+    optimizer = get_optimizer(optimizer, model.parameters())
     if device is not None:
         model.to(device)
     rank, world = rank_and_world_size()
@@ -179,8 +224,10 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
     return history
 
 
-def evaluate(model, data, loss=None, metrics=(), device=None):
-    """Mean loss and metrics over `data` in eval mode, without recording a graph."""
+def evaluate(model, data, loss=None, metrics=(), device=None, batch_size=32):
+    """Mean loss and metrics over `data` (batches, or (X, y) arrays) in eval mode, without
+    recording a graph."""
+    data = as_loaders(data, None, batch_size, False, 0.0)[0]
     loss_fn = get_loss(loss) if loss is not None else None
     metric_fns = [get_metric(m) for m in metrics]
     was_training = model.training

@@ -110,7 +110,8 @@ def test_registry():
     rows = datasets.available()
     names = [r[0] for r in rows]
     assert names == ["mnist-5k", "digits", "mnist", "fashion-mnist", "cifar10", "xor", "circle",
-                     "moons", "spirals", "blobs"]
+                     "moons", "spirals", "blobs", "shakespeare", "tiny-shakespeare", "wikitext-2",
+                     "text8", "adding", "recall", "copy", "tagging"]
     assert all(isinstance(r[1], str) and isinstance(r[2], bool) for r in rows)
     assert dict((r[0], r[2]) for r in rows)["moons"] is True
     train = datasets.load("moons", n_samples=100, noise=0.1)

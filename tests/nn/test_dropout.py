@@ -81,8 +81,10 @@ def test_errors_and_repr():
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="Dropout2d"):
         nn.Dropout2d(-0.1)
-    with pytest.raises(ValueError, match=r"Dropout2d\(p=0.5.*got input of shape \(4, 5\)"):
-        nn.Dropout2d()(brique.randn(4, 5))
+    with pytest.warns(UserWarning, match="2-D input to dropout2d"):  # PyTorch warns, proceeds
+        assert nn.Dropout2d()(brique.randn(4, 5)).shape == (4, 5)
+    with pytest.raises(ValueError, match=r"dropout2d.*shape \(5,\)"):
+        nn.Dropout2d()(brique.randn(5))
     for cls in ("Dropout", "Dropout1d", "Dropout2d"):
         assert repr(getattr(nn, cls)(0.3)) == repr(getattr(torch.nn, cls)(0.3))
     assert list(nn.Dropout().state_dict()) == []

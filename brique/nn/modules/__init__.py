@@ -2,10 +2,12 @@
 (`brique.nn.modules.rnn`, `.container`, `.sparse`, ...) so `from torch.nn.modules.X import Y`
 code runs with brique. `brique.nn` re-exports every class."""
 from . import (activation, attention, batchnorm, container, conv, dropout, linear,  # noqa: F401
-               loss, module, normalization, pooling, rnn, sparse)
-from .activation import (ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax,  # noqa: F401
-                         MultiheadAttention, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign,
-                         Tanh)
+               loss, module, normalization, pooling, rnn, sparse, transformer)
+from .activation import (CELU, ELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: F401
+                         Hardtanh, Heaviside, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+                         MultiheadAttention, PReLU, RReLU, ReLU, ReLU6, SELU, SiLU, Sigmoid,
+                         Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink,
+                         Threshold)
 from .attention import AdditiveAttention  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
@@ -22,3 +24,16 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d,  
                       Upsample)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .sparse import Embedding  # noqa: F401
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401
+                          TransformerEncoder, TransformerEncoderLayer)
+from .container import ParameterDict, ParameterList  # noqa: F401
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
+from .fold import Fold, Unfold  # noqa: F401
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401
+from .loss import (GaussianNLLLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,  # noqa: F401
+                   PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .normalization import RMSNorm  # noqa: F401
+from .activation import Softmax2d  # noqa: F401
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,  # noqa: F401
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      ZeroPad1d, ZeroPad2d)

@@ -96,3 +96,49 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalContrastNorm(Module):
+    """Local contrast normalization (Jarrett et al. 2009): subtractive then divisive
+    normalization over a size x size Gaussian neighbourhood and all channels; see
+    F.local_contrast_norm. No parameters.
+
+    Shape: (N, C, H, W) or (C, H, W) -> same.
+    """
+
+    def __init__(self, size=9, sigma=None, eps=1e-4):
+        super().__init__()
+        self.size, self.sigma, self.eps = size, sigma, eps
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise self._shape_error(x, "of shape (N, C, H, W) or (C, H, W)")
+        return F.local_contrast_norm(x, self.size, self.sigma, self.eps)
+
+    def extra_repr(self):
+        return f"size={self.size}, sigma={self.sigma}, eps={self.eps}"
+
+
+class RMSNorm(Module):
+    """Scales each sample by the root mean square of its trailing `normalized_shape` dims (no
+    centering: LLaMA's norm). eps=None uses the dtype's machine epsilon, as PyTorch does."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine(self, self.normalized_shape, elementwise_affine, False, device, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_affine(self)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

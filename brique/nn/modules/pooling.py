@@ -145,3 +145,21 @@ class PixelShuffle(Module):
 
     def extra_repr(self):
         return f"upscale_factor={self.upscale_factor}"
+
+
+class KMaxPool(Module):
+    """k-max pooling (Kalchbrenner et al. 2014): keeps the k largest values along `dim` in
+    their original order; see F.k_max_pool.
+
+    Shape: (*, L, *) -> (*, k, *) along `dim`.
+    """
+
+    def __init__(self, k, dim=-1):
+        super().__init__()
+        self.k, self.dim = k, dim
+
+    def forward(self, x):
+        return F.k_max_pool(x, self.k, self.dim)
+
+    def extra_repr(self):
+        return f"k={self.k}, dim={self.dim}"

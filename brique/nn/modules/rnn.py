@@ -3,7 +3,9 @@ layers) and the single-step cells RNNCell, LSTMCell, GRUCell, with PyTorch's par
 gate orders and initialization.
 
 A layer projects the inputs of all time steps in one matmul, then hands the time loop to a
-fused primitive (`ops/recurrent.py`); a cell is a composite of primitives.
+fused primitive (`ops/recurrent.py`); a cell is a composite of primitives. A PackedSequence
+input runs the same primitive once per stretch of steps over which the number of running
+sequences stays the same (as many stretches as distinct lengths).
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import warnings
 
 from ... import backend, creation
 from ...ops import recurrent as R
+from ...ops.indexing import index_select
 from ...ops.movement import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
+from ..utils.rnn import PackedSequence
 from .module import Module
 from ..parameter import Parameter
 
@@ -149,6 +153,8 @@ class RNNBase(Module):
         raise NotImplementedError
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
         if not batched:
@@ -183,6 +189,60 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return output, (finals[0] if n_states == 1 else tuple(finals))
+
+    # ------------------------------------------------------------------ packed input
+    def _forward_packed(self, packed, hx):
+        data, sizes = packed.data, packed.sizes()
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{self!r}: expected packed data (sum of lengths, "
+                             f"{self.input_size}), got {tuple(data.shape)}")
+        n_states = 2 if self.mode == "LSTM" else 1
+        if hx is not None and packed.sorted_indices is not None:
+            hx = (hx,) if isinstance(hx, Tensor) else tuple(hx)
+            hx = tuple(index_select(h, 1, packed.sorted_indices.to(h.device)) for h in hx)
+        states = self._states(hx, n_states, data[:sizes[0]].unsqueeze(0), True)
+        runs, start, offset = [], 0, 0  # (steps, batch, row offset) of constant batch size
+        for t in range(1, len(sizes) + 1):
+            if t == len(sizes) or sizes[t] != sizes[start]:
+                runs.append((t - start, sizes[start], offset))
+                offset += (t - start) * sizes[start]
+                start = t
+        D = 2 if self.bidirectional else 1
+        per = 4 if self.bias else 2
+        finals = [[] for _ in range(n_states)]
+        layer_input = data
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                idx = layer * D + d
+                names = self._flat_weights_names[idx * per:(idx + 1) * per]
+                weights = [getattr(self, n) for n in names] + [None] * (4 - per)
+                out, last = self._run_packed(layer_input, runs, weights,
+                                             [s[idx] for s in states], reverse=d == 1)
+                outs.append(out)
+                for f, s in zip(finals, last):
+                    f.append(s)
+            layer_input = outs[0] if D == 1 else cat(outs, 1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        finals = [stack(f, 0) for f in finals]
+        if packed.unsorted_indices is not None:
+            finals = [index_select(f, 1, packed.unsorted_indices.to(f.device)) for f in finals]
+        output = packed._replace(data=layer_input)
+        return output, (finals[0] if n_states == 1 else tuple(finals))
+
+    def _run_packed(self, data, runs, weights, states, reverse):
+        """One layer, one direction over packed rows. A sequence that ends keeps its state
+        (forward); one that starts later in reverse time begins from its initial state."""
+        outs = [None] * len(runs)
+        for k in (reversed(range(len(runs))) if reverse else range(len(runs))):
+            steps, batch, offset = runs[k]
+            x = data[offset:offset + steps * batch].reshape(steps, batch, data.shape[-1])
+            out, last = self._run_direction(x, weights, [s[:batch] for s in states], reverse)
+            outs[k] = out.reshape(steps * batch, out.shape[-1])
+            states = [new if batch == s.shape[0] else cat([new, s[batch:]], 0)
+                      for new, s in zip(last, states)]
+        return (outs[0] if len(outs) == 1 else cat(outs, 0)), states
 
 
 class RNN(RNNBase):

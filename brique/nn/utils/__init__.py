@@ -1,4 +1,5 @@
 """`brique.nn.utils`: helpers around modules and their gradients."""
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "rnn"]

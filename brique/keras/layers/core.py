@@ -1,0 +1,143 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
+from __future__ import annotations
+
+import math
+
+from ... import creation, nn
+from ...autograd import no_grad
+from .. import activations, initializers
+from ..engine import Layer
+
+# Activations that act element by element: they work on images in either layout.
+ELEMENTWISE = {None, "linear", "relu", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign",
+               "hard_sigmoid", "exponential", "swish", "silu", "gelu"}
+
+
+def _init(module_param, initializer):
+    with no_grad():
+        initializers.get(initializer)(module_param)
+
+
+class Dense(Layer):
+    """`activation(x @ kernel + bias)` on the last axis, wrapping `nn.Linear`.
+    Keras's defaults: glorot-uniform kernel, zero bias.
+
+    Shape: (N, *, in) -> (N, *, units)."""
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if not (isinstance(units, int) and units > 0):
+            raise ValueError(f"Dense: units must be a positive int, got {units!r}")
+        self.units, self.use_bias = units, use_bias
+        self.activation_name, self.activation = activation, activations.get(activation)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(f"{self.name}: the last axis of the input must be known, got "
+                             f"{input_shape}")
+        self.module = nn.Linear(input_shape[-1], self.units, bias=self.use_bias)
+        _init(self.module.weight, self.kernel_initializer)
+        if self.use_bias:
+            _init(self.module.bias, self.bias_initializer)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x):
+        return self.activation(self.module(x))
+
+    def get_weights(self):
+        w = super().get_weights()
+        return [w[0].T.copy()] + w[1:]  # Keras's kernel is (in, out)
+
+    def set_weights(self, weights):
+        super().set_weights([weights[0].T] + list(weights[1:]))
+
+
+class Activation(Layer):
+    """An activation as a layer: `Activation('relu')`. Softmax is over the last axis."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation_name, self.activation = activation, activations.get(activation)
+        if activation in ELEMENTWISE:
+            self.call_first, self.image_mode = self.forward, "either"
+
+    def forward(self, x):
+        return self.activation(x)
+
+
+class Dropout(Layer):
+    """Zeroes a fraction `rate` of the inputs in training (scaling the rest by 1/(1-rate)),
+    wrapping `nn.Dropout`; the identity in evaluation."""
+    image_mode = "either"
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if noise_shape is not None:
+            raise ValueError("Dropout: noise_shape is not supported by brique.keras")
+        self.rate = rate
+        self.module = nn.Dropout(rate)
+
+    def forward(self, x):
+        return self.module(x)
+
+    call_first = forward
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1*d2*...), in Keras's (channels-last) order."""
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (None, None if None in rest else math.prod(rest))
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], -1)
+
+
+class Reshape(Layer):
+    """Reshape each sample to `target_shape` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(self.target_shape)
+        if -1 in shape:
+            known = math.prod(s for s in shape if s != -1)
+            rest = input_shape[1:]
+            shape[shape.index(-1)] = None if None in rest else math.prod(rest) // known
+        return (None,) + tuple(shape)
+
+    def forward(self, x):
+        return x.reshape((x.shape[0],) + self.target_shape)
+
+
+class Lambda(Layer):
+    """Any function of Tensors as a layer: `Lambda(lambda x: x ** 2)`. The output shape is
+    `output_shape` (a tuple without the batch, or a function of the input shape) or, if not
+    given, found by running the function on zeros."""
+
+    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function, self.output_shape_arg = function, output_shape
+        self.arguments = dict(arguments or {})
+
+    def compute_output_shape(self, input_shape):
+        if callable(self.output_shape_arg):
+            return tuple(self.output_shape_arg(input_shape))
+        if self.output_shape_arg is not None:
+            return (None,) + tuple(self.output_shape_arg)
+        several = isinstance(input_shape, list)
+        zeros = [creation.zeros(*(2 if s is None else s for s in shape))
+                 for shape in (input_shape if several else [input_shape])]
+        with no_grad():
+            out = self.forward(zeros if several else zeros[0])
+        return (None,) + tuple(out.shape[1:])
+
+    def forward(self, x):
+        return self.function(x, **self.arguments)
