@@ -11,9 +11,10 @@ RNNenc): the whole input squeezed into one fixed vector.
 """
 from __future__ import annotations
 
-import brique
-from brique import nn
-from brique.nn import functional as F
+from .. import backend, creation, nn
+from ..autograd import no_grad
+from ..ops.movement import cat, stack
+from ..nn import functional as F
 
 _NEG_INF = float("-inf")
 
@@ -53,9 +54,9 @@ class Seq2Seq(nn.Module):
         without attention, the fixed context c (N, 2H))."""
         annotations, final = self.encoder(self.src_embed(src))
         h = final[0] if self.cell_type == "lstm" else final        # (2, N, H)
-        summary = brique.cat([h[0], h[1]], 1)
+        summary = cat([h[0], h[1]], 1)
         s0 = self.bridge(summary).tanh()
-        state = (s0, brique.zeros_like(s0)) if self.cell_type == "lstm" else s0
+        state = (s0, creation.zeros_like(s0)) if self.cell_type == "lstm" else s0
         keys = self.attention.key_proj(annotations) if self.use_attention else summary
         return annotations, src == 0, state, keys
 
@@ -75,9 +76,9 @@ class Seq2Seq(nn.Module):
             context, weights = self._attend(s, annotations, keys, pad)
         else:
             context, weights = keys, None
-        state = self.decoder(brique.cat([x, context], 1), state)
+        state = self.decoder(cat([x, context], 1), state)
         s = state[0] if self.cell_type == "lstm" else state
-        return self.out(brique.cat([s, context], 1)), state, weights
+        return self.out(cat([s, context], 1)), state, weights
 
     # ------------------------------------------------------------------ training
     def forward(self, src, tgt_in):
@@ -87,24 +88,24 @@ class Seq2Seq(nn.Module):
             out, state, w = self.step(tgt_in[:, t], state, memory)
             logits.append(out)
             weights.append(w)
-        attn = brique.stack(weights, 1) if self.use_attention else None
-        return brique.stack(logits, 1), attn
+        attn = stack(weights, 1) if self.use_attention else None
+        return stack(logits, 1), attn
 
     # ------------------------------------------------------------------ decoding
     def greedy(self, src, max_len):
         """Most likely token at each step -> (tokens (N, max_len), attention (N, max_len, S))."""
-        with brique.no_grad():
+        with no_grad():
             memory = self.encode(src)
             state = memory[2]
-            token = brique.full((src.shape[0],), self.bos, dtype=brique.int64)
+            token = creation.full((src.shape[0],), self.bos, dtype=backend.int64)
             tokens, weights = [], []
             for _ in range(max_len):
                 logits, state, w = self.step(token, state, memory)
                 token = logits.argmax(-1)
                 tokens.append(token)
                 weights.append(w)
-        attn = brique.stack(weights, 1) if self.use_attention else None
-        return brique.stack(tokens, 1), attn
+        attn = stack(weights, 1) if self.use_attention else None
+        return stack(tokens, 1), attn
 
     def beam_search(self, src, max_len, beam_width=4):
         """Keeps the beam_width best partial outputs by summed log-probability; a finished

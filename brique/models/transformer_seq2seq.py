@@ -4,10 +4,11 @@ batch_first), a linear head; greedy and beam-search decoding like `Seq2Seq`.
 """
 from __future__ import annotations
 
+from .. import backend, creation, nn
 import math
 
-import brique
-from brique import nn
+from ..autograd import no_grad
+from ..ops.movement import cat, stack
 
 
 def sinusoids(length, dim):
@@ -22,7 +23,7 @@ def sinusoids(length, dim):
             angle = pos / 10000 ** (i / dim)
             row += [math.sin(angle), math.cos(angle)]
         rows.append(row[:dim])
-    return brique.tensor(rows)
+    return creation.tensor(rows)
 
 
 class TransformerSeq2Seq(nn.Module):
@@ -44,6 +45,11 @@ class TransformerSeq2Seq(nn.Module):
                                           dim_feedforward, dropout, batch_first=True,
                                           norm_first=True)
         self.out = nn.Linear(d_model, tgt_vocab)
+        # N(0, 1/d_model) embeddings, scaled by sqrt(d_model) below: unit-size token vectors
+        # beside unit-size positions (from N(0, 1) they would drown the positions 8 to 1).
+        for e in (self.src_embed, self.tgt_embed):
+            nn.init.normal_(e.weight, 0.0, d_model ** -0.5)
+            e.weight.data[0] = 0.0
 
     def _embed(self, embed, tokens):
         L = tokens.shape[1]
@@ -57,7 +63,7 @@ class TransformerSeq2Seq(nn.Module):
         pad = src == 0
         memory = self.transformer.encoder(self._embed(self.src_embed, src),
                                           src_key_padding_mask=pad)
-        prefix = brique.zeros(src.shape[0], 0, dtype=brique.int64)
+        prefix = creation.zeros(src.shape[0], 0, dtype=backend.int64)
         return memory, pad, prefix
 
     def decode(self, tgt_in, memory, pad):
@@ -74,20 +80,20 @@ class TransformerSeq2Seq(nn.Module):
     def step(self, token, prefix, memory):
         """Appends `token` to the prefix and predicts the next one (re-running the decoder
         over the prefix: no key/value cache, outputs are short here)."""
-        prefix = brique.cat([prefix, token.reshape(-1, 1)], 1)
+        prefix = cat([prefix, token.reshape(-1, 1)], 1)
         logits = self.decode(prefix, memory[0], memory[1])
         return logits[:, -1], prefix, None
 
     def greedy(self, src, max_len):
-        with brique.no_grad():
+        with no_grad():
             memory = self.encode(src)
-            token = brique.full((src.shape[0],), self.bos, dtype=brique.int64)
+            token = creation.full((src.shape[0],), self.bos, dtype=backend.int64)
             prefix, tokens = memory[2], []
             for _ in range(max_len):
                 logits, prefix, _ = self.step(token, prefix, memory)
                 token = logits.argmax(-1)
                 tokens.append(token)
-        return brique.stack(tokens, 1), None
+        return stack(tokens, 1), None
 
     def beam_search(self, src, max_len, beam_width=4):
         from ._beam import beam_search
@@ -103,12 +109,12 @@ class TransformerSeq2Seq(nn.Module):
         layers = self.transformer.decoder.layers
         hooks = [layer.multihead_attn.register_forward_pre_hook(grab) for layer in layers]
         try:
-            with brique.no_grad():
+            with no_grad():
                 memory, pad, _ = self.encode(src)
                 self.decode(tgt_in, memory, pad)
         finally:
             for h in hooks:
                 h.remove()
-        with brique.no_grad():
+        with no_grad():
             return [m(*args, key_padding_mask=pad, need_weights=True,
                       average_attn_weights=False)[1] for m, args in captured]
