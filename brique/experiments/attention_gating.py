@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from . import Experiment, pyplot, register
 from ._common import one_blas_thread
 
