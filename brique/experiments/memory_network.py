@@ -107,7 +107,7 @@ class MemoryNetwork(Experiment):
              "5% test error and beats an LSTM that reads the whole story on all three tasks.")
 
     def run(self, ctx):
-        epochs, lstm_epochs = ctx.size(60, 10), ctx.size(20, 3)
+        epochs, lstm_epochs = ctx.size(60, 10), ctx.size(12, 3)
         n_train, n_test = ctx.size(1000, 1000), ctx.size(1000, 200)
         errors, maps = {}, None
         with one_blas_thread():
