@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import brique
-
 from . import Experiment, pyplot, register
 from ._common import one_blas_thread
 

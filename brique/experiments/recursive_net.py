@@ -82,7 +82,7 @@ class RecursiveNet(Experiment):
              "depth beyond training.")
 
     def run(self, ctx):
-        steps, n_train, n_test = ctx.size(3000, 300), ctx.size(20000, 3000), ctx.size(500, 100)
+        steps, n_train, n_test = ctx.size(3000, 450), ctx.size(20000, 3000), ctx.size(500, 100)
         pairs = expressions.expression_trees(n_train, TRAIN_DEPTHS, seed=ctx.seed, ops=OPS)
         trees, values = [t for t, _ in pairs], np.array([v for _, v in pairs])
         models = {"tree network": (lambda: TreeNet(ops=OPS, dim=64, hidden=128), list),

@@ -4,11 +4,10 @@
 whose dim 0 is the batch, so beams are rows that `index_select` reorders."""
 from __future__ import annotations
 
+from .. import backend, creation
 from ..autograd import no_grad
-from ..backend import bool_, int64
-from ..creation import arange, full, tensor, zeros
-from ..ops.elementwise import where
 from ..ops.movement import cat
+from ..ops.elementwise import where
 from ..nn import functional as F
 
 
@@ -28,14 +27,14 @@ def beam_search(model, src, max_len, beam_width=4):
     """
     N, B = src.shape[0], beam_width
     with no_grad():
-        rows = arange(N).reshape(N, 1).expand(N, B).reshape(-1)
+        rows = creation.arange(N).reshape(N, 1).expand(N, B).reshape(-1)
         memory = _take(model.encode(src), rows)
         state = memory[2]
-        token = full((N * B,), model.bos, dtype=int64)
+        token = creation.full((N * B,), model.bos, dtype=backend.int64)
         # Only the first beam is live at the start, so the B copies do not fill the beam.
-        score = tensor([[0.0] + [float("-inf")] * (B - 1)] * N)
-        done = zeros(N, B, dtype=bool_)
-        history = zeros(N, B, 0, dtype=int64)
+        score = creation.tensor([[0.0] + [float("-inf")] * (B - 1)] * N)
+        done = creation.zeros(N, B, dtype=backend.bool_)
+        history = creation.zeros(N, B, 0, dtype=backend.int64)
         for _ in range(max_len):
             logits, state, _ = model.step(token, state, memory)
             logp = F.log_softmax(logits.float(), -1).reshape(N, B, -1)
@@ -45,7 +44,7 @@ def beam_search(model, src, max_len, beam_width=4):
             total = (score.unsqueeze(-1) + logp).reshape(N, B * V)
             score, flat = total.topk(B, -1)
             beam, token2 = flat // V, flat % V
-            pick = (arange(N).reshape(N, 1) * B + beam).reshape(-1)
+            pick = (creation.arange(N).reshape(N, 1) * B + beam).reshape(-1)
             history = cat([history.reshape(N * B, -1).index_select(0, pick)
                                   .reshape(N, B, -1), token2.unsqueeze(-1)], -1)
             done = done.reshape(-1).index_select(0, pick).reshape(N, B) | (token2 == model.eos)
@@ -55,12 +54,12 @@ def beam_search(model, src, max_len, beam_width=4):
                 break
         best = history[:, 0]
     if best.shape[1] < max_len:
-        best = cat([best, zeros(N, max_len - best.shape[1],
-                                              dtype=int64)], 1)
+        best = cat([best, creation.zeros(N, max_len - best.shape[1],
+                                              dtype=backend.int64)], 1)
     return best
 
 
 def _pad_row(V):
     row = [float("-inf")] * V
     row[0] = 0.0
-    return tensor(row)
+    return creation.tensor(row)

@@ -14,8 +14,7 @@ u <- u + sum_i p_i c_i; after K hops the answer is softmax(W u).
 """
 from __future__ import annotations
 
-from ..creation import arange, ones, tensor
-from .. import nn
+from .. import creation, nn
 from ..nn import functional as F
 
 _NEG_INF = float("-inf")
@@ -29,7 +28,7 @@ def _position_encoding(sentence_len, embed_dim):
     J, d = sentence_len, embed_dim
     rows = [[(1 - j / J) - (k / d) * (1 - 2 * j / J) for k in range(1, d + 1)]
             for j in range(1, J + 1)]
-    return tensor(rows)
+    return creation.tensor(rows)
 
 
 position_encoding = _position_encoding  # public name; MemN2N's argument of that name shadows it
@@ -59,7 +58,7 @@ class MemN2N(nn.Module):
         self.temporal = nn.ModuleList(nn.Embedding(memory_size, embed_dim)
                                       for _ in range(hops + 1)) if temporal_encoding else None
         pe = _position_encoding(sentence_len, embed_dim) if position_encoding \
-            else ones(sentence_len, embed_dim)
+            else creation.ones(sentence_len, embed_dim)
         self.register_buffer("encoding", pe, persistent=False)
         self.reset_parameters()
 
@@ -87,7 +86,7 @@ class MemN2N(nn.Module):
                              f"{self.memory_size}")
         empty = (stories == 0).all(-1)                                  # (N, M)
         u = self._encode(questions, 0)                                  # (N, d)
-        slots = arange(M)
+        slots = creation.arange(M)
         attention = []
         for k in range(self.hops):
             m, c = self._encode(stories, k), self._encode(stories, k + 1)  # (N, M, d)

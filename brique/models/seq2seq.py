@@ -11,11 +11,9 @@ RNNenc): the whole input squeezed into one fixed vector.
 """
 from __future__ import annotations
 
+from .. import backend, creation, nn
 from ..autograd import no_grad
-from ..backend import int64
-from ..creation import full, zeros_like
 from ..ops.movement import cat, stack
-from .. import nn
 from ..nn import functional as F
 
 _NEG_INF = float("-inf")
@@ -58,7 +56,7 @@ class Seq2Seq(nn.Module):
         h = final[0] if self.cell_type == "lstm" else final        # (2, N, H)
         summary = cat([h[0], h[1]], 1)
         s0 = self.bridge(summary).tanh()
-        state = (s0, zeros_like(s0)) if self.cell_type == "lstm" else s0
+        state = (s0, creation.zeros_like(s0)) if self.cell_type == "lstm" else s0
         keys = self.attention.key_proj(annotations) if self.use_attention else summary
         return annotations, src == 0, state, keys
 
@@ -99,7 +97,7 @@ class Seq2Seq(nn.Module):
         with no_grad():
             memory = self.encode(src)
             state = memory[2]
-            token = full((src.shape[0],), self.bos, dtype=int64)
+            token = creation.full((src.shape[0],), self.bos, dtype=backend.int64)
             tokens, weights = [], []
             for _ in range(max_len):
                 logits, state, w = self.step(token, state, memory)

@@ -4,13 +4,11 @@ batch_first), a linear head; greedy and beam-search decoding like `Seq2Seq`.
 """
 from __future__ import annotations
 
+from .. import backend, creation, nn
 import math
 
 from ..autograd import no_grad
-from ..backend import int64
-from ..creation import full, tensor, zeros
 from ..ops.movement import cat, stack
-from .. import nn
 
 
 def sinusoids(length, dim):
@@ -25,7 +23,7 @@ def sinusoids(length, dim):
             angle = pos / 10000 ** (i / dim)
             row += [math.sin(angle), math.cos(angle)]
         rows.append(row[:dim])
-    return tensor(rows)
+    return creation.tensor(rows)
 
 
 class TransformerSeq2Seq(nn.Module):
@@ -47,6 +45,11 @@ class TransformerSeq2Seq(nn.Module):
                                           dim_feedforward, dropout, batch_first=True,
                                           norm_first=True)
         self.out = nn.Linear(d_model, tgt_vocab)
+        # N(0, 1/d_model) embeddings, scaled by sqrt(d_model) below: unit-size token vectors
+        # beside unit-size positions (from N(0, 1) they would drown the positions 8 to 1).
+        for e in (self.src_embed, self.tgt_embed):
+            nn.init.normal_(e.weight, 0.0, d_model ** -0.5)
+            e.weight.data[0] = 0.0
 
     def _embed(self, embed, tokens):
         L = tokens.shape[1]
@@ -60,7 +63,7 @@ class TransformerSeq2Seq(nn.Module):
         pad = src == 0
         memory = self.transformer.encoder(self._embed(self.src_embed, src),
                                           src_key_padding_mask=pad)
-        prefix = zeros(src.shape[0], 0, dtype=int64)
+        prefix = creation.zeros(src.shape[0], 0, dtype=backend.int64)
         return memory, pad, prefix
 
     def decode(self, tgt_in, memory, pad):
@@ -84,7 +87,7 @@ class TransformerSeq2Seq(nn.Module):
     def greedy(self, src, max_len):
         with no_grad():
             memory = self.encode(src)
-            token = full((src.shape[0],), self.bos, dtype=int64)
+            token = creation.full((src.shape[0],), self.bos, dtype=backend.int64)
             prefix, tokens = memory[2], []
             for _ in range(max_len):
                 logits, prefix, _ = self.step(token, prefix, memory)

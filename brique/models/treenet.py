@@ -10,9 +10,8 @@ Nodes of the same height in every tree of the batch are composed in one call of 
 """
 from __future__ import annotations
 
-from ..creation import tensor
+from .. import creation, nn
 from ..ops.movement import cat
-from .. import nn
 
 
 class TreeNet(nn.Module):
@@ -56,19 +55,19 @@ class TreeNet(nn.Module):
         # row[i]: where node i's vector sits in `table` (the vectors made so far, by height).
         row, table = {}, []
         leaves = [i for i, n in enumerate(nodes) if n[0] == 0]
-        table.append(self.leaf(tensor([nodes[i][1] for i in leaves])))
+        table.append(self.leaf(creation.tensor([nodes[i][1] for i in leaves])))
         row.update({i: r for r, i in enumerate(leaves)})
         for h in range(1, height + 1):
             ids = [i for i, n in enumerate(nodes) if n[0] == h]
             made = cat(table, 0) if len(table) > 1 else table[0]
-            left = made.index_select(0, tensor([row[nodes[i][2]] for i in ids]))
-            right = made.index_select(0, tensor([row[nodes[i][3]] for i in ids]))
-            ops = self.op(tensor([nodes[i][1] for i in ids]))
+            left = made.index_select(0, creation.tensor([row[nodes[i][2]] for i in ids]))
+            right = made.index_select(0, creation.tensor([row[nodes[i][3]] for i in ids]))
+            ops = self.op(creation.tensor([nodes[i][1] for i in ids]))
             offset = made.shape[0]
             table.append(self.compose(cat([left, right, ops], 1)))
             row.update({i: offset + r for r, i in enumerate(ids)})
         made = cat(table, 0) if len(table) > 1 else table[0]
-        return made.index_select(0, tensor([row[r] for r in roots]))
+        return made.index_select(0, creation.tensor([row[r] for r in roots]))
 
     def forward(self, trees):
         return self.classifier(self.encode(trees))
