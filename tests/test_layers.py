@@ -15,7 +15,8 @@ ROOT = pathlib.Path(brique.__file__).parent
 # Lowest first. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("backend", ["brique.backend", "brique._format", "brique._special", "brique._malloc"]),
-    ("core", ["brique.tensor", "brique.autograd", "brique.creation", "brique._methods"]),
+    ("core", ["brique.tensor", "brique.autograd", "brique.creation", "brique._methods",
+              "brique._compat"]),
     ("ops", ["brique.ops", "brique.distributed"]),
     ("nn", ["brique.nn"]),
     ("optim", ["brique.optim"]),
