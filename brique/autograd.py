@@ -129,6 +129,9 @@ class Function:
             # Name the op and the shapes; `from e` keeps where inside forward it failed.
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
             raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from e
+        except MemoryError as e:  # PyTorch's "can't allocate memory" is a RuntimeError too
+            raise RuntimeError(f"{cls.__name__.lower()}: cannot allocate memory for the "
+                               f"result: {e}") from e
         result = Tensor._make(out)
         if _tracer is not None:
             _tracer.record(cls, inputs, params, result)

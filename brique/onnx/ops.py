@@ -104,6 +104,8 @@ _LOGIC = {"eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
 @translates(E.Logic)
 def _logic(g, call, alt):
     op, (a, b) = call.params["op"], call.inputs
+    if op.startswith("bitwise"):
+        raise UnsupportedOperatorError(f"export: {op} in {call.where} has no ONNX translation")
     x = g.name(a)
     if op == "isfinite":
         return g.add("Not", [g.add("Or", [g.add("IsInf", [x]), g.add("IsNaN", [x])])])

@@ -339,6 +339,9 @@ def div(a, b, rounding_mode=None):
     xp = xp_of(ad if isinstance(a, Tensor) else bd)
     if _is_int(ad) and _is_int(bd):
         # integers stay integers, as in PyTorch (int64 // 2 is int64)
+        if not bool(xp.all(xp.asarray(bd) != 0)):
+            raise RuntimeError("div: integer division by zero (rounding_mode="
+                               f"{rounding_mode!r}); divide floats to get inf")
         q = xp.floor_divide(ad, bd)
         if rounding_mode == "trunc":
             q = q + ((q < 0) & (q * bd != ad))
@@ -553,7 +556,13 @@ _LOGIC = {"eq": lambda xp, a, b: a == b, "ne": lambda xp, a, b: a != b,
           "or": lambda xp, a, b: xp.logical_or(a, b),
           "xor": lambda xp, a, b: xp.logical_xor(a, b),
           "not": lambda xp, a, b: xp.logical_not(a), "isnan": lambda xp, a, b: xp.isnan(a),
-          "isfinite": lambda xp, a, b: xp.isfinite(a), "isinf": lambda xp, a, b: xp.isinf(a)}
+          "isfinite": lambda xp, a, b: xp.isfinite(a), "isinf": lambda xp, a, b: xp.isinf(a),
+          "bitwise_and": lambda xp, a, b: xp.bitwise_and(a, b),
+          "bitwise_or": lambda xp, a, b: xp.bitwise_or(a, b),
+          "bitwise_xor": lambda xp, a, b: xp.bitwise_xor(a, b),
+          "bitwise_not": lambda xp, a, b: xp.invert(a),
+          "bitwise_left_shift": lambda xp, a, b: xp.left_shift(a, b),
+          "bitwise_right_shift": lambda xp, a, b: xp.right_shift(a, b)}
 
 
 class Logic(Function):
@@ -572,6 +581,28 @@ def _cmp(op):
 eq, ne, lt, le, gt, ge = (_cmp(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or, logical_xor = _cmp("and"), _cmp("or"), _cmp("xor")
 logical_not, isnan, isfinite = _cmp("not"), _cmp("isnan"), _cmp("isfinite")
+
+
+def _bitwise(op):
+    """Integer and bool tensors only, as in PyTorch (a float has no bits to combine)."""
+    def bitwise(a, b=None):
+        for x in (a, b):
+            kind = x.dtype.kind if isinstance(x, Tensor) else (
+                "f" if isinstance(x, float) else "i")
+            if kind not in "biu":
+                raise TypeError(f"{op}: only integer and bool tensors, got "
+                                f"{x.dtype if isinstance(x, Tensor) else type(x).__name__} "
+                                f"(as in PyTorch, bitwise operators are not defined for floats)")
+        return Logic.apply(a, b, op=op)
+    bitwise.__name__ = op
+    return bitwise
+
+
+bitwise_and, bitwise_or, bitwise_xor = (_bitwise("bitwise_and"), _bitwise("bitwise_or"),
+                                        _bitwise("bitwise_xor"))
+bitwise_not = _bitwise("bitwise_not")
+bitwise_left_shift = _bitwise("bitwise_left_shift")
+bitwise_right_shift = _bitwise("bitwise_right_shift")
 isinf = _cmp("isinf")
 
 
