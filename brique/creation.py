@@ -123,6 +123,12 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _finish(array, requires_grad)
 
 
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    dev = backend.as_device(device)
+    array = backend.xp_of(dev).logspace(start, end, steps, base=base)
+    return _finish(array.astype(_float_dtype(dtype)), requires_grad)
+
+
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     dev = backend.as_device(device)
     return _finish(backend.xp_of(dev).eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
@@ -186,3 +192,28 @@ randn_like = _like(randn)
 
 def randint_like(t, low, high=None, dtype=None, device=None):
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device)
+
+
+def bernoulli(input, p=None, generator=None):
+    """1 with probability `input` (or `p`) per element, else 0, in input's dtype."""
+    probs = input._data if p is None else p
+    draw = backend.rng(input.device).random(input.shape)
+    return Tensor._make((draw < probs).astype(input.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """`num_samples` category indices per row of the (unnormalized) weights `input`.
+
+    Shape: (C,) -> (num_samples,); (N, C) -> (N, num_samples)."""
+    weights = backend.to_numpy(input._data).astype("float64")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {rows.shape[1]} categories")
+    if (rows < 0).any() or not (rows.sum(1) > 0).all():
+        raise ValueError("multinomial: weights must be non-negative with a positive sum per row")
+    gen = backend.rng(backend.CPU)
+    out = [gen.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
+           for r in rows]
+    out = backend.asarray(out, backend.int64, input.device)
+    return Tensor._make(out.reshape(weights.shape[:-1] + (num_samples,)))

@@ -51,6 +51,16 @@ def mnist_subset(train=True, n=None, rng=None, *, scale, flat=False, pick="choic
     return x, np.asarray(ds.labels[idx]).astype(np.int64)
 
 
+def mnist_tensors(n_train, n_test, seed, scale="unit"):
+    """(x, y, x_test, y_test) tensors: n_train training and n_test test images of mnist-5k,
+    each drawn by `rng.permutation` from one generator seeded with `seed` (the files are sorted
+    by class), images (N, 1, 28, 28) scaled by `scale` (see mnist_subset)."""
+    rng = np.random.default_rng(seed)
+    x, y = mnist_subset(True, n_train, rng, scale=scale, pick="permutation")
+    xt, yt = mnist_subset(False, n_test, rng, scale=scale, pick="permutation")
+    return tuple(brique.tensor(a) for a in (x, y, xt, yt))
+
+
 def standardize(x, *others):
     """(x - mean) / std with x's mean and std (Python floats), applied to x and every array of
     `others`; returns the arrays then (mean, std)."""
@@ -175,6 +185,61 @@ def image_rows(ctx, rows, filename, caption):
     ctx.figure(fig, filename, caption)
 
 
+# ---- sequences (rnn-memory, sequence-classification, tagging, char-rnn, word2vec) ----------
+
+def one_hot(ids, n):
+    """Integer array (...) -> float32 one-hot array (..., n)."""
+    return np.eye(n, dtype=np.float32)[ids]
+
+
+def chrono_init_(rnn, t_max, rng):
+    """Chrono initialization (Tallec and Ollivier, 2018) of an LSTM's or GRU's gate biases:
+    the forget (LSTM) or update (GRU) gate bias is log U(1, t_max - 1), so that units start
+    with memories spread over 1..t_max steps; the LSTM's input gate bias is its opposite. A
+    vanilla RNN has no gate and is left as it is."""
+    H = rnn.hidden_size
+    gates = {"LSTM": (1, 0), "GRU": (1, None)}.get(rnn.mode)
+    if gates is None:
+        return rnn
+    keep, write = gates
+    with brique.no_grad():
+        for name in rnn._flat_weights_names:
+            if not name.startswith("bias_hh"):
+                continue
+            b = np.log(rng.uniform(1.0, t_max - 1.0, size=H)).astype(np.float32)
+            bias_hh, bias_ih = getattr(rnn, name), getattr(rnn, name.replace("_hh", "_ih"))
+            bias_hh[keep * H:(keep + 1) * H] = brique.tensor(b)
+            bias_ih[keep * H:(keep + 1) * H] = 0.0
+            if write is not None:
+                bias_hh[write * H:(write + 1) * H] = brique.tensor(-b)
+                bias_ih[write * H:(write + 1) * H] = 0.0
+    return rnn
+
+
+def train_steps(model, batches, loss_fn, optimizer, clip=None):
+    """One optimizer step per (x, y) pair of NumPy arrays in `batches`, the gradient norm
+    clipped to `clip` when given. Returns (losses, gradient norms before clipping) lists."""
+    from brique.nn.utils import clip_grad_norm_
+    model.train()
+    losses, norms = [], []
+    for x, y in batches:
+        loss = loss_fn(model(brique.tensor(x)), brique.tensor(y))
+        optimizer.zero_grad()
+        loss.backward()
+        norm = clip_grad_norm_(model.parameters(), clip if clip else float("inf"))
+        optimizer.step()
+        losses.append(float(loss.item()))
+        norms.append(float(norm.item() if hasattr(norm, "item") else norm))
+    return losses, norms
+
+
+def predict_classes(model, x, batch_size=500):
+    """argmax of the model's outputs over batches of x (NumPy) in eval mode."""
+    model.eval()
+    with brique.no_grad():
+        out = [model(brique.tensor(x[i:i + batch_size])).numpy().argmax(-1)
+               for i in range(0, len(x), batch_size)]
+    return np.concatenate(out)
 # ---- CPU threads --------------------------------------------------------------------------
 
 def one_blas_thread():

@@ -18,3 +18,4 @@ from .seq2seq import Seq2Seq  # noqa: F401
 from .transformer_seq2seq import TransformerSeq2Seq  # noqa: F401
 from .memn2n import MemN2N  # noqa: F401
 from .treenet import TreeNet  # noqa: F401
+from .word2vec import SkipGram  # noqa: F401

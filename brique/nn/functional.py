@@ -684,3 +684,7 @@ def k_max_pool(input, k, dim=-1):
         top = input.topk(k, dim=d).indices
     order = Tensor._make(xp.sort(top._data, axis=d))
     return input.gather(d, order)
+from ._functional_more import (alpha_dropout, dropout3d, fold, gaussian_nll_loss,  # noqa
+                               instance_norm, margin_ranking_loss, multilabel_soft_margin_loss,
+                               pairwise_distance, poisson_nll_loss, rms_norm, soft_margin_loss,
+                               triplet_margin_loss, unfold)

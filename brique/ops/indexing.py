@@ -165,3 +165,54 @@ def topk(a, k, dim=-1, largest=True, sorted=True):
     idx = argsort(a, d, descending=largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return values_indices(a.gather(d, idx), idx)
+
+
+# ----------------------------------------------------------------- data-dependent shapes
+def nonzero(a, as_tuple=False):
+    """The indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor
+    per dim with as_tuple=True."""
+    found = xp_of(a._data).nonzero(a._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(backend.int64)) for i in found)
+    return Tensor._make(xp_of(a._data).stack(found, axis=1).astype(backend.int64))
+
+
+def argwhere(a):
+    return nonzero(a)
+
+
+def masked_select(a, mask):
+    """The elements of `a` where `mask` (broadcast to a's shape) is true, as a 1-D tensor."""
+    m = mask._data if isinstance(mask, Tensor) else mask
+    xp = xp_of(a._data)
+    shape = xp.broadcast_shapes(a.shape, m.shape)
+    return getitem(a.expand(*shape), xp.broadcast_to(m, shape).astype(bool))
+
+
+def count_nonzero(a, dim=None):
+    out = xp_of(a._data).count_nonzero(a._data, axis=dim)
+    return Tensor._make(xp_of(a._data).asarray(out, dtype=backend.int64))
+
+
+def unique(a, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), and optionally where each element went and how many."""
+    xp = xp_of(a._data)
+    out = xp.unique(a._data, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=dim)
+    if not (return_inverse or return_counts):
+        return Tensor._make(out)
+    values, *rest = out
+    if return_inverse:
+        rest[0] = rest[0].reshape(a.shape if dim is None else (-1,))
+    return (Tensor._make(values),) + tuple(Tensor._make(r.astype(backend.int64)) for r in rest)
+
+
+def bincount(a, weights=None, minlength=0):
+    w = weights._data if isinstance(weights, Tensor) else weights
+    return Tensor._make(xp_of(a._data).bincount(_index_array(a, "bincount"), w, minlength))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    e = elements._data if isinstance(elements, Tensor) else elements
+    t = test_elements._data if isinstance(test_elements, Tensor) else test_elements
+    return Tensor._make(xp_of(e).isin(e, t, assume_unique=assume_unique, invert=invert))

@@ -62,20 +62,6 @@ class Pad(Function):
         return g[self.slices]
 
 
-class Repeat(Function):
-    def forward(self, a, sizes=()):
-        self.shape, self.sizes = a.shape, sizes
-        return xp_of(a).tile(a, sizes)
-
-    def backward(self, g):
-        shape = (1,) * (len(self.sizes) - len(self.shape)) + tuple(self.shape)
-        split = []
-        for r, s in zip(self.sizes, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(self.shape)
-
-
 class Cat(Function):
     def forward(self, *arrays, dim=0):
         ref = arrays[0].shape
@@ -218,7 +204,12 @@ def repeat(a, *sizes):
     if len(sizes) < a.ndim:
         raise ValueError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                          f"the number of dims of shape {a.shape}")
-    return Repeat.apply(a, sizes=sizes)
+    # Tiling is broadcasting each dim of size s to (r, s), then merging the pairs: expand, then
+    # the reshape's copy; expand's backward sums the copies back.
+    shape = (1,) * (len(sizes) - a.ndim) + tuple(a.shape)
+    pairs = [d for s in shape for d in (1, s)]
+    tiled = [d for r, s in zip(sizes, shape) for d in (r, s)]
+    return reshape(expand(reshape(a, pairs), tiled), [r * s for r, s in zip(sizes, shape)])
 
 
 def pad(a, pad, mode="constant", value=0.0):
@@ -304,3 +295,125 @@ def unbind(a, dim=0):
     d = normalize_dims(dim, a.ndim, "unbind")[0]
     lead = (slice(None),) * d
     return tuple(a[lead + (i,)] for i in range(a.shape[d]))
+
+
+def movedim(a, source, destination):
+    """Move dims `source` to positions `destination`, the others keeping their order."""
+    source, destination = ([normalize_dims(d, a.ndim, "movedim")[0]
+                            for d in ((x,) if isinstance(x, int) else x)]
+                           for x in (source, destination))
+    if len(source) != len(destination):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have "
+                         "the same number of dims")
+    rest = iter(d for d in range(a.ndim) if d not in source)
+    where = dict(zip(destination, source))
+    return permute(a, *(where[i] if i in where else next(rest) for i in range(a.ndim)))
+
+
+moveaxis = movedim
+
+
+def swapaxes(a, axis0, axis1):
+    return transpose(a, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def narrow(a, dim, start, length):
+    d = normalize_dims(dim, a.ndim, "narrow")[0]
+    start = start + a.shape[d] if start < 0 else start
+    if not 0 <= start <= start + length <= a.shape[d]:
+        raise ValueError(f"narrow: start {start} and length {length} fall outside dim {d} of "
+                         f"size {a.shape[d]}")
+    return a[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def select(a, dim, index):
+    d = normalize_dims(dim, a.ndim, "select")[0]
+    return a[(slice(None),) * d + (index,)]
+
+
+def roll(a, shifts, dims=None):
+    """Shift elements along dims, wrapping around (`dims=None`: over the flattened tensor)."""
+    if dims is None:
+        return roll(a.reshape(-1), shifts, 0).reshape(a.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    out = a
+    for shift, dim in zip(shifts, dims):
+        d = normalize_dims(dim, a.ndim, "roll")[0]
+        n = a.shape[d]
+        if n == 0 or shift % n == 0:
+            continue
+        k = shift % n
+        head = out[(slice(None),) * d + (slice(n - k, None),)]
+        tail = out[(slice(None),) * d + (slice(0, n - k),)]
+        out = cat([head, tail], d)
+    return out
+
+
+def tile(a, dims):
+    dims = tuple(dims)
+    if len(dims) < a.ndim:
+        dims = (1,) * (a.ndim - len(dims)) + dims
+    return repeat(a, *dims)
+
+
+def repeat_interleave(a, repeats, dim=None):
+    """Each element (or slice along `dim`) `repeats` times in a row: [1, 2] -> [1, 1, 2, 2]."""
+    if dim is None:
+        a, dim = a.reshape(-1), 0
+    d = normalize_dims(dim, a.ndim, "repeat_interleave")[0]
+    xp = xp_of(a._data)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    index = xp.repeat(xp.arange(a.shape[d]), counts)
+    return a[(slice(None),) * d + (index,)]
+
+
+def ravel(a):
+    return a.reshape(-1)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: with indexing='ij' the i-th output varies along dim i;
+    'xy' swaps the first two dims (NumPy's default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    shape = [t.numel() for t in tensors]
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+        order[0], order[1] = 1, 0
+    grids = []
+    for i, t in enumerate(tensors):
+        view = [1] * len(tensors)
+        view[order.index(i)] = -1
+        grids.append(t.reshape(view).expand(*shape))
+    return tuple(grids)
+
+
+def hstack(tensors):
+    """Along dim 1 (dim 0 for 1-D tensors)."""
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Along dim 0, 1-D tensors becoming rows."""
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def diff(a, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along `dim`."""
+    d = normalize_dims(dim, a.ndim, "diff")[0]
+    if prepend is not None or append is not None:
+        a = cat([t for t in (prepend, a, append) if t is not None], d)
+    for _ in range(n):
+        size = a.shape[d]
+        a = (a[(slice(None),) * d + (slice(1, size),)]
+             - a[(slice(None),) * d + (slice(0, size - 1),)])
+    return a

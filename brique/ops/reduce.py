@@ -285,3 +285,11 @@ def norm(a, p=2, dim=None, keepdim=False):
     if p == float("inf"):
         return a.abs().amax(dim, keepdim)
     return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(a, dim, unbiased, keepdim, correction=correction), mean(a, dim, keepdim))
+
+
+def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(a, dim, unbiased, keepdim, correction=correction), mean(a, dim, keepdim))

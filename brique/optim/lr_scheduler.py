@@ -435,3 +435,7 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+from ._schedulers_more import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa
+                               CyclicLR, MultiplicativeLR, PolynomialLR, SequentialLR)
