@@ -136,7 +136,7 @@ def date_vocab():
 def length_batches(pairs, vocab, batch_size, seed=0):
     """Endless (source, target) int64 batches of pairs of similar source length (sorted by
     length, cut into batches, batches drawn in a new random order each pass), so that
-    padding stays small: the encoders here read padding as any other character. Targets
+    padding stays small (packed encoders ignore it, but it costs time). Targets
     carry bos and eos."""
     rng = np.random.default_rng(seed)
     order = np.argsort([len(s) for s, _ in pairs], kind="stable")

@@ -86,9 +86,11 @@ class TransformerExperiment(Experiment):
         self._heads(ctx, results["Transformer (2+2 layers, 4 heads)"]["model"], test, vocab)
         tr = results["Transformer (2+2 layers, 4 heads)"]
         gru = results["GRU + attention"]["exact"]
-        # Quick (120 updates, short inputs): only that the Transformer trains, behind the GRU.
+        fixed = results["GRU, fixed context"]["exact"]
+        # Quick (120 updates, inputs <= 45 characters): only that the Transformer trains and
+        # is ahead of the fixed-context GRU; on such short inputs it keeps up with the GRU.
         held = tr["exact"] >= 0.2 and gru > tr["exact"] if not ctx.quick else \
-            tr["loss"] < 1.5 and gru >= tr["exact"]
+            tr["loss"] < 1.5 and tr["exact"] > fixed
         ctx.verdict(held, "exact match: " + ", ".join(f"{n} {r['exact']:.1%}"
                                                       for n, r in results.items()) + ".")
 

@@ -2,7 +2,8 @@
 et al.'s additive attention (2015), trained with teacher forcing and decoded greedily or by
 beam search.
 
-Encoder: embedding -> bidirectional GRU/LSTM -> annotations h_j = [h_fwd_j; h_bwd_j].
+Encoder: embedding -> bidirectional GRU/LSTM (packed by length, so padding changes nothing)
+-> annotations h_j = [h_fwd_j; h_bwd_j].
 Decoder: s_0 = tanh(W c) with c = [h_fwd_last; h_bwd_first]; each step feeds the previous
 output token and a context to a GRU/LSTM cell and predicts the next token from [s_i; ctx_i].
 With attention ctx_i = sum_j a_ij h_j, a_i = softmax_j v^T tanh(W s_{i-1} + U h_j) (Bahdanau's
@@ -15,6 +16,7 @@ from .. import backend, creation, nn
 from ..autograd import no_grad
 from ..ops.movement import cat, stack
 from ..nn import functional as F
+from ..nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 _NEG_INF = float("-inf")
 
@@ -52,7 +54,13 @@ class Seq2Seq(nn.Module):
     def encode(self, src):
         """-> (annotations (N, S, 2H), padding mask (N, S), decoder state, projected keys or,
         without attention, the fixed context c (N, 2H))."""
-        annotations, final = self.encoder(self.src_embed(src))
+        # Packed by length, so both directions start and end on each input's own characters
+        # whatever the padding (the backward one would otherwise begin on the padding).
+        lengths = (src != 0).sum(1)
+        packed = pack_padded_sequence(self.src_embed(src), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        out, final = self.encoder(packed)
+        annotations = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])[0]
         h = final[0] if self.cell_type == "lstm" else final        # (2, N, H)
         summary = cat([h[0], h[1]], 1)
         s0 = self.bridge(summary).tanh()

@@ -148,3 +148,14 @@ def test_treenet_batches_by_height_as_one_tree_at_a_time():
     assert all(p.grad is not None for p in model.parameters())
     with pytest.raises(ValueError, match="operator"):
         model([("/", 1, 2)])
+
+
+@pytest.mark.parametrize("attention,cell", [(True, "gru"), (False, "gru"), (False, "lstm")])
+def test_seq2seq_output_does_not_depend_on_padding(attention, cell):
+    B.manual_seed(0)
+    model = Seq2Seq(12, 9, 8, 16, cell=cell, attention=attention)
+    src = np.array([[5, 6, 7, 0], [5, 6, 7, 8]])
+    tgt = B.tensor([[1, 3, 4], [1, 3, 4]])
+    a = model(B.tensor(src), tgt)[0].detach().numpy()
+    b = model(B.tensor(np.pad(src, ((0, 0), (0, 5)))), tgt)[0].detach().numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
