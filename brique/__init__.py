@@ -19,6 +19,8 @@ _methods.install()  # the Tensor method table: tensor.py never imports the ops
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                        full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .ops.elementwise import (bitwise_and, bitwise_left_shift, bitwise_not,  # noqa: F401
+                              bitwise_or, bitwise_right_shift, bitwise_xor)
 from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
                               expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,

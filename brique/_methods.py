@@ -184,8 +184,13 @@ OPERATORS = {
     "__rmatmul__": lambda a, b: L.matmul(b, a),
     "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
     "__ge__": E.ge,
-    "__and__": E.logical_and, "__or__": E.logical_or, "__xor__": E.logical_xor,
-    "__invert__": E.logical_not,
+    "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
+    "__invert__": E.bitwise_not, "__lshift__": E.bitwise_left_shift,
+    "__rshift__": E.bitwise_right_shift,
+    "__rand__": E.bitwise_and, "__ror__": E.bitwise_or, "__rxor__": E.bitwise_xor,
+    "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
+    "bitwise_not": E.bitwise_not, "bitwise_left_shift": E.bitwise_left_shift,
+    "bitwise_right_shift": E.bitwise_right_shift,
     "__getitem__": I.getitem,
 }
 

@@ -19,27 +19,14 @@ from __future__ import annotations
 import numpy as np
 
 import brique
-from brique import datasets, explain, models, nn, optim
+from brique import explain, models, nn, optim
 from brique.train import fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
+from ._common import mnist_tensors
 
 RELEVANT, N_FEATURES, PATCH, TOP = (0, 3, 6), 10, 4, 5
-
-
-def _digits(n_train, n_test, seed):
-    """mnist-5k as (N, 1, 28, 28) float32 tensors with pixels in [0, 1], and labels."""
-    train = datasets.load("mnist-5k", train=True, transform=None)
-    test = datasets.load("mnist-5k", train=False, transform=None)
-    rng = np.random.default_rng(seed)  # the files are sorted by class: draw subsets
-    pick = rng.permutation(len(train.labels))[:n_train]
-    test_pick = rng.permutation(len(test.labels))[:n_test]
-
-    def make(images, labels):
-        return brique.tensor(images[:, None].astype(np.float32) / 255.0), brique.tensor(labels)
-    return (make(train.images[pick], train.labels[pick]) +
-            make(test.images[test_pick], test.labels[test_pick]))
 
 
 def tabular(n, rng):
@@ -98,7 +85,7 @@ class Lime(Experiment):
 
     def run(self, ctx):
         rng = np.random.default_rng(ctx.seed)
-        x, y, xt, yt = _digits(ctx.size(4000, 1000), ctx.size(500, 100), ctx.seed)
+        x, y, xt, yt = mnist_tensors(ctx.size(4000, 1000), ctx.size(500, 100), ctx.seed)
         lenet = train(models.LeNet5(), x, y, ctx.size(6, 2), 2e-3, ctx.seed)
         samples, n = ctx.size(1000, 300), ctx.size(20, 6)
         digits = explain_all(lenet, xt[:n], samples, patch_size=PATCH)

@@ -103,18 +103,32 @@ def _index_array(index, op):
     return arr
 
 
+def _in_range(idx, size, dim, op):
+    """PyTorch refuses indices outside [0, size) along `dim` (negative ones included), where
+    NumPy would wrap them around."""
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
+        bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                         f"{size}")
+
+
 def gather(a, dim, index):
+    if a.ndim == 0:  # PyTorch treats a 0-d tensor as one element along dim 0
+        normalize_dims(dim, 0, "gather")
+        return gather(a.reshape(1), 0, _index_array(index, "gather").reshape(1)).reshape(())
     d = normalize_dims(dim, a.ndim, "gather")[0]
     idx = _index_array(index, "gather")
     if idx.ndim != a.ndim:
         raise ValueError(f"gather: index {idx.shape} and input {a.shape} must have the same "
                          "number of dimensions")
+    _in_range(idx, a.shape[d], d, "gather")
     return Gather.apply(a, dim=d, index=idx)
 
 
 def scatter_add(a, dim, index, src):
     d = normalize_dims(dim, a.ndim, "scatter_add")[0]
     idx = _index_array(index, "scatter_add")
+    _in_range(idx, a.shape[d], d, "scatter_add")
     return ScatterAdd.apply(a, src, dim=d, index=idx)
 
 
@@ -123,6 +137,7 @@ def index_select(a, dim, index):
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    _in_range(idx, a.shape[d] if a.ndim else 1, d, "index_select")
     return getitem(a, (slice(None),) * d + (idx.reshape(-1),))
 
 
@@ -159,6 +174,11 @@ def sort(a, dim=-1, descending=False, stable=False):
 
 
 def topk(a, k, dim=-1, largest=True, sorted=True):
+    if a.ndim == 0:  # PyTorch treats a 0-d tensor as one element along dim 0
+        normalize_dims(dim, 0, "topk")
+        values, indices = topk(a.reshape(1), k, 0, largest, sorted)
+        return values_indices(values.reshape(-1)[:1].reshape(()) if k else a * 1,
+                              indices.reshape(-1)[:1].reshape(()) if k else indices.sum())
     d = normalize_dims(dim, a.ndim, "topk")[0]
     if not 0 <= k <= a.shape[d]:
         raise ValueError(f"topk: k={k} is out of range for dim {d} of shape {a.shape}")

@@ -47,6 +47,14 @@ class Matmul(Function):
         return ga, gb
 
 
+def _rows(shape):
+    """The leading dims folded into one, explicitly (with 0 features, -1 is undetermined)."""
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
+
+
 class Linear(Function):
     """x W^T + b fused (PyTorch's addmm), for speed: one node instead of three, leading dims
     folded into one BLAS call, and the weight gradient made directly in W's (out, in) layout
@@ -60,16 +68,17 @@ class Linear(Function):
         if x.dtype != w.dtype:
             raise TypeError(f"expected input and weight to have the same dtype, got {x.dtype} "
                             f"and {w.dtype}")
-        out = x.reshape(-1, x.shape[-1]) @ w.T
+        out = x.reshape(_rows(x.shape), x.shape[-1]) @ w.T
         if b is not None:
             out += b
         return out.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
         x, w, b = self.saved
-        g2 = g.reshape(-1, w.shape[0])
+        rows = _rows(x.shape)
+        g2 = g.reshape(rows, w.shape[0])
         gx = (g2 @ w).reshape(x.shape) if x.requires_grad else None
-        gw = g2.mT @ x.reshape(-1, w.shape[1]) if w.requires_grad else None
+        gw = g2.mT @ x.reshape(rows, w.shape[1]) if w.requires_grad else None
         gb = g2.sum(0) if b is not None and b.requires_grad else None
         return gx, gw, gb
 

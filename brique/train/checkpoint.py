@@ -21,6 +21,7 @@ import zipfile
 import numpy as np
 
 from .. import backend
+from ..datasets.download import default_mode
 from ..tensor import Tensor
 from . import safetensors, torch_format
 
@@ -92,6 +93,7 @@ def atomic_write(path, write):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, default_mode())  # mkstemp makes 0600; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -7,7 +7,8 @@ def test_saliency_quick(tmp_path):
     metrics = experiments.run("saliency", quick=True, out=str(tmp_path))
     assert metrics["claim_held"]
     assert metrics["test_accuracy"] > 0.6
-    assert metrics["completeness_error"] < 0.01
+    errors = metrics["completeness_error"]  # steps -> max relative error
+    assert errors["200"] < 0.01 and errors["200"] < errors["10"]
     corr = metrics["rank_correlation"]
     assert set(corr) == {"gradient", "SmoothGrad", "integrated gradients"}
     for measures in corr.values():
