@@ -90,8 +90,16 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
                        backward_hooks=None, metadata=None):
     flat = storage
     itemsize = flat.itemsize
+    size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
     if len(size) and min(size) == 0:
         return Tensor._make(np.zeros(size, dtype=flat.dtype))
+    # as_strided reads raw memory: a file must not point outside its own storage
+    last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
+    if (len(size) != len(stride) or storage_offset < 0 or min(size + stride, default=0) < 0
+            or last >= len(flat)):
+        raise pickle.UnpicklingError(f"brique.load: a tensor of size {size}, stride {stride} "
+                                     f"and offset {storage_offset} does not fit its storage of "
+                                     f"{len(flat)} elements: the file is corrupt")
     view = np.lib.stride_tricks.as_strided(flat[storage_offset:], shape=tuple(size),
                                            strides=tuple(s * itemsize for s in stride))
     out = Tensor._make(np.array(view))  # an owned, contiguous copy: the storage is read-only

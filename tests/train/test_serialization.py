@@ -96,6 +96,20 @@ def test_a_malicious_pickle_is_refused_and_never_run(tmp_path, weights_only):
         brique.load(tmp_path / "evil2.pt")
 
 
+def test_a_tensor_pointing_outside_its_storage_is_refused(tmp_path):
+    torch.save({"w": torch.arange(4.0)}, tmp_path / "ok.pt")
+    with zipfile.ZipFile(tmp_path / "ok.pt") as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in entries if n.endswith("data.pkl"))
+    # stride 1 -> 1000: the view would read far past the 4 stored floats
+    entries[name] = entries[name].replace(b"K\x01\x85", b"M\xe8\x03\x85", 1)
+    with zipfile.ZipFile(tmp_path / "bad.pt", "w") as z:
+        for n, data in entries.items():
+            z.writestr(n, data)
+    with pytest.raises(pickle.UnpicklingError, match="does not fit its storage"):
+        brique.load(tmp_path / "bad.pt")
+
+
 def test_a_whole_pickled_model_is_refused_with_a_way_out(tmp_path):
     torch.save(_torch_net(), tmp_path / "whole.pt")
     with pytest.raises(UnsafeCheckpointError, match=r"whole pickled model.*state_dict\(\)"):
