@@ -1,18 +1,20 @@
 """The playground's speed as its page sees it: snapshots streamed per second and epochs per
 second on the default setting, and the xor train loss after 10 seconds of play.
 
-    python benchmarks/playground.py [--seconds 10]
+    python benchmarks/playground.py [--seconds 10]     # also writes docs/benchmarks.md
 
 Runs the server in this process and reads its event stream like the page does (no browser:
 the page's drawing costs the browser's CPU, not the server's).
 """
 import argparse
+import datetime
 import json
 import threading
 import time
 import urllib.request
 
 from brique.playground import make_server
+from common import machine, write_section
 
 
 def call(url, path, session, body=None):
@@ -55,15 +57,19 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     rows = play(server.url, "default", "", args.seconds)
     t, epochs = rows[-1][0], rows[-1][1]
-    print(f"default (circle, 2-4-2-1 tanh, lr 0.03, batch 10): {len(rows) - 1} snapshots in "
-          f"{t:.1f} s = {(len(rows) - 1) / t:.1f} updates/s; {epochs} epochs = "
-          f"{epochs / t:.1f} epochs/s")
+    lines = [f"Command: `python benchmarks/playground.py --seconds {args.seconds:g}` (the server "
+             "in-process, its event stream read as the page reads it)", "",
+             f"Measured {datetime.date.today()} on {machine()}.", "",
+             f"- default setting (circle, x1 x2, 4-2 tanh, lr 0.03, batch 10): "
+             f"{len(rows) - 1} snapshots in {t:.1f} s = **{(len(rows) - 1) / t:.1f} updates/s** "
+             f"streamed; {epochs} epochs = **{epochs / t:.1f} epochs/s**"]
     rows = play(server.url, "xor", "dataset=xor", args.seconds)
     first, last = rows[0][2], rows[-1][2]
     half = next((r for r in rows if r[2] < first / 2), None)
-    print(f"xor with the defaults: train loss {first:.3f} at epoch 0, {last:.3f} after "
-          f"{rows[-1][0]:.1f} s (epoch {rows[-1][1]}); below half after "
-          + (f"{half[0]:.2f} s (epoch {half[1]})" if half else "never"))
+    lines.append(f"- xor with the defaults: train loss {first:.3f} at epoch 0, **{last:.3f} after "
+                 f"{rows[-1][0]:.1f} s** of play (epoch {rows[-1][1]}); below half its first "
+                 "value after " + (f"{half[0]:.2f} s (epoch {half[1]})" if half else "never"))
+    write_section("playground", lines)
     server.shutdown()
 
 

@@ -19,6 +19,8 @@ _methods.install()  # the Tensor method table: tensor.py never imports the ops
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                        full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .ops.elementwise import (bitwise_and, bitwise_left_shift, bitwise_not,  # noqa: F401
+                              bitwise_or, bitwise_right_shift, bitwise_xor)
 from .ops.elementwise import (abs, add, allclose, clamp, cos, div, elu, eq, equal, erf, exp,
                               expm1, ge, gelu, gt, hardtanh, isfinite, isnan, le, leaky_relu,
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
@@ -33,11 +35,36 @@ from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, 
 from .ops.reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
                          min, norm, prod, softmax, std, sum, var)
 from . import backend
+# Names PyTorch programs reach for beyond the core above (docs/api.md maps the rest).
+from .creation import bernoulli, multinomial  # noqa: E402,F401
+from .ops.elementwise import (ceil, clamp_max, clamp_min, cosh, exp2, floor, isclose,  # noqa
+                              isinf, log2, log10, round, sinh, tan, trunc)
+from .ops.indexing import (argwhere, bincount, count_nonzero, masked_select,  # noqa: F401
+                           nonzero, unique)
+from .ops.linalg import diag, diagonal, einsum, trace, tril, triu  # noqa: F401
+from .ops.movement import (meshgrid, movedim, moveaxis, narrow, ravel, repeat_interleave,  # noqa
+                           roll, select, swapaxes, swapdims, tile)
+from .creation import logspace  # noqa: E402,F401
+from .ops.elementwise import (deg2rad, fmod, frac, hypot, lerp, logaddexp,  # noqa: E402,F401
+                              nan_to_num)
+from .ops.indexing import isin  # noqa: E402,F401
+from .ops.linalg import addmm, baddbmm, cdist  # noqa: E402,F401
+from .ops.movement import diff, hstack, vstack  # noqa: E402,F401
+from .ops.reduce import std_mean, var_mean  # noqa: E402,F401
+from ._compat import (amp, are_deterministic_algorithms_enabled, autocast,  # noqa: E402,F401
+                      backends, compile, finfo, get_float32_matmul_precision, iinfo,
+                      set_float32_matmul_precision, use_deterministic_algorithms)
 
 clip = clamp
 concat = concatenate = cat
 multiply, subtract, divide, true_divide = mul, sub, div, div
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+numel = Tensor.numel
+clone = Tensor.clone
+remainder = Tensor.remainder
+is_floating_point = Tensor.is_floating_point
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+negative, absolute = neg, abs
 
 
 class cuda:
@@ -45,9 +72,30 @@ class cuda:
     is_available = staticmethod(backend.cuda_is_available)
     manual_seed = staticmethod(manual_seed)
 
+    manual_seed_all = staticmethod(manual_seed)
+
     @staticmethod
     def device_count():
         return backend.cupy.cuda.runtime.getDeviceCount() if backend.cuda_is_available() else 0
+
+    @staticmethod
+    def current_device():
+        return backend.cupy.cuda.Device().id if backend.cuda_is_available() else 0
+
+    @staticmethod
+    def synchronize(device=None):
+        if backend.cuda_is_available():
+            backend.cupy.cuda.Device().synchronize()
+
+    @staticmethod
+    def empty_cache():
+        if backend.cuda_is_available():
+            backend.cupy.get_default_memory_pool().free_all_blocks()
+
+    @staticmethod
+    def memory_allocated(device=None):
+        return backend.cupy.get_default_memory_pool().used_bytes() if \
+            backend.cuda_is_available() else 0
 
 
 class accelerator:
@@ -64,6 +112,7 @@ __version__ = "0.1.0"
 
 # The layers, optimizers, data, datasets, training and models, as `brique.nn` etc.
 from . import nn, optim, utils, datasets, models, train  # noqa: E402,F401
+from .utils.data import Generator  # noqa: E402,F401  (torch.Generator().manual_seed(0))
 from .train.checkpoint import load, save  # noqa: E402,F401
 
 # Optional parts load on first use, so `import brique` never imports optuna, onnx, mpi4py or a

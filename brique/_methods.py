@@ -3,6 +3,7 @@ reach the same functions as `brique.sum(x, 1)`. The package face calls `install(
 the ops are defined (tensor.py itself never imports the ops)."""
 from __future__ import annotations
 
+from . import backend
 from . import creation as C
 from .ops import elementwise as E
 from .ops import indexing as I
@@ -24,6 +25,68 @@ def _view(a, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):  # view(dtype)
         return a.to(shape[0])
     return M.reshape(a, *shape)
+
+
+def _type(a, dtype=None):
+    """No argument: PyTorch's type string ('torch.FloatTensor'); else a cast, like .to(dtype)."""
+    if dtype is None:
+        name = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}.get(str(a.dtype), str(a.dtype))
+        return f"torch.{'cuda.' if a.device.type == 'cuda' else ''}{name}Tensor"
+    return a.to(dtype)
+
+
+def _stride(a, dim=None):
+    """Strides in elements, as PyTorch counts them."""
+    strides = tuple(s // a._data.itemsize for s in a._data.strides)
+    return strides if dim is None else strides[dim]
+
+
+def _inplace_of(name, fn):
+    def method(self, *args, **kwargs):
+        out = fn(self.detach(), *args, **kwargs)
+        self._inplace(name, *args)[...] = out._data
+        return self
+    method.__name__ = name
+    return method
+
+
+def _scatter_(self, dim, index, src=None, value=None, reduce=None):
+    """Write `src` (a tensor or a number) at `index` along `dim`: self[i][index[i][j]] = src[i][j]
+    for dim 1. No reduction modes."""
+    if reduce is not None:
+        raise ValueError("scatter_: reduce modes are not supported; use scatter_add")
+    src = value if src is None else src
+    data = self._inplace("scatter_", src)
+    xp = backend.get_array_module(data)
+    idx = index._data
+    d = dim % data.ndim
+    region = data[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))]
+    values = (src._data[tuple(slice(0, n) for n in idx.shape)] if isinstance(src, Tensor)
+              else xp.full(idx.shape, src, dtype=data.dtype))
+    xp.put_along_axis(region, idx, values, axis=d)
+    return self
+
+
+def _index_fill_(self, dim, index, value):
+    data = self._inplace("index_fill_", value)
+    idx = index._data if isinstance(index, Tensor) else index
+    data[(slice(None),) * (dim % data.ndim) + (idx,)] = (value._data if isinstance(value, Tensor)
+                                                         else value)
+    return self
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    data = self._inplace("fill_diagonal_", fill_value)
+    backend.get_array_module(data).fill_diagonal(data, fill_value, wrap=wrap)
+    return self
+
+
+def _bernoulli_(self, p=0.5, generator=None):
+    draw = backend.rng(self.device).random(self.shape)
+    self._inplace("bernoulli_", p)[...] = draw < (p._data if isinstance(p, Tensor) else p)
+    return self
 
 
 def _new(factory):
@@ -66,6 +129,39 @@ METHODS = {
     # indexing
     "gather": I.gather, "scatter_add": I.scatter_add, "index_select": I.index_select,
     "masked_fill": I.masked_fill, "topk": I.topk, "sort": I.sort, "argsort": I.argsort,
+    # added for PyTorch programs (docs/api.md lists the rest)
+    "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "log2": E.log2,
+    "log10": E.log10, "exp2": E.exp2, "tan": E.tan, "sinh": E.sinh, "cosh": E.cosh,
+    "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "isinf": E.isinf, "isclose": E.isclose,
+    "negative": E.neg, "absolute": E.abs, "greater": E.gt, "greater_equal": E.ge,
+    "less": E.lt, "less_equal": E.le, "not_equal": E.ne, "lerp": lambda a, b, w: a + (b - a) * w,
+    "tril": L.tril, "triu": L.triu, "diag": L.diag, "diagonal": L.diagonal, "trace": L.trace,
+    "mv": L.matmul, "inner": lambda a, b: (a * b).sum(-1),
+    "movedim": M.movedim, "moveaxis": M.movedim, "swapaxes": M.swapaxes, "swapdims": M.swapaxes,
+    "narrow": M.narrow, "select": M.select, "roll": M.roll, "tile": M.tile,
+    "repeat_interleave": M.repeat_interleave, "ravel": M.ravel,
+    "nonzero": I.nonzero, "argwhere": I.argwhere, "masked_select": I.masked_select,
+    "count_nonzero": I.count_nonzero, "unique": I.unique, "bincount": I.bincount,
+    "ndimension": lambda a: a.ndim, "nelement": lambda a: a.numel(),
+    "byte": lambda a: a.to(backend.uint8), "char": lambda a: a.to(backend.int8),
+    "short": lambda a: a.to(backend.int16), "bernoulli": lambda a, p=None: C.bernoulli(a, p),
+    "multinomial": C.multinomial, "type": _type,
+    "get_device": lambda a: a.device.index if a.device.type == "cuda" else -1,
+    "stride": _stride, "fmod": E.fmod, "frac": E.frac, "hypot": E.hypot,
+    "logaddexp": E.logaddexp, "nan_to_num": E.nan_to_num, "deg2rad": E.deg2rad,
+    "addmm": L.addmm, "baddbmm": L.baddbmm, "diff": M.diff,
+}
+
+# In-place forms: computed out of place, then written into the tensor (Tensor._inplace checks
+# that no gradient is lost and counts the change).
+INPLACE = {
+    "exp_": E.exp, "log_": E.log, "neg_": E.neg, "abs_": E.abs, "relu_": E.relu,
+    "sigmoid_": E.sigmoid, "tanh_": E.tanh, "sin_": E.sin, "cos_": E.cos, "sign_": E.sign,
+    "floor_": E.floor, "ceil_": E.ceil, "round_": E.round, "trunc_": E.trunc,
+    "reciprocal_": E.reciprocal, "square_": E.square, "rsqrt_": E.rsqrt, "log1p_": E.log1p,
+    "expm1_": E.expm1, "clip_": E.clamp, "clamp_min_": E.clamp_min, "clamp_max_": E.clamp_max,
+    "masked_fill_": I.masked_fill, "tril_": L.tril, "triu_": L.triu,
+    "remainder_": _remainder,
 }
 
 OPERATORS = {
@@ -88,8 +184,13 @@ OPERATORS = {
     "__rmatmul__": lambda a, b: L.matmul(b, a),
     "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
     "__ge__": E.ge,
-    "__and__": E.logical_and, "__or__": E.logical_or, "__xor__": E.logical_xor,
-    "__invert__": E.logical_not,
+    "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
+    "__invert__": E.bitwise_not, "__lshift__": E.bitwise_left_shift,
+    "__rshift__": E.bitwise_right_shift,
+    "__rand__": E.bitwise_and, "__ror__": E.bitwise_or, "__rxor__": E.bitwise_xor,
+    "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
+    "bitwise_not": E.bitwise_not, "bitwise_left_shift": E.bitwise_left_shift,
+    "bitwise_right_shift": E.bitwise_right_shift,
     "__getitem__": I.getitem,
 }
 
@@ -103,3 +204,8 @@ def install():
         setattr(Tensor, name, fn)
     for name, factory in FACTORIES.items():
         setattr(Tensor, name, _new(factory))
+    for name, fn in INPLACE.items():
+        setattr(Tensor, name, _inplace_of(name, fn))
+    for name, fn in (("scatter_", _scatter_), ("index_fill_", _index_fill_),
+                     ("fill_diagonal_", _fill_diagonal_), ("bernoulli_", _bernoulli_)):
+        setattr(Tensor, name, fn)

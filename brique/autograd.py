@@ -11,7 +11,7 @@ import functools
 import threading
 import weakref
 
-from . import backend
+from . import _malloc, backend
 
 
 class _GradState(threading.local):
@@ -126,8 +126,12 @@ class Function:
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as e:
+            # Name the op and the shapes; `from e` keeps where inside forward it failed.
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
-            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from None
+            raise type(e)(f"{cls.__name__.lower()}: {e} (input shapes: {shapes})") from e
+        except MemoryError as e:  # PyTorch's "can't allocate memory" is a RuntimeError too
+            raise RuntimeError(f"{cls.__name__.lower()}: cannot allocate memory for the "
+                               f"result: {e}") from e
         result = Tensor._make(out)
         if _tracer is not None:
             _tracer.record(cls, inputs, params, result)
@@ -262,6 +266,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                  allow_unused=False):
     """Backpropagate `grads` from `roots`. With `inputs` given, return their gradients instead of
     accumulating into `.grad` (that is `brique.grad`)."""
+    if not _malloc.done:
+        _malloc.keep_freed_memory()
     outer = getattr(_engine, "callbacks", None) is None
     if outer:
         _engine.callbacks = []

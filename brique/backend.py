@@ -6,9 +6,6 @@ so the same op code runs on the CPU and on a CUDA GPU.
 from __future__ import annotations
 
 import builtins
-import ctypes
-import math
-import sys
 
 import numpy
 
@@ -186,39 +183,6 @@ def is_array(obj):
     return isinstance(obj, ndarray) or (cupy is not None and isinstance(obj, cupy.ndarray))
 
 
-def erf(x):
-    """The error function, to float64 precision, on any array module."""
-    xp = get_array_module(x)
-    if xp is not numpy:
-        import cupyx.scipy.special
-        return cupyx.scipy.special.erf(x)
-    return _numpy_erf(x)
-
-
-def _numpy_erf(x):
-    # NumPy has no erf: a Taylor series near 0 and a continued fraction for erfc beyond,
-    # both accurate to ~1e-15 in float64 (checked against math.erf in the tests). The switch
-    # sits at 1.5: at 2.5 the alternating series loses ~1e-14 to cancellation.
-    x = numpy.asarray(x)
-    out_dtype = x.dtype if x.dtype.kind == "f" else float64
-    a = numpy.abs(x.astype(float64))
-    out = numpy.empty_like(a)
-    small = a < 1.5
-    s = a[small]
-    term, total, s2 = s.copy(), s.copy(), s * s
-    for n in range(1, 60):
-        term = term * (-s2) / n
-        total = total + term / (2 * n + 1)
-    out[small] = total * (2.0 / math.sqrt(math.pi))
-    big = a[~small]
-    # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-    frac = numpy.zeros_like(big)
-    for k in range(80, 0, -1):
-        frac = (k / 2.0) / (big + frac)
-    out[~small] = 1.0 - numpy.exp(-big * big) / math.sqrt(math.pi) / (big + frac)
-    return (numpy.sign(x) * out).astype(out_dtype, copy=False)
-
-
 # Random state: one generator per device family, both seeded by manual_seed.
 _rng = numpy.random.default_rng()
 
@@ -281,38 +245,6 @@ def infer_array(data, dtype, dev):
     return to_device(arr.astype(dtype, copy=False), dev)
 
 
-def _float_mode(array):
-    """PyTorch's look: whole-valued floats print as `1.`; others, and any printed in scientific
-    notation (a range over 1e3, or values of 1e8 and more), with 4 fixed decimals."""
-    if array.dtype.kind != "f":
-        return "maxprec"
-    nonzero = numpy.abs(array[numpy.isfinite(array) & (array != 0)]).astype(float64)
-    if nonzero.size == 0:
-        return "maxprec"
-    whole = bool((nonzero == numpy.round(nonzero)).all())
-    sci = nonzero.max() >= 1e8 or nonzero.max() / nonzero.min() > 1e3
-    return "maxprec" if whole and not sci else "fixed"
-
-
-def format_tensor(array, dev, ctx, requires_grad):
-    array = to_numpy(array)
-    body = numpy.array2string(array, separator=", ", prefix="tensor(", precision=4,
-                              floatmode=_float_mode(array), threshold=1000, edgeitems=3)
-    extras = []
-    if array.size == 0 and array.ndim > 1:
-        extras.append(f"size={array.shape}")
-    if dev.type != "cpu":
-        extras.append(f"device='{dev}'")
-    if array.dtype not in (_default_dtype, int64, bool_) or (
-            array.size == 0 and array.dtype != _default_dtype):
-        extras.append(f"dtype={array.dtype}")
-    if ctx is not None:
-        extras.append(f"grad_fn=<{type(ctx).__name__}Backward>")
-    elif requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + extras) + ")"
-
-
 def get_rng_state():
     """The CPU generator's state as plain numbers (JSON-able, so checkpoints can hold it)."""
     return _rng.bit_generator.state
@@ -341,21 +273,3 @@ def get_num_threads():
             from None
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
     return max(blas) if blas else 1
-
-
-def _keep_freed_memory():
-    """A training step frees and reallocates the same megabyte-sized arrays every step. glibc
-    hands blocks above 128 KB back to the OS when freed and page-faults them in again on the
-    next step: thousands of faults per step, up to 40% of a step's time. Serving them from a
-    heap that is not trimmed keeps them mapped, as PyTorch's CPU allocator does."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 32 << 20)   # M_MMAP_THRESHOLD: blocks under 32 MB come from the heap
-        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MB of freed heap
-    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
-        pass
-
-
-_keep_freed_memory()

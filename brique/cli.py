@@ -15,8 +15,6 @@ import math
 import os
 import sys
 
-import numpy as np
-
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
 
@@ -44,7 +42,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     from . import models
+    from . import __version__
     parser = _Parser(prog="brique", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"brique {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
 
@@ -70,6 +70,12 @@ def build_parser():
     train.add_argument("--out", default="runs", help="parent folder of the run (default: runs)")
     train.add_argument("--name", default=None, help="run folder name (default: MODEL-DATASET)")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in OUT/NAME from its last complete epoch")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in OUT/NAME")
+    train.add_argument("--download", action="store_true",
+                       help="download the dataset into brique's cache if it is not there")
     train.add_argument("--nproc", type=_positive(int), default=1,
                        help="train data-parallel in N processes under mpiexec (extra "
                             "'distributed')")
@@ -85,15 +91,20 @@ def build_parser():
     exp.add_argument("output", help="the .onnx file to write")
     exp.add_argument("--opset", type=_positive(int), default=None,
                      help="ONNX opset version (default: 17)")
-    ev = sub.add_parser("eval", help="evaluate a checkpoint on its dataset's test split")
-    ev.add_argument("checkpoint")
+    ev = sub.add_parser("eval", help="evaluate a run (folder or checkpoint) on its test split")
+    ev.add_argument("checkpoint", help="a run folder written by `brique train`, or its "
+                    "checkpoint.npz")
     ev.add_argument("--device", default="cpu")
 
     pred = sub.add_parser("predict", help="classify an image file with a checkpoint")
     pred.add_argument("checkpoint")
     pred.add_argument("image", help="a PNG/JPEG image (needs pillow)")
 
-    sub.add_parser("datasets", help="list the datasets and whether they work offline")
+    ds = sub.add_parser("datasets", help="list the datasets; download one into the cache")
+    ds_sub = ds.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    ds_sub.add_parser("list", help="every dataset and whether it works offline (default)")
+    get = ds_sub.add_parser("download", help="download a dataset into brique's cache")
+    get.add_argument("name")
 
     exp = sub.add_parser("experiment", help="the course experiments: list them, run one")
     exp_sub = exp.add_subparsers(dest="action", metavar="ACTION", required=True,
@@ -125,15 +136,74 @@ def main(argv=None):
             DatasetUnavailableError) as e:
         print(f"brique {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except ImportError as e:  # an optional part whose extra is not installed
+        print(f"brique {args.command}: error: {_missing(e)}", file=sys.stderr)
+        return 2
+
+
+# Third-party modules of the optional parts -> the extra that installs them.
+_EXTRAS = {"matplotlib": "data", "PIL": "data", "tqdm": "data", "sklearn": "data",
+           "numba": "fast", "onnx": "onnx", "onnxruntime": "onnx", "optuna": "search",
+           "mpi4py": "distributed", "cupy": "cuda"}
+
+
+def _missing(error):
+    name = (getattr(error, "name", None) or "").split(".")[0]
+    if "pip install" in str(error) or name not in _EXTRAS:
+        return str(error)
+    return f"{error}; install it with: pip install 'brique[{_EXTRAS[name]}]'"
 
 
 def cmd_datasets(args):
     from . import datasets
+    if args.action == "download":
+        return _download(args.name)
     rows = datasets.available()
     width = max(len(name) for name, _, _ in rows)
     for name, description, offline in rows:
         print(f"{name:<{width}}  {'offline  ' if offline else 'download '}  {description}")
     return 0
+
+
+def _download(name):
+    from . import datasets
+    key = name.lower().replace("_", "-")
+    if key not in datasets.names():
+        raise UsageError(f"unknown dataset {name!r}; see `brique datasets`")
+    rows = {n: offline for n, _, offline in datasets.available()}
+    kind = datasets.kind(key)
+    if kind != "download":
+        raise UsageError(f"{key} is {'generated' if kind != 'embedded' else 'shipped'} "
+                         "locally: there is nothing to download")
+    for train in (True, False):
+        datasets.load(key, train=train, download=True)
+    print(f"{key}: {'already in' if rows[key] else 'downloaded into'} {datasets.data_root()}")
+    return 0
+
+
+def _checkpoint(path):
+    """A run folder -> its checkpoint; a checkpoint path as it is."""
+    if os.path.isdir(path):
+        ckpt = os.path.join(path, "checkpoint.npz")
+        if not os.path.exists(ckpt):
+            raise UsageError(f"{path} is a folder without a checkpoint.npz: is it a run folder "
+                             "written by `brique train`?")
+        return ckpt
+    if not os.path.exists(path):
+        raise UsageError(f"no such checkpoint or run folder: {path}")
+    return path
+
+
+def _check_device(device):
+    from . import cuda
+    if device == "cpu":
+        return
+    if device != "cuda" and not device.startswith("cuda:"):
+        raise UsageError(f"--device must be cpu or cuda, got {device!r}")
+    if not cuda.is_available():
+        raise UsageError(f"--device {device}: no usable CUDA GPU (CuPy missing or no device); "
+                         "on a machine with an NVIDIA GPU, pip install 'brique[cuda]'; "
+                         "elsewhere use --device cpu")
 
 
 def cmd_experiment(args):
@@ -144,6 +214,7 @@ def cmd_experiment(args):
         return 0
     if args.name not in experiments.names():
         raise UsageError(f"unknown experiment {args.name!r}; see `brique experiment list`")
+    _check_device(args.device)
     metrics = experiments.run(args.name, quick=args.quick, seed=args.seed, device=args.device,
                               out=args.out)
     folder = os.path.join(args.out, args.name)
@@ -157,13 +228,23 @@ def cmd_train(args):
     if args.nproc > 1 and not _under_mpi():
         return _launch_mpi(args)
     rank = _init_distributed(args.nproc) if args.nproc > 1 else 0
-    if args.device not in ("cpu", "cuda") and not args.device.startswith("cuda:"):
-        raise UsageError(f"--device must be cpu or cuda, got {args.device!r}")
+    _check_device(args.device)
     run_dir = os.path.join(args.out, args.name or f"{args.model}-{args.dataset}")
-    result = recipes.train(args.model, args.dataset, epochs=args.epochs,
-                           batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-                           recipe=args.recipe, device=args.device, seed=args.seed,
-                           run_dir=run_dir, verbose=0 if args.quiet else 1)
+    resume = recipes.check_run_dir(run_dir, args.resume, args.overwrite) if rank == 0 else None
+    if args.overwrite and rank == 0 and os.path.isdir(run_dir):
+        for name in ("checkpoint.npz", "history.csv", "curves.png"):
+            if os.path.exists(os.path.join(run_dir, name)):
+                os.remove(os.path.join(run_dir, name))
+    try:
+        result = recipes.train(args.model, args.dataset, epochs=args.epochs,
+                               batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+                               recipe=args.recipe, device=args.device, seed=args.seed,
+                               run_dir=run_dir, verbose=0 if args.quiet else 1,
+                               resume=resume, download=args.download)
+    except KeyboardInterrupt:
+        if rank == 0:
+            _interrupted(run_dir, args.argv)
+        return 130
     if rank != 0:
         return 0
     print(f"test accuracy: {result['test_accuracy']:.4f}  (test loss {result['test_loss']:.4f})")
@@ -172,9 +253,25 @@ def cmd_train(args):
     return 0
 
 
+def _interrupted(run_dir, argv):
+    """Ctrl-C: the checkpoint of the last complete epoch stays; say how to go on."""
+    from .train.checkpoint import load
+    ckpt = os.path.join(run_dir, "checkpoint.npz")
+    if not os.path.exists(ckpt):
+        print("\nbrique train: interrupted before the first epoch ended; nothing was kept",
+              file=sys.stderr)
+        return
+    done = load(ckpt).get("epoch")
+    again = " ".join(["brique"] + [a for a in argv if a != "--overwrite"]
+                     + ([] if "--resume" in argv else ["--resume"]))
+    print(f"\nbrique train: interrupted; {ckpt} keeps epoch {done}. Continue with:\n  {again}",
+          file=sys.stderr)
+
+
 def cmd_eval(args):
     from . import recipes
-    model, config = recipes.load_model(args.checkpoint)
+    _check_device(args.device)
+    model, config = recipes.load_model(_checkpoint(args.checkpoint))
     metrics = recipes.evaluate_on_test(model, config, device=args.device)
     print(f"{config['model']} on {config['dataset']} test split: accuracy "
           f"{metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
@@ -187,7 +284,7 @@ def cmd_export(args):
         from . import onnx
     except ImportError as e:
         raise UsageError(str(e)) from None
-    model, config = recipes.load_model(args.checkpoint)
+    model, config = recipes.load_model(_checkpoint(args.checkpoint))
     wrapped = recipes.with_normalization(model, config)
     example = recipes.example_input(config)
     onnx.export(wrapped, example, args.output, input_names=["image"], output_names=["logits"],
@@ -200,37 +297,18 @@ def cmd_export(args):
 
 def cmd_predict(args):
     from . import recipes
-    model, config = recipes.load_model(args.checkpoint)
-    image = read_image(args.image, config["input_shape"])
+    model, config = recipes.load_model(_checkpoint(args.checkpoint))
+    if len(config["input_shape"]) != 3:
+        raise UsageError(f"predict reads images, but this {config['model']} was trained on "
+                         f"{config['dataset']} (samples of shape {tuple(config['input_shape'])})")
+    image = recipes.read_image(args.image, config["input_shape"])
     probs = recipes.predict_probabilities(model, config, image)
     classes = config.get("classes") or [str(i) for i in range(len(probs))]
-    best = int(np.argmax(probs))
+    best = max(range(len(probs)), key=probs.__getitem__)
     print(f"class: {classes[best]}")
     for name, p in zip(classes, probs):
         print(f"  {name:>12}: {p:.4f}")
     return 0
-
-
-def read_image(path, input_shape):
-    """An image file as float32 in [0, 1] with the model's (C, H, W): grayscale or RGB,
-    resized; a light-background image is inverted to match MNIST's white-on-black."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no such image file: {path}")
-    try:
-        from PIL import Image
-    except ImportError:
-        raise UsageError("reading images needs pillow: pip install pillow") from None
-    channels, height, width = input_shape
-    try:
-        img = Image.open(path).convert("L" if channels == 1 else "RGB")
-    except OSError as e:
-        raise UsageError(f"cannot read image {path}: {e}") from None
-    img = img.resize((width, height), Image.BILINEAR)
-    arr = np.asarray(img, dtype=np.float32) / 255.0
-    arr = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
-    if channels == 1 and arr.mean() > 0.5:
-        arr = 1.0 - arr
-    return arr
 
 
 # ---------------------------------------------------------------------- data-parallel training

@@ -5,6 +5,20 @@ from . import backend
 from .tensor import Tensor
 
 
+def _allocating(fn):
+    """A factory whose allocation cannot succeed raises RuntimeError naming it and the bytes
+    asked for, as PyTorch's does, not a bare MemoryError."""
+    import functools
+
+    @functools.wraps(fn)
+    def factory(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MemoryError as e:
+            raise RuntimeError(f"{fn.__name__}: cannot allocate memory: {e}") from e
+    return factory
+
+
 def _shape(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -72,18 +86,22 @@ def _filled(value, size, dtype, device, requires_grad):
     return _finish(array, requires_grad)
 
 
+@_allocating
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _filled(0.0, size, _float_dtype(dtype), device, requires_grad)
 
 
+@_allocating
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _filled(1.0, size, _float_dtype(dtype), device, requires_grad)
 
 
+@_allocating
 def empty(*size, dtype=None, device=None, requires_grad=False):
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@_allocating
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _filled(fill_value, (size,), dtype, device, requires_grad)
 
@@ -106,9 +124,15 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
                 requires_grad=requires_grad)
 
 
+@_allocating
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step}")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: upper bound and lower bound inconsistent with step sign "
+                         f"(start={start}, end={end}, step={step})")
     dev = backend.as_device(device)
     if dtype is None:
         floats = any(isinstance(v, float) for v in (start, end, step))
@@ -117,12 +141,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(array.astype(backend.as_dtype(dtype)), requires_grad)
 
 
+@_allocating
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"linspace: number of steps must be a non-negative integer, got "
+                         f"{steps!r}")
     dev = backend.as_device(device)
     array = backend.xp_of(dev).linspace(start, end, steps).astype(_float_dtype(dtype))
     return _finish(array, requires_grad)
 
 
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    dev = backend.as_device(device)
+    array = backend.xp_of(dev).logspace(start, end, steps, base=base)
+    return _finish(array.astype(_float_dtype(dtype)), requires_grad)
+
+
+@_allocating
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     dev = backend.as_device(device)
     return _finish(backend.xp_of(dev).eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
@@ -134,6 +169,7 @@ def _draw_dtype(dtype):
     return dtype if dtype in (backend.float32, backend.float64) else backend.float32
 
 
+@_allocating
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
     dtype = _float_dtype(dtype)
@@ -144,6 +180,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(array, requires_grad)
 
 
+@_allocating
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
     dtype = _float_dtype(dtype)
@@ -151,12 +188,15 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(array.astype(dtype, copy=False), requires_grad)
 
 
+@_allocating
 def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     """`randint(high, size)` or `randint(low, high, size)`, as in PyTorch."""
     if isinstance(high, (tuple, list)):  # randint(10, (3,)): the second argument is the size
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    if not low < high:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     dev = backend.as_device(device)
     gen = backend.rng(dev)
     draw = gen.integers if dev.type == "cpu" else gen.randint
@@ -164,6 +204,7 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     return Tensor._make(array.astype(backend.as_dtype(dtype) or backend.int64))
 
 
+@_allocating
 def randperm(n, dtype=None, device=None, generator=None):
     dev = backend.as_device(device)
     return Tensor._make(backend.rng(dev).permutation(n).astype(
@@ -186,3 +227,28 @@ randn_like = _like(randn)
 
 def randint_like(t, low, high=None, dtype=None, device=None):
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device)
+
+
+def bernoulli(input, p=None, generator=None):
+    """1 with probability `input` (or `p`) per element, else 0, in input's dtype."""
+    probs = input._data if p is None else p
+    draw = backend.rng(input.device).random(input.shape)
+    return Tensor._make((draw < probs).astype(input.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """`num_samples` category indices per row of the (unnormalized) weights `input`.
+
+    Shape: (C,) -> (num_samples,); (N, C) -> (N, num_samples)."""
+    weights = backend.to_numpy(input._data).astype("float64")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {rows.shape[1]} categories")
+    if (rows < 0).any() or not (rows.sum(1) > 0).all():
+        raise ValueError("multinomial: weights must be non-negative with a positive sum per row")
+    gen = backend.rng(backend.CPU)
+    out = [gen.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
+           for r in rows]
+    out = backend.asarray(out, backend.int64, input.device)
+    return Tensor._make(out.reshape(weights.shape[:-1] + (num_samples,)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 
-from . import autograd, backend
+from . import _format, autograd, backend
 
 _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
                                                                 backend.cupy.ndarray)
@@ -269,7 +269,7 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self):
-        return backend.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
+        return _format.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
     def _inplace(self, op, *operands):

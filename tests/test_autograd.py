@@ -530,3 +530,47 @@ def test_grads_do_not_share_memory_under_create_graph():
     with brique.no_grad():
         a.grad.mul_(2)
     assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_grad_mode_is_per_thread():
+    """Two threads train the same kind of model at once; one runs under no_grad and must not
+    switch recording off for the other (PyTorch keeps grad mode per thread)."""
+    import threading
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def train(name, frozen):
+        w = brique.tensor([1.0, -2.0], requires_grad=True)
+        recorded = []
+        with brique.set_grad_enabled(not frozen):
+            barrier.wait()  # both threads are now inside their grad mode
+            for _ in range(20):
+                loss = ((w * brique.tensor([3.0, 0.5])).sum() - 1) ** 2
+                recorded.append(loss.requires_grad)
+                if loss.requires_grad:
+                    loss.backward()
+                    with brique.no_grad():
+                        w -= 0.01 * w.grad
+                    w.grad = None
+        results[name] = (recorded, loss.item())
+
+    threads = [threading.Thread(target=train, args=(n, n == "frozen"))
+               for n in ("frozen", "training")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not any(results["frozen"][0]) and all(results["training"][0])
+    assert results["training"][1] < 0.01 < results["frozen"][1]
+    assert brique.is_grad_enabled()
+
+
+def test_op_errors_keep_the_original_traceback():
+    a, b = brique.ones(2, 3), brique.ones(4, 5)
+    try:
+        a @ b
+    except ValueError as e:
+        assert "matmul" in str(e) and "(2, 3)" in str(e)
+        assert e.__cause__ is not None and e.__cause__.__traceback__ is not None
+    else:
+        raise AssertionError("matmul of (2, 3) and (4, 5) did not raise")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import brique
-from brique import backend
+from brique import _special, backend
 
 
 # ---------------------------------------------------------------------- devices
@@ -141,15 +141,48 @@ def test_erf_matches_math_erf():
                         np.linspace(1.4, 2.6, 2001),             # around the series/fraction switch
                         [0.0, -0.0, 1e-300, -1e-12, 30.0, -30.0]])
     ref = np.array([math.erf(v) for v in x])
-    got = backend.erf(x)
+    got = _special.erf(x)
     assert got.dtype == np.float64
     assert np.abs(got - ref).max() < 1e-14
 
 
 def test_erf_special_values_and_dtypes():
-    np.testing.assert_array_equal(backend.erf(np.array([np.inf, -np.inf])), [1.0, -1.0])
-    assert np.isnan(backend.erf(np.array([np.nan]))[0])
-    assert backend.erf(np.zeros(3, np.float32)).dtype == np.float32
-    assert backend.erf(np.array([1, 2])).dtype == np.float64
-    assert backend.erf(np.zeros((2, 0))).shape == (2, 0)
-    assert abs(float(backend.erf(np.array(0.5))) - math.erf(0.5)) < 1e-15
+    np.testing.assert_array_equal(_special.erf(np.array([np.inf, -np.inf])), [1.0, -1.0])
+    assert np.isnan(_special.erf(np.array([np.nan]))[0])
+    assert _special.erf(np.zeros(3, np.float32)).dtype == np.float32
+    assert _special.erf(np.array([1, 2])).dtype == np.float64
+    assert _special.erf(np.zeros((2, 0))).shape == (2, 0)
+    assert abs(float(_special.erf(np.array(0.5))) - math.erf(0.5)) < 1e-15
+
+
+# ---------------------------------------------------------------------- malloc tuning
+_MALLOPT_PROBE = """
+import ctypes, numpy
+calls = []
+class FakeLibc:
+    def __init__(self, name):
+        pass
+    def mallopt(self, *args):
+        calls.append(args)
+ctypes.CDLL = FakeLibc
+import brique
+print(len(calls))
+x = brique.ones(3, requires_grad=True)
+(x * x).sum().backward()
+(x * x).sum().backward()
+print(len(calls))
+"""
+
+
+@pytest.mark.parametrize("env,after", [({}, 2), ({"BRIQUE_MALLOPT": "0"}, 0)])
+def test_malloc_tuning_waits_for_the_first_backward(env, after):
+    """Importing brique changes nothing process-wide; the first backward() raises glibc's
+    thresholds once (unless BRIQUE_MALLOPT=0)."""
+    import os
+    import subprocess
+    import sys
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc only")
+    out = subprocess.run([sys.executable, "-c", _MALLOPT_PROBE], capture_output=True, text=True,
+                         check=True, env={**os.environ, **env})
+    assert out.stdout.split() == ["0", str(after)]

@@ -56,8 +56,8 @@ def test_train_on_a_generated_set(tmp_path, capsys):
     (["train", "--dataset", "nope"], "unknown dataset 'nope'"),
     (["train", "lenet5", "--dataset", "moons"], "lenet5 needs images"),
     (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
-    (["eval", "/no/such/checkpoint.npz"], "no such file"),
-    (["predict", "/no/such/checkpoint.npz", "x.png"], "no such file"),
+    (["eval", "/no/such/checkpoint.npz"], "no such checkpoint or run folder"),
+    (["predict", "/no/such/checkpoint.npz", "x.png"], "no such checkpoint or run folder"),
     ([], "the following arguments are required"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(capsys, argv, message, tmp_path):

@@ -104,3 +104,9 @@ def test_mixing_devices_is_a_clear_error():
     a, b = brique.ones(2), brique.ones(2, device="cuda")
     with pytest.raises(RuntimeError, match="same device.*cpu and cuda:0"):
         a + b
+
+
+def test_clip_grad_norm_without_grads_stays_on_the_device():
+    w = brique.zeros(3, device="cuda", requires_grad=True)
+    norm = brique.nn.utils.clip_grad_norm_([w], 1.0)
+    assert norm.device.type == "cuda" and norm.item() == 0.0

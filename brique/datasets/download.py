@@ -54,6 +54,14 @@ def _progress(total, desc, enabled):
                 disable=not enabled, leave=False)
 
 
+def default_mode():
+    """The permissions of a new ordinary file under this process's umask (0644 usually):
+    temporary files start 0600, and what brique writes is readable like any other file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def download_url(url, path, checksum=None, progress=True, timeout=60):
     """Download `url` to `path` atomically, verifying `checksum` ('sha256:...' or 'md5:...').
 
@@ -67,6 +75,7 @@ def download_url(url, path, checksum=None, progress=True, timeout=60):
     digest = hashlib.new(algorithm)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                suffix=".part")
+    os.chmod(tmp, default_mode())
     try:
         with os.fdopen(fd, "wb") as out, _urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length") if getattr(

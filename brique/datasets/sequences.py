@@ -110,3 +110,55 @@ def make_tagging(n, n_phrases=4, max_phrase=4, n_words=20, n_kinds=3, closers_pe
 
 def tagging_vocab_size(n_words=20, n_kinds=3, closers_per_kind=2):
     return 1 + n_words + n_kinds * closers_per_kind
+
+
+RELATIONS = {
+    "capital": (["france", "italy", "spain", "germany", "japan", "china", "egypt", "peru",
+                 "kenya", "norway"],
+                ["paris", "rome", "madrid", "berlin", "tokyo", "beijing", "cairo", "lima",
+                 "nairobi", "oslo"],
+                ["nation", "flag", "border"], ["city", "mayor", "downtown"]),
+    "gender": (["king", "man", "boy", "father", "son", "brother", "uncle", "husband", "prince",
+                "actor"],
+               ["queen", "woman", "girl", "mother", "daughter", "sister", "aunt", "wife",
+                "princess", "actress"],
+               ["he", "his", "him"], ["she", "her", "hers"]),
+    "plural": (["cat", "dog", "car", "tree", "house", "bird", "book", "horse", "apple",
+                "river"],
+               ["cats", "dogs", "cars", "trees", "houses", "birds", "books", "horses",
+                "apples", "rivers"],
+               ["one", "a", "is"], ["many", "two", "are"]),
+}
+FILLERS = ["the", "and", "of", "to", "in"]
+
+
+def make_relation_corpus(n_sentences=20000, n_pairs=10, seed=0):
+    """A generated corpus with planted relations (country/capital, male/female,
+    singular/plural) for word2vec: each sentence holds one word of a pair, two words of its
+    side (e.g. 'city', 'mayor' for a capital), two words private to its pair (shared by
+    'france' and 'paris') and three frequent fillers, in random order.
+
+    Returns (tokens: list of str, questions: {family: [(a, b, c, d)]}) with every analogy
+    a : b :: c : d between two of the first `n_pairs` (<= 10) pairs of a family (90 per
+    family for 10 pairs).
+    """
+    _check(n_sentences, n_pairs=n_pairs)
+    if n_pairs > 10:
+        raise ValueError(f"make_relation_corpus: n_pairs must be <= 10, got {n_pairs}")
+    rng = np.random.default_rng(seed)
+    families = list(RELATIONS)
+    tokens = []
+    for _ in range(n_sentences):
+        family = families[rng.integers(len(families))]
+        left, right, left_ctx, right_ctx = RELATIONS[family]
+        left, right = left[:n_pairs], right[:n_pairs]
+        i, side = int(rng.integers(len(left))), int(rng.integers(2))
+        words = [(left, right)[side][i]]
+        words += [str(w) for w in rng.choice((left_ctx, right_ctx)[side], 2, replace=False)]
+        words += [f"{family}{i}x", f"{family}{i}y"]
+        words += [str(w) for w in rng.choice(FILLERS, 3)]
+        tokens += [words[k] for k in rng.permutation(len(words))]
+    questions = {family: [(left[i], right[i], left[j], right[j])
+                          for i in range(n_pairs) for j in range(n_pairs) if i != j]
+                 for family, (left, right, _, _) in RELATIONS.items()}
+    return tokens, questions

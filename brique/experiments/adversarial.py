@@ -13,15 +13,13 @@ the images (brique.attacks.AdversarialBatches), which raises its accuracy under 
 """
 from __future__ import annotations
 
-import numpy as np
-
 import brique
 from brique import attacks, models, nn, optim
 from brique.train import fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from ._common import mnist_subset
+from ._common import mnist_tensors
 
 TRAIN_EPS = 0.25  # adversarial training: PGD, 3 steps of 0.1 from a random start in the ball
 
@@ -74,11 +72,7 @@ class Adversarial(Experiment):
              "to 0.3.")
 
     def run(self, ctx):
-        data = np.random.default_rng(ctx.seed)  # mnist-5k is sorted by class: shuffle
-        x, y = map(brique.tensor, mnist_subset(True, ctx.size(4000, 1000), data, scale="unit",
-                                               pick="permutation"))
-        xt, yt = map(brique.tensor, mnist_subset(False, ctx.size(1000, 300), data, scale="unit",
-                                                 pick="permutation"))
+        x, y, xt, yt = mnist_tensors(ctx.size(4000, 1000), ctx.size(1000, 300), ctx.seed)
         grid = ctx.size([0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3], [0.0, 0.1, 0.2, 0.25, 0.3])
         steps = ctx.size(10, 5)
         loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=ctx.seed)

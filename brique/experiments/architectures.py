@@ -63,33 +63,40 @@ class Architectures(Experiment):
                  f"decay to 0 over the run, per batch), batch {batch}, the same shuffling "
                  f"seed; dropout {ctx.size(0.25, 0.0)} where a net has dropout; NiN with "
                  f"batch norm. Times are wall-clock seconds per epoch on this machine (CPU, shared).")
-        rows, results = [], {}
-        for name, build in zoo(ctx).items():
-            manual_seed(ctx.seed)
-            model = build()
-            params = sum(p.numel() for p in model.parameters())
-            opt = optim.Adam(model.parameters(), lr=lr)
-            loader = DataLoader(train, batch_size=batch, shuffle=True)
-            # Decaying the rate lets the batch-norm running statistics catch up with the
-            # weights: at a constant 2e-3, ResNet-8's eval-mode accuracy lags far behind.
-            decay = LearningRateScheduler(
-                optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * len(loader)),
-                interval="batch")
-            start = time.perf_counter()
-            history = fit(model, loader, epochs=epochs, optimizer=opt, loss="cross_entropy",
-                          metrics=["accuracy"], callbacks=[decay], verbose=0)
-            per_epoch = (time.perf_counter() - start) / epochs
-            scores = evaluate(model, DataLoader(test, batch_size=256), "cross_entropy",
-                              ["accuracy"])
-            results[name] = dict(params=params, seconds_per_epoch=per_epoch,
-                                 train_loss=history.history["loss"][-1],
-                                 test_loss=scores["loss"], test_accuracy=scores["accuracy"])
-            rows.append([name, f"{params:,}", round(per_epoch, 1), results[name]["train_loss"],
-                         scores["loss"], round(100 * scores["accuracy"], 1)])
+        results = {name: self._train_one(ctx, build, train, test, epochs, batch, lr)
+                   for name, build in zoo(ctx).items()}
         ctx.metric("results", results)
         ctx.table(["net", "parameters", "s / epoch", "train loss (last epoch)", "test loss",
-                   "test accuracy %"], rows, caption="one budget, six architectures")
+                   "test accuracy %"],
+                  [[name, f"{r['params']:,}", round(r["seconds_per_epoch"], 1), r["train_loss"],
+                    r["test_loss"], round(100 * r["test_accuracy"], 1)]
+                   for name, r in results.items()],
+                  caption="one budget, six architectures")
+        self._figure(ctx, results)
+        self._verdict(ctx, results)
 
+    def _train_one(self, ctx, build, train, test, epochs, batch, lr):
+        manual_seed(ctx.seed)
+        model = build()
+        params = sum(p.numel() for p in model.parameters())
+        opt = optim.Adam(model.parameters(), lr=lr)
+        loader = DataLoader(train, batch_size=batch, shuffle=True)
+        # Decaying the rate lets the batch-norm running statistics catch up with the
+        # weights: at a constant 2e-3, ResNet-8's eval-mode accuracy lags far behind.
+        decay = LearningRateScheduler(
+            optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * len(loader)),
+            interval="batch")
+        start = time.perf_counter()
+        history = fit(model, loader, epochs=epochs, optimizer=opt, loss="cross_entropy",
+                      metrics=["accuracy"], callbacks=[decay], verbose=0)
+        per_epoch = (time.perf_counter() - start) / epochs
+        scores = evaluate(model, DataLoader(test, batch_size=256), "cross_entropy",
+                          ["accuracy"])
+        return dict(params=params, seconds_per_epoch=per_epoch,
+                    train_loss=history.history["loss"][-1],
+                    test_loss=scores["loss"], test_accuracy=scores["accuracy"])
+
+    def _figure(self, ctx, results):
         plt = pyplot()
         names = list(results)
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -108,6 +115,7 @@ class Architectures(Experiment):
         fig.tight_layout()
         ctx.figure(fig, "accuracy.png", "test accuracy and parameter count (MLP in gray)")
 
+    def _verdict(self, ctx, results):
         mlp = results["MLP"]["test_accuracy"]
         conv = {k: v for k, v in results.items() if k != "MLP"}
         margins = {k: v["test_accuracy"] - mlp for k, v in conv.items()}

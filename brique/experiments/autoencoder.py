@@ -37,6 +37,9 @@ def pca_reconstruct(train, test, k):
     return (b @ v @ v.T + mean).reshape(test.shape).astype(np.float32)
 
 
+CODE = 32  # numbers in the code of every compared autoencoder
+
+
 @register
 class AutoencoderExperiment(Experiment):
     name = "autoencoder"
@@ -49,44 +52,53 @@ class AutoencoderExperiment(Experiment):
         n_train = ctx.size(4000, 1000)
         x_train, _ = mnist_subset(True, n_train, rng, scale="unit")
         x_test, y_test = mnist_subset(False, ctx.size(1000, 300), rng, scale="unit")
-        code = 32
-        ep_dense, ep_deep = ctx.size(20, 3), ctx.size(15, 3)
-        ep_conv, ep_2d = ctx.size(20, 2), ctx.size(15, 3)
+        epochs = {"dense": ctx.size(20, 3), "deep": ctx.size(15, 3), "conv": ctx.size(20, 2),
+                  "listing": ctx.size(20, 2), "deep_2d": ctx.size(15, 3)}
         ctx.metric("n_train", n_train)
         ctx.metric("n_test", len(x_test))
-        ctx.metric("epochs", {"dense": ep_dense, "deep": ep_deep, "conv": ep_conv,
-                              "listing": ep_conv, "deep_2d": ep_2d})
+        ctx.metric("epochs", epochs)
+        rows, errors, recs = self._baselines(x_train, x_test)
+        curves = self._train_nets(ctx, x_train, x_test, epochs, rows, errors, recs)
+        self._report(ctx, rows, errors, recs, curves, n_train, x_test, y_test)
+        self._two_d(ctx, x_train, x_test, y_test, epochs["deep_2d"], errors, curves)
+        self._verdict(ctx, errors, curves)
 
-        rows, errors, recs, curves = [], {}, {}, {}
-        mean_err = mse(x_test, x_train.mean(0, keepdims=True))
-        errors["mean image"] = mean_err
-        rows.append(["mean training image", 0, mean_err])
-        for k in (code, 128):
+    def _baselines(self, x_train, x_test):
+        """The mean training image and PCA with 32 and 128 components."""
+        rows, errors, recs = [], {}, {}
+        errors["mean image"] = mse(x_test, x_train.mean(0, keepdims=True))
+        rows.append(["mean training image", 0, errors["mean image"]])
+        for k in (CODE, 128):
             recs[f"PCA-{k}"] = pca_reconstruct(x_train, x_test, k)
             errors[f"PCA-{k}"] = mse(recs[f"PCA-{k}"], x_test)
             rows.append([f"PCA, {k} components", k, errors[f"PCA-{k}"]])
+        return rows, errors, recs
 
+    def _train_nets(self, ctx, x_train, x_test, epochs, rows, errors, recs):
         adam = lambda lr: lambda p: optim.Adam(p, lr=lr)  # noqa: E731
-        nets = [("dense", lambda: models.Autoencoder(784, (256,), code), ep_dense, adam(1e-3),
-                 "Adam"),
-                ("deep", lambda: models.DeepAutoencoder(784, (512, 256, 128), code), ep_deep,
+        nets = [("dense", lambda: models.Autoencoder(784, (256,), CODE), adam(1e-3), "Adam"),
+                ("deep", lambda: models.DeepAutoencoder(784, (512, 256, 128), CODE),
                  adam(1e-3), "Adam"),
                 ("conv", lambda: models.ConvAutoencoder(widths=(32, 32), code_channels=2),
-                 ep_conv, adam(2e-3), "Adam"),
-                ("listing", models.ConvAutoencoder, ep_conv,
+                 adam(2e-3), "Adam"),
+                ("listing", models.ConvAutoencoder,
                  lambda p: optim.Adadelta(p, lr=1.0, rho=0.95, eps=1e-7), "Adadelta")]
-        for label, make, epochs, make_opt, opt_name in nets:
+        curves = {}
+        for label, make, make_opt, opt_name in nets:
             brique.manual_seed(ctx.seed)
             model = make()
-            curves[label] = train_autoencoder(model, x_train, epochs,
+            curves[label] = train_autoencoder(model, x_train, epochs[label],
                                               make_opt(model.parameters()), batch_size=32,
                                               seed=ctx.seed)
             recs[label] = reconstruct(model, x_test)
             errors[label] = mse(recs[label], x_test)
             name = ("seed's conv listing as written" if label == "listing"
                     else f"{label} autoencoder")
-            rows.append([f"{name} ({opt_name}, {epochs} epochs)", model.code_size,
+            rows.append([f"{name} ({opt_name}, {epochs[label]} epochs)", model.code_size,
                          errors[label]])
+        return curves
+
+    def _report(self, ctx, rows, errors, recs, curves, n_train, x_test, y_test):
         ctx.metric("test_mse", errors)
         ctx.metric("train_bce", curves)
         ctx.table(["model", "code size", "test MSE per pixel"], rows,
@@ -104,27 +116,31 @@ class AutoencoderExperiment(Experiment):
         show = one_per_digit(y_test)
         self._reconstructions(ctx, x_test[show], {k: v[show] for k, v in recs.items()})
 
+    def _two_d(self, ctx, x_train, x_test, y_test, epochs, errors, curves):
+        """A deep autoencoder with a 2-number code: its codes drawn, coloured by digit."""
         brique.manual_seed(ctx.seed)
         net2d = models.DeepAutoencoder(784, (512, 256, 128), 2)
-        curves["deep_2d"] = train_autoencoder(net2d, x_train, ep_2d,
+        curves["deep_2d"] = train_autoencoder(net2d, x_train, epochs,
                                               optim.Adam(net2d.parameters(), lr=1e-3),
                                               batch_size=32, seed=ctx.seed)
         errors["deep_2d"] = mse(reconstruct(net2d, x_test), x_test)
         ctx.metric("test_mse_2d", errors["deep_2d"])
         self._codes(ctx, encode(net2d, x_test), y_test)
 
+    def _verdict(self, ctx, errors, curves):
         falls = all(c[-1] < c[0] for c in curves.values())
         ctx.metric("losses_fall", falls)
         nonlinear = ("dense", "deep", "conv")
+        mean_err = errors["mean image"]
         beat_mean = all(errors[k] < mean_err for k in nonlinear + ("listing", "deep_2d"))
-        beat_pca = all(errors[k] < errors[f"PCA-{code}"] for k in nonlinear)
+        beat_pca = all(errors[k] < errors[f"PCA-{CODE}"] for k in nonlinear)
         ctx.metric("beat_pca", beat_pca)
         # quick mode trains for seconds: it checks that the losses fall and that every
         # autoencoder beats the mean image; the full run checks the claim against PCA
         held = falls and beat_mean and (beat_pca or ctx.quick)
         listing_vs = "below" if errors["listing"] < errors["PCA-128"] else "above"
-        ctx.verdict(held, f"test MSE per pixel with a {code}-number code: PCA "
-                          f"{errors[f'PCA-{code}']:.4f}, dense {errors['dense']:.4f}, deep "
+        ctx.verdict(held, f"test MSE per pixel with a {CODE}-number code: PCA "
+                          f"{errors[f'PCA-{CODE}']:.4f}, dense {errors['dense']:.4f}, deep "
                           f"{errors['deep']:.4f}, conv {errors['conv']:.4f}; the seed's conv "
                           f"listing (128-number code) {errors['listing']:.4f}, {listing_vs} "
                           f"PCA-128 {errors['PCA-128']:.4f} and below the mean image's "

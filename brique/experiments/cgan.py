@@ -40,17 +40,7 @@ class CGANExperiment(Experiment):
         x, y = mnist_subset(True, n_train, rng, scale="signed")
         clf, clf_acc = train_classifier(ctx.seed, ctx.size(20, 1))
         ctx.metric("classifier_test_accuracy", clf_acc)
-
-        brique.manual_seed(ctx.seed)
-        G = models.DCGANGenerator(latent, width, num_classes=10)
-        D = models.DCGANDiscriminator(width, num_classes=10)
-        loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=32,
-                            shuffle=True, generator=ctx.seed)
-        hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
-                                 conditional=True, num_classes=10,
-                                 g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
-                                 d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM))
-
+        G, hist = self._train(ctx, x, y, latent, width, epochs)
         asked = np.repeat(np.arange(10), per_class)
         gen = samples_in_batches(G, len(asked), latent, labels=asked)
         pred, conf = classify(clf, gen)
@@ -62,9 +52,8 @@ class CGANExperiment(Experiment):
         ctx.metric("agreement", agree)
         ctx.metric("agreement_per_digit", per_digit)
         ctx.metric("mean_confidence", float(conf.mean()))
-        ctx.metric("d_loss", hist["d_loss"])
-        ctx.metric("g_loss", hist["g_loss"])
-        ctx.metric("d_acc", hist["d_acc"])
+        for key in ("d_loss", "g_loss", "d_acc"):
+            ctx.metric(key, hist[key])
         ctx.metric("sample_range", [float(gen.min()), float(gen.max())])
         ctx.metric("sample_shape", list(gen.shape))
         ctx.table(["requested digit"] + [str(c) for c in range(10)] + ["all"],
@@ -73,7 +62,26 @@ class CGANExperiment(Experiment):
                           f"trained on real digits (test accuracy {clf_acc:.3f}); conditional "
                           f"DCGAN (width {width}), {epochs} epochs on {n_train} digits, Adam "
                           "lr 2e-4 betas (0.5, 0.999), batch 32")
+        self._figures(ctx, gen, asked, per_class, hist)
+        worst = int(np.argmin(per_digit))
+        ctx.verdict(agree >= 0.8, f"the classifier agrees with the requested digit on "
+                                  f"{agree:.3f} of {len(asked)} samples (worst digit {worst}: "
+                                  f"{per_digit[worst]:.2f}; classifier test accuracy "
+                                  f"{clf_acc:.3f}).")
 
+    def _train(self, ctx, x, y, latent, width, epochs):
+        brique.manual_seed(ctx.seed)
+        G = models.DCGANGenerator(latent, width, num_classes=10)
+        D = models.DCGANDiscriminator(width, num_classes=10)
+        loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=32,
+                            shuffle=True, generator=ctx.seed)
+        hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
+                                 conditional=True, num_classes=10,
+                                 g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
+                                 d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM))
+        return G, hist
+
+    def _figures(self, ctx, gen, asked, per_class, hist):
         plt = pyplot()
         fig, ax = plt.subplots(figsize=(5, 5.2))
         rows = np.concatenate([gen[asked == c][:10] for c in range(10)])
@@ -83,16 +91,10 @@ class CGANExperiment(Experiment):
         ax.set_ylabel("requested digit")
         ctx.figure(fig, "samples.png", "one row per requested digit (conditional DCGAN)")
         fig, ax = plt.subplots(figsize=(5, 3))
-        ep = np.arange(1, epochs + 1)
+        ep = np.arange(1, len(hist["d_loss"]) + 1)
         ax.plot(ep, hist["d_loss"], label="discriminator")
         ax.plot(ep, hist["g_loss"], label="generator (non-saturating)")
         ax.set(xlabel="epoch", ylabel="BCE")
         ax.legend(fontsize=8)
         fig.tight_layout()
         ctx.figure(fig, "losses.png", "per-epoch mean losses of the two players")
-
-        held = agree >= 0.8
-        worst = int(np.argmin(per_digit))
-        ctx.verdict(held, f"the classifier agrees with the requested digit on {agree:.3f} of "
-                          f"{len(asked)} samples (worst digit {worst}: {per_digit[worst]:.2f}; "
-                          f"classifier test accuracy {clf_acc:.3f}).")

@@ -56,33 +56,11 @@ class DropoutExperiment(Experiment):
         epochs = ctx.size(40, 30)
         rng = np.random.default_rng(ctx.seed)
         train, test = _arrays(True, n_train, rng), _arrays(False, n_test, rng)
-        train_eval = DataLoader(train, batch_size=500)
-        test_loader = DataLoader(test, batch_size=500)
-
-        runs = {}
-        for label, p in (("no dropout", 0.0), ("dropout 0.5", 0.5)):
-            brique.manual_seed(ctx.seed)  # same initial weights and batch order for both
-            model = models.MLP(784, (width, width), 10, dropout=p)
-            loader = DataLoader(train, batch_size=50, shuffle=True, generator=ctx.seed)
-            on_train = EvalOn(train_eval)
-            hist = fit(model, loader, test_loader, epochs=epochs,
-                       optimizer=optim.SGD(model.parameters(), lr=0.02, momentum=0.9),
-                       loss="cross_entropy", metrics=["accuracy"], callbacks=[on_train],
-                       verbose=0).history
-            runs[label] = {"train_loss": on_train.loss, "train_acc": on_train.accuracy,
-                           "test_loss": hist["val_loss"], "test_acc": hist["val_accuracy"],
-                           "fit_loss": hist["loss"]}
-
+        runs = {label: self._train(ctx, train, test, width, p, epochs)
+                for label, p in (("no dropout", 0.0), ("dropout 0.5", 0.5))}
         # the last epochs' mean, so that one noisy epoch does not decide
         last = max(1, epochs // 8)
-        summary = {}
-        for label, r in runs.items():
-            s = {k: float(np.mean(r[k][-last:])) for k in ("train_acc", "test_acc",
-                                                           "train_loss", "test_loss")}
-            s["gap"] = s["train_acc"] - s["test_acc"]
-            s["loss_gap"] = s["test_loss"] - s["train_loss"]
-            s["best_test_acc"] = float(max(r["test_acc"]))
-            summary[label] = s
+        summary = {label: _summarize(r, last) for label, r in runs.items()}
         ctx.metric("width", width)
         ctx.metric("n_train", n_train)
         ctx.metric("epochs", epochs)
@@ -104,7 +82,22 @@ class DropoutExperiment(Experiment):
                  f"{drop['loss_gap']:.3f}, shows the same. Adam (lr 1e-3 or 1e-4) in place of "
                  "SGD with momentum gave no test gain from dropout in trial runs.")
         self._figure(ctx, runs, epochs)
+        self._verdict(ctx, plain, drop)
 
+    def _train(self, ctx, train, test, width, p, epochs):
+        brique.manual_seed(ctx.seed)  # same initial weights and batch order for both
+        model = models.MLP(784, (width, width), 10, dropout=p)
+        loader = DataLoader(train, batch_size=50, shuffle=True, generator=ctx.seed)
+        on_train = EvalOn(DataLoader(train, batch_size=500))
+        hist = fit(model, loader, DataLoader(test, batch_size=500), epochs=epochs,
+                   optimizer=optim.SGD(model.parameters(), lr=0.02, momentum=0.9),
+                   loss="cross_entropy", metrics=["accuracy"], callbacks=[on_train],
+                   verbose=0).history
+        return {"train_loss": on_train.loss, "train_acc": on_train.accuracy,
+                "test_loss": hist["val_loss"], "test_acc": hist["val_accuracy"],
+                "fit_loss": hist["loss"]}
+
+    def _verdict(self, ctx, plain, drop):
         held = (plain["train_acc"] > 0.98 and plain["gap"] > 0.05
                 and drop["gap"] < plain["gap"] - 0.005
                 and drop["loss_gap"] < plain["loss_gap"]
@@ -131,3 +124,13 @@ class DropoutExperiment(Experiment):
         fig.tight_layout()
         ctx.figure(fig, "curves.png", "train (dashed, eval mode) and test (solid) loss and "
                    "accuracy per epoch, without and with Dropout(0.5)")
+
+
+def _summarize(r, last):
+    """Means of the last `last` epochs, the train-test gaps, the best test accuracy."""
+    s = {k: float(np.mean(r[k][-last:])) for k in ("train_acc", "test_acc", "train_loss",
+                                                   "test_loss")}
+    s["gap"] = s["train_acc"] - s["test_acc"]
+    s["loss_gap"] = s["test_loss"] - s["train_loss"]
+    s["best_test_acc"] = float(max(r["test_acc"]))
+    return s

@@ -80,65 +80,72 @@ class FeatureEngineering(Experiment):
              "the MLP, learning its own representation, exceeds 95% from 1,000 points.")
 
     def run(self, ctx):
-        n_test = ctx.size(5000, 2000)
-        sizes = ctx.size((30, 100, 300, 1000), (30, 300))
-        draws = ctx.size(5, 2)
-        lr_steps, mlp_steps = ctx.size(1500, 800), ctx.size(1500, 600)
-        hidden = (16, 16)
-        arch = f"MLP 2-{'-'.join(map(str, hidden))}-1 tanh"
-        x_test, y_test = draw(n_test, ctx.seed + 1000)
+        cfg = dict(n_test=ctx.size(5000, 2000), sizes=ctx.size((30, 100, 300, 1000), (30, 300)),
+                   draws=ctx.size(5, 2), lr_steps=ctx.size(1500, 800),
+                   mlp_steps=ctx.size(1500, 600), hidden=(16, 16))
+        x_test, y_test = draw(cfg["n_test"], ctx.seed + 1000)
         share = y_test.float().mean().item()
         majority = ctx.metric("test_majority_rate", max(share, 1 - share))
-
-        def fit(kind, n, i):
-            """Train one model on draw i of n points; returns (model, features, x, y, acc)."""
-            x, y = draw(n, ctx.seed + 100 * i)
-            if kind == "mlp":
-                model, features, steps, lr = MLP(2, hidden, 1, activation=nn.Tanh), identity, \
-                    mlp_steps, 0.01
-            else:
-                model, features, steps, lr = logistic_regression(), \
-                    phi if kind == "phi" else identity, lr_steps, 0.1
-            train(model, features, x, y, steps, lr)
-            return model, features, x, y, accuracy(model, features, x_test, y_test)
-
-        acc = {kind: {n: [] for n in sizes} for kind in ("raw", "phi", "mlp")}
-        examples = {}
-        for n in sizes:
-            for i in range(draws):
-                for kind in ("raw", "phi", "mlp"):
-                    *model, a = fit(kind, n, i)
-                    acc[kind][n].append(a)
-                    if i == 0:
-                        examples[kind, n] = tuple(model)
+        acc, examples = self._train_all(ctx, cfg, x_test, y_test)
         mean = {kind: {n: float(np.mean(v)) for n, v in per.items()} for kind, per in acc.items()}
-        for kind, per in acc.items():
-            for n, values in per.items():
-                ctx.metric(f"{kind}_n{n}_test_accuracy", mean[kind][n])
-                ctx.metric(f"{kind}_n{n}_test_accuracy_min", min(values))
-        labels = {"raw": "logistic regression on x", "phi": "logistic regression on phi(x)",
-                  "mlp": f"{arch} on x"}
-        ctx.table(["model"] + [f"n = {n}" for n in sizes],
-                  [[labels[k]] + [f"{mean[k][n]:.1%} (min {min(acc[k][n]):.1%})" for n in sizes]
-                   for k in labels],
-                  caption=f"Test accuracy on {n_test} fresh points (mean over {draws} training "
-                          f"draws of n points; full-batch Adam on BCE, {lr_steps} steps for "
-                          f"logistic regression, {mlp_steps} for the MLP). The test set's "
-                          f"majority class is {majority:.1%} of it.")
-
+        labels = self._table(ctx, cfg, acc, mean, majority)
+        sizes = cfg["sizes"]
         model = examples["phi", sizes[0]][0]
         w, b = model.weight.detach().reshape(-1).tolist(), model.bias.item()
         ctx.metric("phi_n30_boundary", [w[0] / -b, w[1] / -b])
         ctx.note(f"Logistic regression on phi (first draw of {sizes[0]} points) learns "
                  f"{w[0] / -b:.3f} x1^2 + {w[1] / -b:.3f} x2^2 = 1: nearly the unit circle.")
-
         small, large = sizes[0], sizes[-1]
         self._figure(ctx, [examples["raw", large] + (labels["raw"], large),
                            examples["phi", small] + (labels["phi"], small),
                            examples["mlp", small] + (labels["mlp"], small),
                            examples["mlp", large] + (labels["mlp"], large)])
         self._curve(ctx, sizes, mean, labels, majority)
+        self._verdict(ctx, mean, small, large, majority)
 
+    def _fit(self, ctx, cfg, kind, n, i, x_test, y_test):
+        """Train one model on draw i of n points; returns (model, features, x, y, acc)."""
+        x, y = draw(n, ctx.seed + 100 * i)
+        if kind == "mlp":
+            model, features = MLP(2, cfg["hidden"], 1, activation=nn.Tanh), identity
+            steps, lr = cfg["mlp_steps"], 0.01
+        else:
+            model, features = logistic_regression(), phi if kind == "phi" else identity
+            steps, lr = cfg["lr_steps"], 0.1
+        train(model, features, x, y, steps, lr)
+        return model, features, x, y, accuracy(model, features, x_test, y_test)
+
+    def _train_all(self, ctx, cfg, x_test, y_test):
+        acc = {kind: {n: [] for n in cfg["sizes"]} for kind in ("raw", "phi", "mlp")}
+        examples = {}
+        for n in cfg["sizes"]:
+            for i in range(cfg["draws"]):
+                for kind in ("raw", "phi", "mlp"):
+                    *model, a = self._fit(ctx, cfg, kind, n, i, x_test, y_test)
+                    acc[kind][n].append(a)
+                    if i == 0:
+                        examples[kind, n] = tuple(model)
+        return acc, examples
+
+    def _table(self, ctx, cfg, acc, mean, majority):
+        sizes = cfg["sizes"]
+        for kind, per in acc.items():
+            for n, values in per.items():
+                ctx.metric(f"{kind}_n{n}_test_accuracy", mean[kind][n])
+                ctx.metric(f"{kind}_n{n}_test_accuracy_min", min(values))
+        arch = f"MLP 2-{'-'.join(map(str, cfg['hidden']))}-1 tanh"
+        labels = {"raw": "logistic regression on x", "phi": "logistic regression on phi(x)",
+                  "mlp": f"{arch} on x"}
+        ctx.table(["model"] + [f"n = {n}" for n in sizes],
+                  [[labels[k]] + [f"{mean[k][n]:.1%} (min {min(acc[k][n]):.1%})" for n in sizes]
+                   for k in labels],
+                  caption=f"Test accuracy on {cfg['n_test']} fresh points (mean over "
+                          f"{cfg['draws']} training draws of n points; full-batch Adam on BCE, "
+                          f"{cfg['lr_steps']} steps for logistic regression, {cfg['mlp_steps']} "
+                          f"for the MLP). The test set's majority class is {majority:.1%} of it.")
+        return labels
+
+    def _verdict(self, ctx, mean, small, large, majority):
         raw = max(mean["raw"].values())
         engineered, learned_small = mean["phi"][small], mean["mlp"][small]
         learned = mean["mlp"][large]
@@ -146,7 +153,7 @@ class FeatureEngineering(Experiment):
         engineered_100 = mean["phi"].get(100, 1.0)
         held = raw < 0.70 and engineered > 0.95 and engineered > learned_small + 0.05 \
             and engineered_100 > 0.98 and learned > 0.95
-        also = f" and {engineered_100:.1%} from 100" if 100 in sizes else ""
+        also = f" and {engineered_100:.1%} from 100" if 100 in mean["phi"] else ""
         ctx.verdict(held,
                     f"mean test accuracy: logistic regression on raw x at most {raw:.1%} "
                     f"(majority class {majority:.1%}); on phi(x) {engineered:.1%} from {small} "

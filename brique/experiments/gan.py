@@ -36,60 +36,70 @@ class GANExperiment(Experiment):
              "digits) mean confidence of at least 0.8 on them.")
 
     def run(self, ctx):
-        latent = 64
-        n_train, epochs = ctx.size(4000, 512), ctx.size(25, 2)
-        width, hidden = ctx.size(32, 8), ctx.size((256, 512), (64, 128))
-        n_eval, clf_epochs = ctx.size(1000, 200), ctx.size(20, 1)
+        cfg = dict(latent=64, n_train=ctx.size(4000, 512), epochs=ctx.size(25, 2),
+                   width=ctx.size(32, 8), hidden=ctx.size((256, 512), (64, 128)),
+                   n_eval=ctx.size(1000, 200), clf_epochs=ctx.size(20, 1))
         rng = np.random.default_rng(ctx.seed)
-        x, _ = mnist_subset(True, n_train, rng, scale="signed")
+        x, _ = mnist_subset(True, cfg["n_train"], rng, scale="signed")
         xt, _ = mnist_subset(False, ctx.size(1000, 200), rng, scale="signed")
-        clf, clf_acc = train_classifier(ctx.seed, clf_epochs)
+        clf, judge = self._judge(ctx, cfg, xt)
+        epochs = cfg["epochs"]
+        checkpoints = sorted({0, epochs // 4, epochs // 2, (3 * epochs) // 4, epochs - 1})
+        fixed_z = brique.randn(10, cfg["latent"])
+        runs = {label: self._train_pair(ctx, cfg, x, make, batch, clf, checkpoints, fixed_z)
+                for label, (make, batch) in self._players(cfg).items()}
+        summary = {label: _summarize(r, cfg["n_eval"]) for label, r in runs.items()}
+        self._report(ctx, cfg, runs, summary, judge)
+        self._figures(ctx, runs, checkpoints, cfg["latent"])
+        d, m = summary["DCGAN"], summary["GAN (MLP)"]
+        held = d["classes_3pct"] >= 9 and d["mean_confidence"] >= 0.8
+        ctx.verdict(held, f"DCGAN: {d['classes_3pct']} classes with at least 3% of "
+                          f"{cfg['n_eval']} samples (smallest share "
+                          f"{d['min_class_fraction']:.3f}), mean classifier confidence "
+                          f"{d['mean_confidence']:.3f} (classifier test accuracy "
+                          f"{judge[0]:.3f}); MLP GAN: {m['classes_3pct']} classes, "
+                          f"confidence {m['mean_confidence']:.3f}.")
+
+    def _judge(self, ctx, cfg, xt):
+        """The LeNet-5 that labels the samples; returns it and (its test accuracy, its mean
+        confidence on real test digits)."""
+        clf, clf_acc = train_classifier(ctx.seed, cfg["clf_epochs"])
         ctx.metric("classifier_test_accuracy", clf_acc)
         _, real_conf = classify(clf, xt)
         ctx.metric("classifier_confidence_real", float(real_conf.mean()))
+        return clf, (clf_acc, float(real_conf.mean()))
 
-        checkpoints = sorted({0, epochs // 4, epochs // 2, (3 * epochs) // 4, epochs - 1})
-        fixed_z = brique.randn(10, latent)
-        runs = {}
-        players = {"GAN (MLP)": (lambda: (models.MLPGenerator(latent, hidden),
-                                          models.MLPDiscriminator(hidden[::-1])), 64),
-                   "DCGAN": (lambda: (models.DCGANGenerator(latent, width),
-                                      models.DCGANDiscriminator(width)), 32)}
-        for label, (make, batch_size) in players.items():
-            brique.manual_seed(ctx.seed)
-            G, D = make()
-            grids = {}
+    @staticmethod
+    def _players(cfg):
+        latent, hidden, width = cfg["latent"], cfg["hidden"], cfg["width"]
+        return {"GAN (MLP)": (lambda: (models.MLPGenerator(latent, hidden),
+                                       models.MLPDiscriminator(hidden[::-1])), 64),
+                "DCGAN": (lambda: (models.DCGANGenerator(latent, width),
+                                   models.DCGANDiscriminator(width)), 32)}
 
-            def keep(epoch, g, d, h, grids=grids):
-                if epoch in checkpoints:
-                    grids[epoch] = sample_generator(g, 10, latent, z=fixed_z).numpy()
+    def _train_pair(self, ctx, cfg, x, make, batch_size, clf, checkpoints, fixed_z):
+        latent = cfg["latent"]
+        brique.manual_seed(ctx.seed)
+        G, D = make()
+        grids = {}
 
-            loader = DataLoader(TensorDataset(brique.tensor(x)), batch_size=batch_size,
-                                shuffle=True, generator=ctx.seed)
-            hist = train_adversarial(G, D, loader, epochs=epochs, latent_dim=latent,
-                                     g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
-                                     d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM),
-                                     callback=keep)
-            gen = samples_in_batches(G, n_eval, latent)
-            pred, conf = classify(clf, gen)
-            counts = np.bincount(pred, minlength=10)
-            runs[label] = dict(G=G, hist=hist, grids=grids, samples=gen, counts=counts,
-                               conf=float(conf.mean()))
+        def keep(epoch, g, d, h):
+            if epoch in checkpoints:
+                grids[epoch] = sample_generator(g, 10, latent, z=fixed_z).numpy()
 
-        summary = {}
-        for label, r in runs.items():
-            frac = r["counts"] / n_eval
-            h = r["hist"]
-            summary[label] = dict(
-                classes_3pct=int((frac >= 0.03).sum()), classes_present=int((frac > 0).sum()),
-                min_class_fraction=float(frac.min()), max_class_fraction=float(frac.max()),
-                mean_confidence=r["conf"], class_counts=r["counts"].tolist(),
-                d_loss_first=h["d_loss"][0], d_loss_last=h["d_loss"][-1],
-                g_loss_first=h["g_loss"][0], g_loss_last=h["g_loss"][-1],
-                d_acc_last=h["d_acc"][-1], d_real_last=h["d_real"][-1],
-                d_fake_last=h["d_fake"][-1],
-                sample_min=float(r["samples"].min()), sample_max=float(r["samples"].max()),
-                sample_shape=list(r["samples"].shape))
+        loader = DataLoader(TensorDataset(brique.tensor(x)), batch_size=batch_size,
+                            shuffle=True, generator=ctx.seed)
+        hist = train_adversarial(G, D, loader, epochs=cfg["epochs"], latent_dim=latent,
+                                 g_optimizer=optim.Adam(G.parameters(), **GAN_ADAM),
+                                 d_optimizer=optim.Adam(D.parameters(), **GAN_ADAM),
+                                 callback=keep)
+        gen = samples_in_batches(G, cfg["n_eval"], latent)
+        pred, conf = classify(clf, gen)
+        return dict(G=G, hist=hist, grids=grids, samples=gen,
+                    counts=np.bincount(pred, minlength=10), conf=float(conf.mean()))
+
+    def _report(self, ctx, cfg, runs, summary, judge):
+        n_eval, epochs, n_train = cfg["n_eval"], cfg["epochs"], cfg["n_train"]
         ctx.metric("n_train", n_train)
         ctx.metric("epochs", epochs)
         ctx.metric("n_eval", n_eval)
@@ -102,22 +112,13 @@ class GANExperiment(Experiment):
                     s["mean_confidence"], s["d_acc_last"], s["d_loss_last"], s["g_loss_last"]]
                    for k, s in summary.items()],
                   caption=f"{n_eval} samples of each generator labelled by a LeNet-5 trained "
-                          f"on real digits (test accuracy {clf_acc:.3f}, mean confidence "
-                          f"{real_conf.mean():.3f} on real test digits); {epochs} epochs on "
+                          f"on real digits (test accuracy {judge[0]:.3f}, mean confidence "
+                          f"{judge[1]:.3f} on real test digits); {epochs} epochs on "
                           f"{n_train} digits, batch 64 (MLP) / 32 (DCGAN), Adam lr 2e-4 betas "
                           "(0.5, 0.999)")
         ctx.table(["model"] + [str(c) for c in range(10)],
                   [[k] + s["class_counts"] for k, s in summary.items()],
                   caption="classifier's label counts on the generated samples")
-        self._figures(ctx, runs, checkpoints, latent)
-
-        d, m = summary["DCGAN"], summary["GAN (MLP)"]
-        held = d["classes_3pct"] >= 9 and d["mean_confidence"] >= 0.8
-        ctx.verdict(held, f"DCGAN: {d['classes_3pct']} classes with at least 3% of {n_eval} "
-                          f"samples (smallest share {d['min_class_fraction']:.3f}), mean "
-                          f"classifier confidence {d['mean_confidence']:.3f} (classifier test "
-                          f"accuracy {clf_acc:.3f}); MLP GAN: {m['classes_3pct']} classes, "
-                          f"confidence {m['mean_confidence']:.3f}.")
 
     def _figures(self, ctx, runs, checkpoints, latent):
         plt = pyplot()
@@ -151,3 +152,19 @@ class GANExperiment(Experiment):
         image_grid(ax, strip.numpy(), 1, 10)
         ctx.figure(fig, "interpolation.png", "DCGAN samples along the straight line between "
                    "two latent codes")
+
+
+def _summarize(r, n_eval):
+    """What a trained pair's samples and losses say, as numbers for the report."""
+    frac = r["counts"] / n_eval
+    h = r["hist"]
+    return dict(
+        classes_3pct=int((frac >= 0.03).sum()), classes_present=int((frac > 0).sum()),
+        min_class_fraction=float(frac.min()), max_class_fraction=float(frac.max()),
+        mean_confidence=r["conf"], class_counts=r["counts"].tolist(),
+        d_loss_first=h["d_loss"][0], d_loss_last=h["d_loss"][-1],
+        g_loss_first=h["g_loss"][0], g_loss_last=h["g_loss"][-1],
+        d_acc_last=h["d_acc"][-1], d_real_last=h["d_real"][-1],
+        d_fake_last=h["d_fake"][-1],
+        sample_min=float(r["samples"].min()), sample_max=float(r["samples"].max()),
+        sample_shape=list(r["samples"].shape))

@@ -67,9 +67,35 @@ class LeNet(Experiment):
         test_set = ImageDataset(xt, yt, Compose([ToTensor(), Normalize(mean, std)]))
         loader = DataLoader(train_set, batch_size=batch, shuffle=True, generator=ctx.seed)
         test_loader = DataLoader(test_set, batch_size=500)
-
-        model = models.LeNet5()
+        model, history = self._train(loader, test_loader, epochs)
+        final = evaluate(model, test_loader, "cross_entropy", ["accuracy"])
+        accuracy = final["accuracy"]
         n_params = sum(p.numel() for p in model.parameters())
+        for key, value in (("dataset", data_name), ("train_samples", len(y)),
+                           ("test_samples", len(yt)), ("epochs", epochs),
+                           ("parameters", n_params), ("test_accuracy", accuracy),
+                           ("test_error", 1.0 - accuracy), ("test_loss", final["loss"]),
+                           ("train_loss_per_epoch", history.history["loss"]),
+                           ("test_accuracy_per_epoch", history.history["val_accuracy"])):
+            ctx.metric(key, value)
+        ctx.note(f"LeNet-5 (conv 6@5x5 pad 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, "
+                 f"dense 120-84-10) on {data_name}: {len(y)} training and {len(yt)} test "
+                 f"images, {epochs} epoch(s), batches of {batch}; SGD with Nesterov momentum "
+                 f"{MOMENTUM} and weight decay {WEIGHT_DECAY:g}, one-cycle lr peaking at {LR}, "
+                 "random shifts of up to 2 pixels on the training images (the default recipe "
+                 "of `brique train`).")
+        self._tables(ctx, model, history, final)
+        self.draw_curves(ctx, plt, history)
+        self.draw_filters(ctx, plt, model)
+        self.draw_feature_maps(ctx, plt, model, test_set, yt)
+        ctx.verdict(accuracy >= threshold,
+                    f"test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}%) on "
+                    f"{len(yt)} {data_name} test images after {epochs} epoch(s) on {len(y)} "
+                    f"images; threshold {threshold:.2f}{' (quick mode)' if ctx.quick else ''}; "
+                    f"{n_params:,} parameters.")
+
+    def _train(self, loader, test_loader, epochs):
+        model = models.LeNet5()
         opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, nesterov=True,
                         weight_decay=WEIGHT_DECAY)
         schedule = optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, epochs=epochs,
@@ -77,25 +103,10 @@ class LeNet(Experiment):
         history = fit(model, loader, test_loader, epochs=epochs, optimizer=opt,
                       loss="cross_entropy", metrics=["accuracy"],
                       callbacks=[LearningRateScheduler(schedule, interval="batch")], verbose=0)
-        final = evaluate(model, test_loader, "cross_entropy", ["accuracy"])
-        accuracy = final["accuracy"]
-        ctx.metric("dataset", data_name)
-        ctx.metric("train_samples", len(y))
-        ctx.metric("test_samples", len(yt))
-        ctx.metric("epochs", epochs)
-        ctx.metric("parameters", n_params)
-        ctx.metric("test_accuracy", accuracy)
-        ctx.metric("test_error", 1.0 - accuracy)
-        ctx.metric("test_loss", final["loss"])
-        ctx.metric("train_loss_per_epoch", history.history["loss"])
-        ctx.metric("test_accuracy_per_epoch", history.history["val_accuracy"])
+        return model, history
 
-        ctx.note(f"LeNet-5 (conv 6@5x5 pad 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, "
-                 f"dense 120-84-10) on {data_name}: {len(y)} training and {len(yt)} test "
-                 f"images, {epochs} epoch(s), batches of {batch}; SGD with Nesterov momentum "
-                 f"{MOMENTUM} and weight decay {WEIGHT_DECAY:g}, one-cycle lr peaking at {LR}, "
-                 "random shifts of up to 2 pixels on the training images (the default recipe "
-                 "of `brique train`).")
+    def _tables(self, ctx, model, history, final):
+        n_params = sum(p.numel() for p in model.parameters())
         layers = [("conv1 6@5x5", model.features[0]), ("conv2 16@6x5x5", model.features[3]),
                   ("dense 400-120", model.classifier[1]), ("dense 120-84", model.classifier[3]),
                   ("dense 84-10", model.classifier[5])]
@@ -107,18 +118,9 @@ class LeNet(Experiment):
                    enumerate(zip(history.history["loss"], history.history["val_accuracy"]))],
                   caption="Training loss (mean over the epoch, shifted images) and test "
                           "accuracy after each epoch.")
+        accuracy = final["accuracy"]
         ctx.table(["test accuracy", "test error", "test loss", "parameters"],
                   [[accuracy, 1.0 - accuracy, final["loss"], n_params]])
-
-        self.draw_curves(ctx, plt, history)
-        self.draw_filters(ctx, plt, model)
-        self.draw_feature_maps(ctx, plt, model, test_set, yt)
-
-        ctx.verdict(accuracy >= threshold,
-                    f"test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}%) on "
-                    f"{len(yt)} {data_name} test images after {epochs} epoch(s) on {len(y)} "
-                    f"images; threshold {threshold:.2f}{' (quick mode)' if ctx.quick else ''}; "
-                    f"{n_params:,} parameters.")
 
     def draw_curves(self, ctx, plt, history):
         epochs = np.arange(1, len(history.epoch) + 1)

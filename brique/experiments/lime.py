@@ -24,7 +24,7 @@ from brique.train import fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from ._common import mnist_subset
+from ._common import mnist_tensors
 
 RELEVANT, N_FEATURES, PATCH, TOP = (0, 3, 6), 10, 4, 5
 
@@ -85,11 +85,7 @@ class Lime(Experiment):
 
     def run(self, ctx):
         rng = np.random.default_rng(ctx.seed)
-        data = np.random.default_rng(ctx.seed)  # mnist-5k is sorted by class: shuffle
-        x, y = map(brique.tensor, mnist_subset(True, ctx.size(4000, 1000), data, scale="unit",
-                                               pick="permutation"))
-        xt, yt = map(brique.tensor, mnist_subset(False, ctx.size(500, 100), data, scale="unit",
-                                                 pick="permutation"))
+        x, y, xt, yt = mnist_tensors(ctx.size(4000, 1000), ctx.size(500, 100), ctx.seed)
         lenet = train(models.LeNet5(), x, y, ctx.size(6, 2), 2e-3, ctx.seed)
         samples, n = ctx.size(1000, 300), ctx.size(20, 6)
         digits = explain_all(lenet, xt[:n], samples, patch_size=PATCH)

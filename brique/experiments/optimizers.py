@@ -124,30 +124,38 @@ class Optimizers(Experiment):
         test = DataLoader(TensorDataset(xt, yt), batch_size=1000)
         results = {}
         for name in NAMES + [SGD_FAST]:
-            brique.manual_seed(ctx.seed)  # same initial weights and batch order for all
-            model = models.MLP(784, (hidden,), 10)
-            loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
-                                generator=ctx.seed)
-            losses = History(per_batch=True)
-            history = fit(model, loader, test, epochs=epochs,
-                          optimizer=make_optimizer(name, model.parameters(), MLP_LR[name]),
-                          loss="cross_entropy", metrics=["accuracy"], callbacks=[losses],
-                          verbose=0)
-            final = evaluate(model, train_eval, "cross_entropy")
-            test_metrics = evaluate(model, test, "cross_entropy", ["accuracy"])
-            results[name] = dict(batch_losses=losses.batch_history["loss"],
-                                 epoch_loss=history.history["loss"],
-                                 val_accuracy=history.history["val_accuracy"],
-                                 train_loss=final["loss"], test_accuracy=test_metrics["accuracy"],
-                                 steps_per_epoch=len(loader))
+            results[name] = r = self._mlp_train(ctx, name, x, y, hidden, epochs, train_eval,
+                                                test)
             key = "sgd_lr_x10" if name == SGD_FAST else name.lower()
-            ctx.metric(f"mlp_train_loss_{key}", final["loss"])
-            ctx.metric(f"mlp_test_accuracy_{key}", test_metrics["accuracy"])
-            ctx.metric(f"mlp_epoch_loss_{key}", history.history["loss"])
+            ctx.metric(f"mlp_train_loss_{key}", r["train_loss"])
+            ctx.metric(f"mlp_test_accuracy_{key}", r["test_accuracy"])
+            ctx.metric(f"mlp_epoch_loss_{key}", r["epoch_loss"])
         ctx.metric("mlp_epochs", epochs)
         ctx.metric("mlp_train_samples", n_train)
         ctx.metric("mlp_lr", MLP_LR)
+        self._mlp_report(ctx, results, hidden, n_train, epochs)
+        self._mlp_figure(ctx, plt, results, epochs)
+        return results
 
+    def _mlp_train(self, ctx, name, x, y, hidden, epochs, train_eval, test):
+        brique.manual_seed(ctx.seed)  # same initial weights and batch order for all
+        model = models.MLP(784, (hidden,), 10)
+        loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+                            generator=ctx.seed)
+        losses = History(per_batch=True)
+        history = fit(model, loader, test, epochs=epochs,
+                      optimizer=make_optimizer(name, model.parameters(), MLP_LR[name]),
+                      loss="cross_entropy", metrics=["accuracy"], callbacks=[losses],
+                      verbose=0)
+        final = evaluate(model, train_eval, "cross_entropy")
+        test_metrics = evaluate(model, test, "cross_entropy", ["accuracy"])
+        return dict(batch_losses=losses.batch_history["loss"],
+                    epoch_loss=history.history["loss"],
+                    val_accuracy=history.history["val_accuracy"],
+                    train_loss=final["loss"], test_accuracy=test_metrics["accuracy"],
+                    steps_per_epoch=len(loader))
+
+    def _mlp_report(self, ctx, results, hidden, n_train, epochs):
         ctx.note(f"**(a) MLP on mnist-5k.** MLP 784-{hidden}-10 (ReLU), {n_train} training "
                  f"images (standardized), batches of 64, {epochs} epochs; every optimizer "
                  "starts from the same weights and sees the same batches. Momentum and Nesterov "
@@ -166,6 +174,7 @@ class Optimizers(Experiment):
                   caption="Final train loss: cross-entropy on the whole training set after "
                           "training (eval mode); epoch 1: mean batch loss during epoch 1.")
 
+    def _mlp_figure(self, ctx, plt, results, epochs):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
         for name, r in results.items():
             width = max(1, r["steps_per_epoch"] // 4)
@@ -186,7 +195,6 @@ class Optimizers(Experiment):
         fig.tight_layout()
         ctx.figure(fig, "mlp_curves.png", "MLP on mnist-5k: training loss (log scale) and test "
                    "accuracy per epoch for each optimizer.")
-        return results
 
     # (b) the 2-D functions ---------------------------------------------------------------
     def surface_part(self, ctx, plt):
@@ -210,7 +218,12 @@ class Optimizers(Experiment):
         ctx.metric("quadratic_final_sgd_best_lr", best[-1])
         ctx.metric("quadratic_sgd_best_lr", best_lr)
         ctx.metric("surface_steps", steps)
+        self._surface_report(ctx, out, steps, best_lr, best)
+        self._trajectory_figure(ctx, plt, out, steps)
+        self._values_figure(ctx, plt, out, best_lr, best)
+        return out
 
+    def _surface_report(self, ctx, out, steps, best_lr, best):
         ctx.note(f"**(b) Trajectories.** The point (x, y) is a leaf brique tensor "
                  "(float64, requires_grad); each step evaluates f, calls backward() and the "
                  f"optimizer's step(). Quadratic f = 0.5(x^2 + 50 y^2) from (-4.5, 1), "
@@ -232,6 +245,7 @@ class Optimizers(Experiment):
                    "lr (Rosenbrock)", "f after steps (Rosenbrock)", "distance to (1, 1)"],
                   rows, caption="Value of f after the last step (minimum 0 for both).")
 
+    def _trajectory_figure(self, ctx, plt, out, steps):
         fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
         for ax, (surface, (f, start, optimum, box)) in zip(axes, SURFACES.items()):
             gx, gy = np.meshgrid(np.linspace(box[0], box[1], 300),
@@ -255,6 +269,7 @@ class Optimizers(Experiment):
                    "the minimum (star) on the ill-conditioned quadratic and on Rosenbrock's "
                    "valley; a circled dot marks where each optimizer stopped.")
 
+    def _values_figure(self, ctx, plt, out, best_lr, best):
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
         for ax, surface in zip(axes, SURFACES):
             for name in NAMES:
@@ -268,7 +283,6 @@ class Optimizers(Experiment):
         axes[0].legend(fontsize=7)
         fig.tight_layout()
         ctx.figure(fig, "values.png", "f along each trajectory (log scale).")
-        return out
 
     # verdict -------------------------------------------------------------------------------
     def conclude(self, ctx, results, surfaces):

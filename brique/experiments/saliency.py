@@ -22,7 +22,7 @@ from brique.train import evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
 from . import Experiment, pyplot, register
-from ._common import mnist_subset, one_per_digit
+from ._common import mnist_tensors, one_per_digit
 
 METHODS = ("gradient", "SmoothGrad", "integrated gradients")
 
@@ -113,11 +113,7 @@ class Saliency(Experiment):
              "(Adebayo et al. 2018); integrated gradients sum to f(x) - f(0) within 1%.")
 
     def run(self, ctx):
-        data = np.random.default_rng(ctx.seed)  # mnist-5k is sorted by class: shuffle
-        x, y = map(brique.tensor, mnist_subset(True, ctx.size(4000, 1000), data, scale="unit",
-                                               pick="permutation"))
-        xt, yt = map(brique.tensor, mnist_subset(False, ctx.size(1000, 500), data, scale="unit",
-                                                 pick="permutation"))
+        x, y, xt, yt = mnist_tensors(ctx.size(4000, 1000), ctx.size(1000, 500), ctx.seed)
         model, accuracy = train_lenet(ctx, x, y, xt, yt)
         n_noise, steps, n_maps = ctx.size(50, 10), ctx.size(50, 20), ctx.size(100, 20)
         xs, target = xt[:n_maps], yt.numpy()[:n_maps]

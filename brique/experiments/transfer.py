@@ -21,7 +21,7 @@ from brique import nn, optim
 from brique.train import evaluate, fit
 from brique.utils.data import DataLoader, TensorDataset
 
-from . import Experiment, register
+from . import Experiment, pyplot, register
 from ._common import mnist_subset
 
 MEAN, STD = 0.1307, 0.3081
@@ -82,6 +82,8 @@ def transfer(method, pretrained, lr):
 
 
 METHODS = ("scratch", "frozen", "fine-tune")
+LABELS = ("(a) from scratch", "(b) frozen conv features + new head",
+          "(c) fine-tuned (features at lr/10) + new head")
 
 
 def cell(values):
@@ -96,64 +98,82 @@ class Transfer(Experiment):
              "examples per class; with all 2,000 examples the gap shrinks (scratch catches up)")
 
     def run(self, ctx):
-        seeds = [ctx.seed + k for k in range(ctx.size(5, 1))]
-        per_class = 10
-        pre_epochs = ctx.size(8, 2)
-        lr = 2e-3
-        regimes = {"few": dict(epochs=ctx.size(40, 25), batch_size=10),
-                   "many": dict(epochs=ctx.size(4, 2), batch_size=32)}
-        n_many = ctx.size(None, 600)          # quick: a subset of the 2,000 stands for "many"
-        xs, ys = digit_split(True, [0, 1, 2, 3, 4])
-        xs_test, ys_test = digit_split(False, [0, 1, 2, 3, 4])
-        xt, yt = digit_split(True, [5, 6, 7, 8, 9])
-        xt_test, yt_test = digit_split(False, [5, 6, 7, 8, 9])
+        cfg = dict(seeds=[ctx.seed + k for k in range(ctx.size(5, 1))], per_class=10,
+                   pre_epochs=ctx.size(8, 2), lr=2e-3,
+                   regimes={"few": dict(epochs=ctx.size(40, 25), batch_size=10),
+                            "many": dict(epochs=ctx.size(4, 2), batch_size=32)},
+                   n_many=ctx.size(None, 600))  # quick: a subset of the 2,000 stands for "many"
+        source_digits, target_digits = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
+        data = {"source": digit_split(True, source_digits),
+                "source_test": digit_split(False, source_digits),
+                "target": digit_split(True, target_digits),
+                "target_test": digit_split(False, target_digits)}
+        acc, source_acc, n_big = self._train_all(cfg, data)
+        mean = {k: float(np.mean(v)) for k, v in acc.items()}
+        gap = self._report(ctx, cfg, acc, mean, source_acc, n_big)
+        self._figure(ctx, cfg, acc, n_big)
+        margin = 0.02
+        n_few = 5 * cfg["per_class"]
+        held = (min(mean["frozen", "few"], mean["fine-tune", "few"]) > mean["scratch", "few"]
+                and gap["few"] >= margin and gap["many"] < gap["few"])
+        ctx.verdict(held, f"with {n_few} target images: scratch {mean['scratch', 'few']:.3f}, "
+                          f"frozen {mean['frozen', 'few']:.3f}, fine-tuned "
+                          f"{mean['fine-tune', 'few']:.3f} (gap {gap['few']:+.3f}, needed >= "
+                          f"{margin}); with {n_big}: scratch {mean['scratch', 'many']:.3f}, "
+                          f"frozen {mean['frozen', 'many']:.3f}, fine-tuned "
+                          f"{mean['fine-tune', 'many']:.3f} (gap {gap['many']:+.3f}, smaller).")
 
-        acc = {(m, r): [] for m in METHODS for r in regimes}
+    def _train_all(self, cfg, data):
+        """For each seed: the source net, then every method in both regimes. Returns the
+        target test accuracies {(method, regime): [per seed]}, the source's, and n_many."""
+        (xs, ys), (xs_test, ys_test) = data["source"], data["source_test"]
+        (xt, yt), (xt_test, yt_test) = data["target"], data["target_test"]
+        lr = cfg["lr"]
+        acc = {(m, r): [] for m in METHODS for r in cfg["regimes"]}
         source_acc = []
-        for seed in seeds:
+        for seed in cfg["seeds"]:
             brique.manual_seed(seed)
             rng = np.random.default_rng(seed)
             source = SmallConvNet(5)
-            train(source, xs, ys, pre_epochs, 32,
+            train(source, xs, ys, cfg["pre_epochs"], 32,
                   [{"params": list(source.parameters()), "lr": lr}], seed)
             source_acc.append(accuracy(source, xs_test, ys_test))
-            few = np.concatenate([rng.choice(np.flatnonzero(yt == c), per_class, replace=False)
-                                  for c in range(5)])
-            many = rng.permutation(len(yt))[:n_many]
+            few = np.concatenate([rng.choice(np.flatnonzero(yt == c), cfg["per_class"],
+                                             replace=False) for c in range(5)])
+            many = rng.permutation(len(yt))[:cfg["n_many"]]
             for regime, idx in (("few", few), ("many", many)):
                 for method in METHODS:
                     model, groups = transfer(method, source, lr)
                     train(model, xt[idx], yt[idx], param_groups=groups, seed=seed,
-                          **regimes[regime])
+                          **cfg["regimes"][regime])
                     acc[method, regime].append(accuracy(model, xt_test, yt_test))
+        return acc, source_acc, len(many)
 
-        mean = {k: float(np.mean(v)) for k, v in acc.items()}
+    def _report(self, ctx, cfg, acc, mean, source_acc, n_big):
+        per_class, regimes, lr = cfg["per_class"], cfg["regimes"], cfg["lr"]
         for (method, regime), value in mean.items():
             ctx.metric(f"{regime}_{method}", value)
         ctx.metric("per_seed", {f"{r}_{m}": v for (m, r), v in acc.items()})
         ctx.metric("source_accuracy", float(np.mean(source_acc)))
-        n_few, n_big = 5 * per_class, len(many)
+        n_few = 5 * per_class
         ctx.metric("n_few", n_few), ctx.metric("n_many", n_big)
         ctx.table(["method", f"few: {n_few} images ({per_class} per class)",
                    f"many: {n_big} images"],
-                  [[label, cell(acc[m, "few"]), cell(acc[m, "many"])] for m, label in
-                   zip(METHODS, ["(a) from scratch", "(b) frozen conv features + new head",
-                                 "(c) fine-tuned (features at lr/10) + new head"])],
+                  [[label, cell(acc[m, "few"]), cell(acc[m, "many"])]
+                   for m, label in zip(METHODS, LABELS)],
                   caption=f"test accuracy on the 500 mnist-5k test images of digits 5-9, mean "
-                          f"(± standard deviation) over {len(seeds)} seed(s)")
-
+                          f"(± standard deviation) over {len(cfg['seeds'])} seed(s)")
         gap = {r: (mean["frozen", r] + mean["fine-tune", r]) / 2 - mean["scratch", r]
                for r in regimes}
-        gap_few, gap_many = gap["few"], gap["many"]
-        ctx.metric("gap_few", gap_few), ctx.metric("gap_many", gap_many)
-        ctx.note(f"The source net, trained {pre_epochs} epochs on the 2,000 training images of "
-                 f"0-4, reaches {np.mean(source_acc):.3f} on the test digits 0-4. "
+        ctx.metric("gap_few", gap["few"]), ctx.metric("gap_many", gap["many"])
+        ctx.note(f"The source net, trained {cfg['pre_epochs']} epochs on the 2,000 training "
+                 f"images of 0-4, reaches {np.mean(source_acc):.3f} on the test digits 0-4. "
                  f"Adam, lr {lr} (the head) and {lr / 10} (fine-tuned conv layers); few: "
                  f"{regimes['few']['epochs']} epochs of batches of 10, many: "
                  f"{regimes['many']['epochs']} epochs of batches of 32. `gap` = mean "
                  f"accuracy of the two ways of reusing the features (frozen, fine-tuned) minus "
-                 f"that of training from scratch: {gap_few:+.3f} with few, "
-                 f"{gap_many:+.3f} with many.")
+                 f"that of training from scratch: {gap['few']:+.3f} with few, "
+                 f"{gap['many']:+.3f} with many.")
         best = {r: max(METHODS, key=lambda m: mean[m, r]) for r in regimes}
         ctx.table(["", "very similar dataset (here: digits -> other digits)",
                    "very different dataset"],
@@ -164,13 +184,28 @@ class Transfer(Experiment):
                     f"best is {best['many']}", "course: fine-tune a larger number of layers"]],
                   caption="the courses' table of when to fine-tune (CS231n), with what this "
                           "run measured in the column it covers")
+        return gap
 
-        margin = 0.02
-        held = (min(mean["frozen", "few"], mean["fine-tune", "few"]) > mean["scratch", "few"]
-                and gap_few >= margin and gap_many < gap_few)
-        ctx.verdict(held, f"with {n_few} target images: scratch {mean['scratch', 'few']:.3f}, "
-                          f"frozen {mean['frozen', 'few']:.3f}, fine-tuned "
-                          f"{mean['fine-tune', 'few']:.3f} (gap {gap_few:+.3f}, needed >= "
-                          f"{margin}); with {n_big}: scratch {mean['scratch', 'many']:.3f}, "
-                          f"frozen {mean['frozen', 'many']:.3f}, fine-tuned "
-                          f"{mean['fine-tune', 'many']:.3f} (gap {gap_many:+.3f}, smaller).")
+    def _figure(self, ctx, cfg, acc, n_big):
+        """Mean test accuracy of each method in each regime, every seed as a dot."""
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(7, 3.8))
+        regimes = [("few", f"{5 * cfg['per_class']} target images"),
+                   ("many", f"{n_big} target images")]
+        width = 0.8 / len(METHODS)
+        for k, (method, label) in enumerate(zip(METHODS, LABELS)):
+            xs = np.arange(len(regimes)) + (k - (len(METHODS) - 1) / 2) * width
+            means = [np.mean(acc[method, r]) for r, _ in regimes]
+            ax.bar(xs, means, width, label=label, color=f"C{k}", alpha=0.8)
+            for x, (r, _) in zip(xs, regimes):
+                ax.plot([x] * len(acc[method, r]), acc[method, r], "k.", ms=4)
+        ax.set_xticks(range(len(regimes)))
+        ax.set_xticklabels([label for _, label in regimes])
+        lowest = min(min(v) for v in acc.values())
+        ax.set_ylim(max(0.0, lowest - 0.05), 1.0)
+        ax.set_ylabel("test accuracy, digits 5-9")
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        ctx.figure(fig, "accuracy.png", "test accuracy on digits 5-9 after training from "
+                   "scratch, on frozen features and fine-tuned, with few and with many target "
+                   "images (bars: mean over seeds; dots: each seed)")

@@ -24,6 +24,12 @@ class _StopFlag(_cb.Callback):
     on_epoch_end = on_batch_end
 
 
+def _device(model):
+    """The device of a model moved with model.to('cuda'), so batches follow it; None on CPU."""
+    p = next(iter(model.parameters()), None)
+    return p.device if p is not None and p.device.type != "cpu" else None
+
+
 class Model(Network):
     """`Model(inputs, outputs)`: the layers between symbolic inputs and outputs, trained with
     compile() then fit(x, y)."""
@@ -133,6 +139,7 @@ class Model(Network):
                        loss=self._train_loss, metrics=self._metric_fns,
                        callbacks=list(callbacks or []) + extra, verbose=verbose,
                        initial_epoch=initial_epoch, batch_size=batch_size or 32,
+                       device=_device(self),
                        shuffle=bool(shuffle), validation_split=validation_split)
         history.model, self.history = self, history
         history.params = {"epochs": nb_epoch or epochs, "batch_size": batch_size or 32,
@@ -143,13 +150,13 @@ class Model(Network):
         """The loss (and metrics: a list in `metrics_names` order) on arrays."""
         self._prepare(x)
         logs = _evaluate(self, (x, y), self._train_loss, self._metric_fns,
-                         batch_size=batch_size or 32)
+                         device=_device(self), batch_size=batch_size or 32)
         values = [logs[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         self._build_on(x)
-        return predict_arrays(self, x, batch_size or 32)
+        return predict_arrays(self, x, batch_size or 32, _device(self))
 
     def train_on_batch(self, x, y):
         opt, _ = self._prepare(x)

@@ -229,7 +229,7 @@ class Network(Layer):
         print_fn("_" * line_length)
 
 
-def predict_arrays(model, x, batch_size=32):
+def predict_arrays(model, x, batch_size=32, device=None):
     """Outputs of `model` in eval mode on arrays (or a list of arrays, one per input), as
     NumPy arrays (a list of them for several outputs)."""
     xs = [to_tensor(a) for a in _as_list(x)]
@@ -240,7 +240,8 @@ def predict_arrays(model, x, batch_size=32):
     try:
         with no_grad():
             for s in range(0, n, batch_size):
-                out = model([a[s:s + batch_size] for a in xs])
+                batch = [a[s:s + batch_size] for a in xs]
+                out = model(batch if device is None else [a.to(device) for a in batch])
                 chunks.append([backend.to_numpy(o._data) for o in _as_list(out)])
     finally:
         model.train(was_training)

@@ -14,3 +14,8 @@ from .gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,  # noqa:
 from .autoencoder import (AdversarialAutoencoder, Autoencoder, ConvAutoencoder,  # noqa: F401
                           DeepAutoencoder, DenoisingAutoencoder, SparseAutoencoder)
 from .recurrent import RNNClassifier, RNNLanguageModel, RNNTagger  # noqa: F401
+from .seq2seq import Seq2Seq  # noqa: F401
+from .transformer_seq2seq import TransformerSeq2Seq  # noqa: F401
+from .memn2n import MemN2N  # noqa: F401
+from .treenet import TreeNet  # noqa: F401
+from .word2vec import SkipGram  # noqa: F401

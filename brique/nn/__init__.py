@@ -10,16 +10,17 @@ from .modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten  # no
 from .modules.module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .summary import summary  # noqa: F401
-from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: F401
+                          RNNCellBase)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402,F401
-from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d,  # noqa: E402,F401
-                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d, PixelShuffle,
-                      Upsample)
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d,  # noqa
+                              AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d,
+                              PixelShuffle, Upsample)
 from .modules.dropout import Dropout, Dropout1d, Dropout2d  # noqa: F401
 from .modules.sparse import Embedding  # noqa: F401
-from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,  # noqa
-                   HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F401
+                           CrossEntropyLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                           MSELoss, NLLLoss, SmoothL1Loss)
 from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
 from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm  # noqa: F401
 from .regularization import activity_l1, activity_l2, l1_penalty, l2_penalty  # noqa: F401
@@ -31,3 +32,17 @@ from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
 from . import parallel  # noqa: E402,F401
 from .modules.normalization import LocalContrastNorm  # noqa: E402,F401
 from .modules.pooling import KMaxPool  # noqa: E402,F401
+# Layers added for PyTorch programs (docs/api.md maps what is still missing).
+from .modules.container import ParameterDict, ParameterList  # noqa: E402,F401
+from .modules.distance import CosineSimilarity, PairwiseDistance  # noqa: E402,F401
+from .modules.fold import Fold, Unfold  # noqa: E402,F401
+from .modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa
+from .modules.loss import (GaussianNLLLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,  # noqa
+                           PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .modules.normalization import RMSNorm  # noqa: E402,F401
+from .modules.activation import Softmax2d  # noqa: E402,F401
+from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d,  # noqa: E402,F401
+                              ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                              ReplicationPad2d, ZeroPad1d, ZeroPad2d)
+from .modules.dropout import AlphaDropout, Dropout3d  # noqa: E402,F401
+from .modules.pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa

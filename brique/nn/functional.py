@@ -288,6 +288,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction='none'.
     """
     reduction = _reduction("cross_entropy", reduction, size_average, reduce)
+    if input.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: expects floating logits, got {input.dtype} (convert "
+                        "with .float())")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
@@ -338,7 +341,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     target = _pointwise_target("binary_cross_entropy", input, target)
     p = input._data
-    if p.size and (p.min() < 0 or p.max() > 1):
+    if p.size and not bool(((p >= 0) & (p <= 1)).all()):  # NaN fails both comparisons
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1,"
                          f" got values in [{float(p.min()):g}, {float(p.max()):g}]; apply "
                          "sigmoid first, or use binary_cross_entropy_with_logits")
@@ -684,3 +687,7 @@ def k_max_pool(input, k, dim=-1):
         top = input.topk(k, dim=d).indices
     order = Tensor._make(xp.sort(top._data, axis=d))
     return input.gather(d, order)
+from ._functional_more import (alpha_dropout, dropout3d, fold, gaussian_nll_loss,  # noqa
+                               instance_norm, margin_ranking_loss, multilabel_soft_margin_loss,
+                               pairwise_distance, poisson_nll_loss, rms_norm, soft_margin_loss,
+                               triplet_margin_loss, unfold)

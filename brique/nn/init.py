@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd import no_grad
@@ -84,12 +85,18 @@ def xavier_normal_(t, gain=1.0):
 
 
 def kaiming_uniform_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    if t.numel() == 0:  # PyTorch warns and leaves it: there is nothing to draw
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(t, -bound, bound)
 
 
 def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    if t.numel() == 0:  # PyTorch warns and leaves it: there is nothing to draw
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     return normal_(t, 0.0, std)
 

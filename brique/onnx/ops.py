@@ -64,21 +64,18 @@ def _leaky_relu(g, call, alt):
     return g.add("LeakyRelu", _operands(g, call), alpha=float(call.params["negative_slope"]))
 
 
-@translates(E.Elu)
-def _elu(g, call, alt):
-    return g.add("Elu", _operands(g, call), alpha=float(call.params["alpha"]))
-
-
-@translates(E.Softplus)
-def _softplus(g, call, alt):
+@translates(E.Log1p)
+def _log1p(g, call, alt):
+    # ONNX has no log1p: log(1 + x) loses tiny x in the runtime's arithmetic, as PyTorch's
+    # exporter accepts too
     (x,) = _operands(g, call)
-    beta, threshold = call.params.get("beta", 1.0), call.params.get("threshold", 20.0)
-    dtype = _out_dtype(call)
-    bx = x if beta == 1 else g.add("Mul", [x, g.const(beta, dtype)])
-    soft = g.add("Softplus", [bx])
-    soft = soft if beta == 1 else g.add("Div", [soft, g.const(beta, dtype)])
-    linear = g.add("Greater", [bx, g.const(threshold, dtype)])
-    return g.add("Where", [linear, x, soft])
+    return g.add("Log", [g.add("Add", [x, g.const(1.0, _out_dtype(call))])])
+
+
+@translates(E.Expm1)
+def _expm1(g, call, alt):
+    (x,) = _operands(g, call)
+    return g.add("Sub", [g.add("Exp", [x]), g.const(1.0, _out_dtype(call))])
 
 
 @translates(E.Clamp)
@@ -107,6 +104,8 @@ _LOGIC = {"eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
 @translates(E.Logic)
 def _logic(g, call, alt):
     op, (a, b) = call.params["op"], call.inputs
+    if op.startswith("bitwise"):
+        raise UnsupportedOperatorError(f"export: {op} in {call.where} has no ONNX translation")
     x = g.name(a)
     if op == "isfinite":
         return g.add("Not", [g.add("Or", [g.add("IsInf", [x]), g.add("IsNaN", [x])])])
@@ -284,15 +283,6 @@ def _pad(g, call, alt):
     x = call.inputs[0]
     return g.add("Pad", [g.name(x), g.ints(pads), g.const(call.params.get("value", 0.0),
                                                            x.dtype)], mode="constant")
-
-
-@translates(movement.Repeat)
-def _repeat(g, call, alt):
-    sizes, x = list(call.params["sizes"]), call.inputs[0]
-    name = g.name(x)
-    if len(sizes) > x.ndim:  # numpy's tile prepends size-1 dims
-        name = g.add("Reshape", [name, g.ints([1] * (len(sizes) - x.ndim) + list(x.shape))])
-    return g.add("Tile", [name, g.ints([1] * (x.ndim - len(sizes)) + sizes)])
 
 
 @translates(movement.Cat)

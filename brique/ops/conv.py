@@ -98,8 +98,9 @@ def _channels_first(gy, G):
     """(N, O, oh, ow) -> (G, O/G, N*oh*ow): the output gradient in the columns' layout."""
     N, O = gy.shape[:2]
     xp = xp_of(gy)
-    gy = xp.ascontiguousarray(gy.reshape(N, G, O // G, -1).transpose(1, 2, 0, 3))
-    return gy.reshape(G, O // G, -1)
+    P = gy.shape[2] * gy.shape[3]  # explicit sizes: -1 is undetermined for a batch of 0
+    gy = xp.ascontiguousarray(gy.reshape(N, G, O // G, P).transpose(1, 2, 0, 3))
+    return gy.reshape(G, O // G, N * P)
 
 
 def _conv(x, w, g, cols=None):
@@ -107,9 +108,10 @@ def _conv(x, w, g, cols=None):
     N, G, O, P = x.shape[0], g.groups, w.shape[0], g.oh * g.ow
     if cols is None:
         cols = im2col(x, g)
-    c = cols.reshape(G, -1, N, P)
+    K = x.shape[1] // G * g.kh * g.kw  # explicit: a batch of 0 leaves -1 undetermined
+    c = cols.reshape(G, K, N, P)
     if P < _BATCHED_GEMM_P:
-        y = (_grouped(w, G) @ c.reshape(G, -1, N * P)).reshape(O, N, P).transpose(1, 0, 2)
+        y = (_grouped(w, G) @ c.reshape(G, K, N * P)).reshape(O, N, P).transpose(1, 0, 2)
         y = xp_of(y).ascontiguousarray(y)
     else:
         y = _grouped(w, G) @ c.transpose(2, 0, 1, 3)  # (N, G, O/G, P)
@@ -151,9 +153,10 @@ def _conv_weight_grad(x, gy, w_shape, g, cols=None):
         cols = im2col(x, g)
     N, O = gy.shape[:2]
     G, P = g.groups, g.oh * g.ow
-    c = cols.reshape(G, -1, N, P)
+    K = cols.shape[0] // G * g.kh * g.kw
+    c = cols.reshape(G, K, N, P)
     if P < _BATCHED_GEMM_P:
-        gw = c.reshape(G, -1, N * P) @ _channels_first(gy, G).transpose(0, 2, 1)
+        gw = c.reshape(G, K, N * P) @ _channels_first(gy, G).transpose(0, 2, 1)
         gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
     else:
         gw = (gy.reshape(N, G, O // G, P) @ c.transpose(2, 0, 3, 1)).sum(0)

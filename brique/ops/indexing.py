@@ -103,18 +103,32 @@ def _index_array(index, op):
     return arr
 
 
+def _in_range(idx, size, dim, op):
+    """PyTorch refuses indices outside [0, size) along `dim` (negative ones included), where
+    NumPy would wrap them around."""
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
+        bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                         f"{size}")
+
+
 def gather(a, dim, index):
+    if a.ndim == 0:  # PyTorch treats a 0-d tensor as one element along dim 0
+        normalize_dims(dim, 0, "gather")
+        return gather(a.reshape(1), 0, _index_array(index, "gather").reshape(1)).reshape(())
     d = normalize_dims(dim, a.ndim, "gather")[0]
     idx = _index_array(index, "gather")
     if idx.ndim != a.ndim:
         raise ValueError(f"gather: index {idx.shape} and input {a.shape} must have the same "
                          "number of dimensions")
+    _in_range(idx, a.shape[d], d, "gather")
     return Gather.apply(a, dim=d, index=idx)
 
 
 def scatter_add(a, dim, index, src):
     d = normalize_dims(dim, a.ndim, "scatter_add")[0]
     idx = _index_array(index, "scatter_add")
+    _in_range(idx, a.shape[d], d, "scatter_add")
     return ScatterAdd.apply(a, src, dim=d, index=idx)
 
 
@@ -123,6 +137,7 @@ def index_select(a, dim, index):
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    _in_range(idx, a.shape[d] if a.ndim else 1, d, "index_select")
     return getitem(a, (slice(None),) * d + (idx.reshape(-1),))
 
 
@@ -159,9 +174,65 @@ def sort(a, dim=-1, descending=False, stable=False):
 
 
 def topk(a, k, dim=-1, largest=True, sorted=True):
+    if a.ndim == 0:  # PyTorch treats a 0-d tensor as one element along dim 0
+        normalize_dims(dim, 0, "topk")
+        values, indices = topk(a.reshape(1), k, 0, largest, sorted)
+        return values_indices(values.reshape(-1)[:1].reshape(()) if k else a * 1,
+                              indices.reshape(-1)[:1].reshape(()) if k else indices.sum())
     d = normalize_dims(dim, a.ndim, "topk")[0]
     if not 0 <= k <= a.shape[d]:
         raise ValueError(f"topk: k={k} is out of range for dim {d} of shape {a.shape}")
     idx = argsort(a, d, descending=largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return values_indices(a.gather(d, idx), idx)
+
+
+# ----------------------------------------------------------------- data-dependent shapes
+def nonzero(a, as_tuple=False):
+    """The indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor
+    per dim with as_tuple=True."""
+    found = xp_of(a._data).nonzero(a._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(backend.int64)) for i in found)
+    return Tensor._make(xp_of(a._data).stack(found, axis=1).astype(backend.int64))
+
+
+def argwhere(a):
+    return nonzero(a)
+
+
+def masked_select(a, mask):
+    """The elements of `a` where `mask` (broadcast to a's shape) is true, as a 1-D tensor."""
+    m = mask._data if isinstance(mask, Tensor) else mask
+    xp = xp_of(a._data)
+    shape = xp.broadcast_shapes(a.shape, m.shape)
+    return getitem(a.expand(*shape), xp.broadcast_to(m, shape).astype(bool))
+
+
+def count_nonzero(a, dim=None):
+    out = xp_of(a._data).count_nonzero(a._data, axis=dim)
+    return Tensor._make(xp_of(a._data).asarray(out, dtype=backend.int64))
+
+
+def unique(a, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), and optionally where each element went and how many."""
+    xp = xp_of(a._data)
+    out = xp.unique(a._data, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=dim)
+    if not (return_inverse or return_counts):
+        return Tensor._make(out)
+    values, *rest = out
+    if return_inverse:
+        rest[0] = rest[0].reshape(a.shape if dim is None else (-1,))
+    return (Tensor._make(values),) + tuple(Tensor._make(r.astype(backend.int64)) for r in rest)
+
+
+def bincount(a, weights=None, minlength=0):
+    w = weights._data if isinstance(weights, Tensor) else weights
+    return Tensor._make(xp_of(a._data).bincount(_index_array(a, "bincount"), w, minlength))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    e = elements._data if isinstance(elements, Tensor) else elements
+    t = test_elements._data if isinstance(test_elements, Tensor) else test_elements
+    return Tensor._make(xp_of(e).isin(e, t, assume_unique=assume_unique, invert=invert))

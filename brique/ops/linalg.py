@@ -1,7 +1,11 @@
-"""Matrix product: 1-D, 2-D and batched with broadcasting, one primitive (BLAS does the work)."""
+"""Matrix products: matmul (1-D, 2-D and batched with broadcasting, one primitive: BLAS does the
+work), the fused linear, einsum; and the triangles and diagonals of matrices (composites)."""
 from __future__ import annotations
 
+from .. import backend
 from ..autograd import Function
+
+xp_of = backend.get_array_module
 
 
 class Matmul(Function):
@@ -43,6 +47,14 @@ class Matmul(Function):
         return ga, gb
 
 
+def _rows(shape):
+    """The leading dims folded into one, explicitly (with 0 features, -1 is undetermined)."""
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
+
+
 class Linear(Function):
     """x W^T + b fused (PyTorch's addmm), for speed: one node instead of three, leading dims
     folded into one BLAS call, and the weight gradient made directly in W's (out, in) layout
@@ -56,16 +68,17 @@ class Linear(Function):
         if x.dtype != w.dtype:
             raise TypeError(f"expected input and weight to have the same dtype, got {x.dtype} "
                             f"and {w.dtype}")
-        out = x.reshape(-1, x.shape[-1]) @ w.T
+        out = x.reshape(_rows(x.shape), x.shape[-1]) @ w.T
         if b is not None:
             out += b
         return out.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
         x, w, b = self.saved
-        g2 = g.reshape(-1, w.shape[0])
+        rows = _rows(x.shape)
+        g2 = g.reshape(rows, w.shape[0])
         gx = (g2 @ w).reshape(x.shape) if x.requires_grad else None
-        gw = g2.mT @ x.reshape(-1, w.shape[1]) if w.requires_grad else None
+        gw = g2.mT @ x.reshape(rows, w.shape[1]) if w.requires_grad else None
         gb = g2.sum(0) if b is not None and b.requires_grad else None
         return gx, gw, gb
 
@@ -103,3 +116,157 @@ def dot(a, b):
 
 def outer(a, b):
     return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+# ----------------------------------------------------------------- einsum
+class Einsum(Function):
+    """Einstein summation over explicit subscripts (no '...', no implicit output: `einsum`
+    rewrites those). The gradient of each operand is another einsum: the output gradient
+    contracted with the other operands, onto that operand's subscripts."""
+
+    def forward(self, *operands, subscripts=(), output=""):
+        self.subscripts, self.output = subscripts, output
+        equation = ",".join(subscripts) + "->" + output
+        return xp_of(operands[0]).einsum(equation, *operands, optimize=True)
+
+    def backward(self, g):
+        operands = self.saved
+        grads = []
+        for i, (sub, x) in enumerate(zip(self.subscripts, operands)):
+            if not x.requires_grad:
+                grads.append(None)
+                continue
+            if len(set(sub)) != len(sub):
+                raise NotImplementedError(f"einsum: no gradient for an operand with a repeated "
+                                          f"index ({sub!r}, a diagonal)")
+            others = [(s, o) for j, (s, o) in enumerate(zip(self.subscripts, operands))
+                      if j != i]
+            reached = set(self.output).union(*(s for s, _ in others))
+            kept = "".join(c for c in sub if c in reached)
+            gx = Einsum.apply(g, *(o for _, o in others),
+                              subscripts=(self.output,) + tuple(s for s, _ in others),
+                              output=kept)
+            if kept != sub:  # an index summed in this operand only: its gradient is constant
+                gx = gx.reshape([x.shape[k] if c in reached else 1 for k, c in enumerate(sub)])
+                gx = gx.expand(*x.shape)
+            grads.append(gx)
+        return tuple(grads)
+
+
+def _explicit(equation, operands):
+    """(subscripts per operand, output) with '...' replaced by letters and the output made
+    explicit (NumPy's rule: the indices seen once, in alphabetical order, after '...')."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    subs = inputs.split(",")
+    if len(subs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(subs)} operands, got {len(operands)}")
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            if c not in equation]
+    n_ellipsis = max((t.ndim - len(s.replace("...", "")) for s, t in zip(subs, operands)
+                      if "..." in s), default=0)
+    ell = "".join(free[:n_ellipsis])
+    explicit = []
+    for s, t in zip(subs, operands):
+        if "..." in s:
+            k = t.ndim - len(s.replace("...", ""))
+            s = s.replace("...", ell[n_ellipsis - k:] if k else "")
+        if len(s) != t.ndim:
+            raise ValueError(f"einsum: subscripts {s!r} do not match operand of shape "
+                             f"{tuple(t.shape)}")
+        explicit.append(s)
+    if arrow:
+        output = output.replace("...", ell)
+    else:
+        letters = "".join(explicit)
+        output = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
+                                      and c not in ell))
+    return tuple(explicit), output
+
+
+def einsum(equation, *operands):
+    """torch.einsum: `einsum("bij,bjk->bik", a, b)`; operands may also come as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subscripts, output = _explicit(equation, operands)
+    return Einsum.apply(*operands, subscripts=subscripts, output=output)
+
+
+# ----------------------------------------------------------------- triangles and diagonals
+def _triangle(a, diagonal, lower, op):
+    if a.ndim < 2:
+        raise ValueError(f"{op}: expected a tensor of at least 2 dims, got shape "
+                         f"{tuple(a.shape)}")
+    from .elementwise import where
+    xp = xp_of(a._data)
+    n, m = a.shape[-2:]
+    keep = xp.tri(n, m, k=diagonal, dtype=bool)  # j - i <= diagonal
+    if not lower:
+        keep = ~xp.tri(n, m, k=diagonal - 1, dtype=bool)  # j - i >= diagonal
+    out = where(keep, a, 0)
+    return out if out.dtype == a.dtype else out.to(a.dtype)
+
+
+def tril(a, diagonal=0):
+    """The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere."""
+    return _triangle(a, diagonal, True, "tril")
+
+
+def triu(a, diagonal=0):
+    """The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere."""
+    return _triangle(a, diagonal, False, "triu")
+
+
+def diagonal(a, offset=0, dim1=0, dim2=1):
+    """The diagonal of dims (dim1, dim2), moved last, as in PyTorch."""
+    from .movement import movedim
+    moved = movedim(a, (dim1, dim2), (-2, -1))
+    n, m = moved.shape[-2:]
+    xp = xp_of(a._data)
+    rows = xp.arange(max(0, -offset), max(0, min(n, m - offset)))
+    return moved[(Ellipsis, rows, rows + offset)]
+
+
+def diag(a, diagonal=0):
+    """1-D -> the square matrix with `a` on its `diagonal`-th diagonal; 2-D -> that diagonal."""
+    if a.ndim == 2:
+        return globals()["diagonal"](a, diagonal)
+    if a.ndim != 1:
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(a.shape)}")
+    from .elementwise import where
+    from .movement import pad
+    k = abs(diagonal)
+    xp = xp_of(a._data)
+    on = xp.eye(a.shape[0] + k, k=diagonal, dtype=bool)
+    padded = pad(a, (0, k))
+    line = padded.unsqueeze(1) if diagonal >= 0 else padded.unsqueeze(0)
+    out = where(on, line, 0)
+    return out if out.dtype == a.dtype else out.to(a.dtype)
+
+
+def trace(a):
+    if a.ndim != 2:
+        raise ValueError(f"trace: expected a 2-D tensor, got shape {tuple(a.shape)}")
+    return diagonal(a).sum()
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta input + alpha (mat1 @ mat2)."""
+    return beta * input + alpha * matmul(mat1, mat2)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return beta * input + alpha * matmul(batch1, batch2)
+
+
+def cdist(x1, x2, p=2.0):
+    """The p-norm distance of every row of x1 to every row of x2.
+
+    Shape: (*, P, M), (*, R, M) -> (*, P, R)."""
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 2.0:  # the square root's gradient at 0 is infinite: guard the zero distances
+        from .elementwise import where
+        squared = (diff * diff).sum(-1)
+        zero = squared._data == 0
+        return where(zero, 0.0, where(zero, 1.0, squared).sqrt())
+    return diff.norm(p, -1)

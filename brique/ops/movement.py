@@ -7,7 +7,7 @@ import builtins
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
-from .reduce import normalize_dims
+from .reduce import normalize_dims, one_dim
 
 xp_of = backend.get_array_module
 
@@ -62,20 +62,6 @@ class Pad(Function):
         return g[self.slices]
 
 
-class Repeat(Function):
-    def forward(self, a, sizes=()):
-        self.shape, self.sizes = a.shape, sizes
-        return xp_of(a).tile(a, sizes)
-
-    def backward(self, g):
-        shape = (1,) * (len(self.sizes) - len(self.shape)) + tuple(self.shape)
-        split = []
-        for r, s in zip(self.sizes, shape):
-            split += [r, s]
-        summed = g.reshape(split).sum(tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(self.shape)
-
-
 class Cat(Function):
     def forward(self, *arrays, dim=0):
         ref = arrays[0].shape
@@ -106,8 +92,26 @@ def _shape_arg(shape):
     return tuple(shape)
 
 
+def _check_shape(shape, input_shape, numel, op):
+    """PyTorch's rules: sizes >= 0 or one -1, and as many elements as the input."""
+    shape = tuple(int(s) for s in shape)
+    if builtins.any(s < -1 for s in shape) or shape.count(-1) > 1:
+        bad = next((i for i, s in enumerate(shape) if s < -1), None)
+        what = (f"invalid shape dimension {shape[bad]} at index {bad}" if bad is not None
+                else "only one dimension can be inferred (-1)")
+        raise ValueError(f"{op}: {what} of shape {list(shape)} (input shape "
+                         f"{tuple(input_shape)})")
+    known = 1
+    for s in shape:
+        known *= s if s != -1 else 1
+    if (-1 not in shape and known != numel) or (-1 in shape and (known == 0 or numel % known)):
+        raise ValueError(f"{op}: shape {list(shape)} is invalid for input of shape "
+                         f"{tuple(input_shape)} ({numel} elements)")
+    return shape
+
+
 def reshape(a, *shape):
-    shape = _shape_arg(shape)
+    shape = _check_shape(_shape_arg(shape), a.shape, a.numel(), "reshape")
     if shape == a.shape:
         return a
     return Reshape.apply(a, shape=shape)
@@ -115,8 +119,13 @@ def reshape(a, *shape):
 
 def flatten(a, start_dim=0, end_dim=-1):
     if a.ndim == 0:
+        normalize_dims((start_dim, end_dim), 0, "flatten")
         return a.reshape(1)
-    s, e = normalize_dims(start_dim, a.ndim, "flatten")[0], normalize_dims(end_dim, a.ndim)[0]
+    s = normalize_dims(start_dim, a.ndim, "flatten")[0]
+    e = normalize_dims(end_dim, a.ndim, "flatten")[0]
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
+                         f"(shape {tuple(a.shape)})")
     shape = a.shape
     n = 1
     for d in shape[s:e + 1]:
@@ -142,17 +151,20 @@ def unsqueeze(a, dim):
 
 
 def permute(a, *dims):
+    if not dims:
+        raise TypeError("permute() missing the required argument 'dims'")
     dims = _shape_arg(dims)
     if len(dims) != a.ndim:
         raise ValueError(f"permute: got {len(dims)} dims {dims} for a tensor of shape {a.shape}")
-    dims = tuple(d % a.ndim for d in dims)
+    dims = tuple(normalize_dims(d, a.ndim, "permute")[0] for d in dims)
     if builtins.sorted(dims) != list(range(a.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the dims of shape {a.shape}")
     return Permute.apply(a, dims=dims)
 
 
 def transpose(a, dim0, dim1):
-    if a.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+    if a.ndim < 2:
+        normalize_dims((dim0, dim1), a.ndim, "transpose")  # 0-d and 1-d: dims 0 or -1 only
         return a
     d0, d1 = (normalize_dims(d, a.ndim, "transpose")[0] for d in (dim0, dim1))
     dims = list(range(a.ndim))
@@ -161,12 +173,20 @@ def transpose(a, dim0, dim1):
 
 
 def t(a):
+    if a.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape "
+                           f"{tuple(a.shape)}; use transpose(dim0, dim1) or permute")
     return transpose(a, 0, 1) if a.ndim == 2 else a
 
 
 def expand(a, *shape):
     shape = _shape_arg(shape)
     lead = len(shape) - a.ndim
+    for i, size in enumerate(shape):
+        if size < -1 or (size == -1 and i < lead):
+            raise ValueError(f"expand: the expanded size {size} at dim {i} is invalid for "
+                             f"shape {a.shape} -> {shape} (sizes are >= 0, or -1 to keep an "
+                             "existing dim)")
     if lead < 0:
         raise ValueError(f"expand: the number of sizes {shape} must be at least the number of "
                          f"dims of shape {a.shape}")
@@ -215,10 +235,17 @@ def flip(a, dims):
 
 def repeat(a, *sizes):
     sizes = _shape_arg(sizes)
+    if builtins.any(r < 0 for r in sizes):
+        raise ValueError(f"repeat: repeat counts must be non-negative, got {tuple(sizes)}")
     if len(sizes) < a.ndim:
         raise ValueError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
                          f"the number of dims of shape {a.shape}")
-    return Repeat.apply(a, sizes=sizes)
+    # Tiling is broadcasting each dim of size s to (r, s), then merging the pairs: expand, then
+    # the reshape's copy; expand's backward sums the copies back.
+    shape = (1,) * (len(sizes) - a.ndim) + tuple(a.shape)
+    pairs = [d for s in shape for d in (1, s)]
+    tiled = [d for r, s in zip(sizes, shape) for d in (r, s)]
+    return reshape(expand(reshape(a, pairs), tiled), [r * s for r, s in zip(sizes, shape)])
 
 
 def pad(a, pad, mode="constant", value=0.0):
@@ -228,8 +255,16 @@ def pad(a, pad, mode="constant", value=0.0):
                          f"2 * ndim = {2 * a.ndim}")
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
     if mode == "constant":
-        if builtins.any(p < 0 for p in pad):
-            raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+        if builtins.any(p < 0 for p in pad):  # negative padding crops, as in PyTorch
+            crop = [slice(None)] * a.ndim
+            for i, (lo, hi) in enumerate(pairs):
+                d = a.ndim - 1 - i
+                if a.shape[d] + builtins.min(lo, 0) + builtins.min(hi, 0) < 0:
+                    raise ValueError(f"pad: the size {a.shape[d]} of dim {d} plus the negative "
+                                     f"padding ({lo}, {hi}) gives a negative size")
+                crop[d] = slice(-builtins.min(lo, 0), a.shape[d] - (-builtins.min(hi, 0)))
+            a = a[tuple(crop)]
+            pairs = [(builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in pairs]
         widths = [(0, 0)] * (a.ndim - len(pairs)) + pairs[::-1]
         return Pad.apply(a, widths=tuple(widths), value=value)
     # Other modes gather existing elements: an index_select per padded dim.
@@ -261,8 +296,14 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    d = normalize_dims(dim, tensors[0].ndim, "cat")[0]
-    return Cat.apply(*tensors, dim=d)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             "concatenated; use stack, or unsqueeze it first")
+    # PyTorch's legacy rule: 1-D empty tensors are skipped whatever the others' shapes.
+    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    d = normalize_dims(dim, kept[0].ndim, "cat")[0]
+    return kept[0] if len(kept) == 1 and kept[0].shape == (0,) else Cat.apply(*kept, dim=d)
 
 
 def stack(tensors, dim=0):
@@ -278,15 +319,21 @@ def stack(tensors, dim=0):
 
 
 def split(a, split_size_or_sections, dim=0):
-    d = normalize_dims(dim, a.ndim, "split")[0]
+    d = one_dim(dim, a.ndim, "split")
     n = a.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step < 0 or (step == 0 and n):
+            raise ValueError(f"split: split_size must be a positive integer, got {step} (dim "
+                             f"{d} has size {n})")
+        if n == 0:
+            return (a,)
         sizes = [builtins.min(step, n - i) for i in range(0, n, step)]
     else:
         sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise ValueError(f"split: sections {sizes} must sum to the size {n} of dim {d}")
+        if builtins.any(int(s) < 0 for s in sizes) or builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} must be non-negative and sum to the size "
+                             f"{n} of dim {d}")
     lead = (slice(None),) * d
     out, start = [], 0
     for s in sizes:
@@ -296,11 +343,138 @@ def split(a, split_size_or_sections, dim=0):
 
 
 def chunk(a, chunks, dim=0):
-    n = a.shape[normalize_dims(dim, a.ndim, "chunk")[0]]
-    return split(a, -(-n // chunks), dim)
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: expects `chunks` to be a positive integer, got {chunks!r}")
+    d = one_dim(dim, a.ndim, "chunk")
+    n = a.shape[d]
+    if n == 0:  # PyTorch gives `chunks` empty pieces of an empty dim
+        return tuple(a for _ in range(chunks))
+    return split(a, builtins.max(-(-n // chunks), 1), dim)
 
 
 def unbind(a, dim=0):
-    d = normalize_dims(dim, a.ndim, "unbind")[0]
+    d = one_dim(dim, a.ndim, "unbind")
     lead = (slice(None),) * d
     return tuple(a[lead + (i,)] for i in range(a.shape[d]))
+
+
+def movedim(a, source, destination):
+    """Move dims `source` to positions `destination`, the others keeping their order."""
+    source, destination = ([normalize_dims(d, a.ndim, "movedim")[0]
+                            for d in ((x,) if isinstance(x, int) else x)]
+                           for x in (source, destination))
+    if len(source) != len(destination):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have "
+                         "the same number of dims")
+    rest = iter(d for d in range(a.ndim) if d not in source)
+    where = dict(zip(destination, source))
+    return permute(a, *(where[i] if i in where else next(rest) for i in range(a.ndim)))
+
+
+moveaxis = movedim
+
+
+def swapaxes(a, axis0, axis1):
+    return transpose(a, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def narrow(a, dim, start, length):
+    d = one_dim(dim, a.ndim, "narrow")
+    start = start + a.shape[d] if start < 0 else start
+    if not 0 <= start <= start + length <= a.shape[d]:
+        raise ValueError(f"narrow: start {start} and length {length} fall outside dim {d} of "
+                         f"size {a.shape[d]}")
+    return a[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def select(a, dim, index):
+    d = one_dim(dim, a.ndim, "select")
+    return a[(slice(None),) * d + (index,)]
+
+
+def roll(a, shifts, dims=None):
+    """Shift elements along dims, wrapping around (`dims=None`: over the flattened tensor)."""
+    if dims is None:
+        return roll(a.reshape(-1), shifts, 0).reshape(a.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    out = a
+    for shift, dim in zip(shifts, dims):
+        d = normalize_dims(dim, a.ndim, "roll")[0]
+        n = a.shape[d]
+        if n == 0 or shift % n == 0:
+            continue
+        k = shift % n
+        head = out[(slice(None),) * d + (slice(n - k, None),)]
+        tail = out[(slice(None),) * d + (slice(0, n - k),)]
+        out = cat([head, tail], d)
+    return out
+
+
+def tile(a, dims):
+    dims = tuple(dims)
+    if len(dims) < a.ndim:
+        dims = (1,) * (a.ndim - len(dims)) + dims
+    return repeat(a, *dims)
+
+
+def repeat_interleave(a, repeats, dim=None):
+    """Each element (or slice along `dim`) `repeats` times in a row: [1, 2] -> [1, 1, 2, 2]."""
+    if dim is None:
+        a, dim = a.reshape(-1), 0
+    d = normalize_dims(dim, a.ndim, "repeat_interleave")[0]
+    xp = xp_of(a._data)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    index = xp.repeat(xp.arange(a.shape[d]), counts)
+    return a[(slice(None),) * d + (index,)]
+
+
+def ravel(a):
+    return a.reshape(-1)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: with indexing='ij' the i-th output varies along dim i;
+    'xy' swaps the first two dims (NumPy's default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    shape = [t.numel() for t in tensors]
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+        order[0], order[1] = 1, 0
+    grids = []
+    for i, t in enumerate(tensors):
+        view = [1] * len(tensors)
+        view[order.index(i)] = -1
+        grids.append(t.reshape(view).expand(*shape))
+    return tuple(grids)
+
+
+def hstack(tensors):
+    """Along dim 1 (dim 0 for 1-D tensors)."""
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Along dim 0, 1-D tensors becoming rows."""
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def diff(a, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along `dim`."""
+    d = normalize_dims(dim, a.ndim, "diff")[0]
+    if prepend is not None or append is not None:
+        a = cat([t for t in (prepend, a, append) if t is not None], d)
+    for _ in range(n):
+        size = a.shape[d]
+        a = (a[(slice(None),) * d + (slice(1, size),)]
+             - a[(slice(None),) * d + (slice(0, size - 1),)])
+    return a

@@ -31,6 +31,13 @@ def normalize_dims(dim, ndim, op="reduce"):
     return tuple(sorted(set(out))) if ndim else ()
 
 
+def one_dim(dim, ndim, op):
+    """The one dim an op works along, for ops that need at least one dimension."""
+    if ndim == 0:
+        raise ValueError(f"{op}: expects a tensor with at least one dimension, got a 0-d tensor")
+    return normalize_dims(dim, ndim, op)[0]
+
+
 def _kept_shape(shape, dims):
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
@@ -132,6 +139,8 @@ class LogSoftmax(Function):
     def forward(self, a, dim=-1):
         self.dim = dim
         xp = xp_of(a)
+        if a.size == 0:  # an empty dim (or batch) has nothing to normalise
+            return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)
         return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -144,7 +153,8 @@ class LogSoftmax(Function):
 
 
 def _single_dim(dim, ndim, op):
-    return normalize_dims(dim, ndim, op)[0] if ndim else 0
+    dims = normalize_dims(dim, ndim, op)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
+    return dims[0] if ndim else 0
 
 
 def sum(a, dim=None, keepdim=False, dtype=None):
@@ -215,6 +225,7 @@ def _max_min(a, dim, keepdim, largest, other):
     if dim is None:
         return Amax.apply(a, dims=normalize_dims(None, a.ndim), keepdim=False, largest=largest)
     d = _single_dim(dim, a.ndim, "max" if largest else "min")
+    _nonempty_dim(a, d, "max" if largest else "min")
     xp = xp_of(a._data)
     pick = xp.argmax if largest else xp.argmin
     idx = pick(a._data, axis=d, keepdims=True) if a.ndim else xp.zeros((), dtype=backend.int64)
@@ -234,15 +245,26 @@ def min(a, dim=None, keepdim=False, *, other=None):
     return _max_min(a, dim, keepdim, False, other)
 
 
+def _nonempty_dim(a, d, op):
+    if a.ndim and a.shape[d] == 0:
+        raise RuntimeError(f"{op}: expected reduction dim {d} to have non-zero size (shape "
+                           f"{tuple(a.shape)})")
+
+
 def _arg(a, dim, keepdim, largest):
     xp = xp_of(a._data)
     pick = xp.argmax if largest else xp.argmin
+    op = "argmax" if largest else "argmin"
     if dim is None:
+        if a.numel() == 0:
+            raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {tuple(a.shape)}")
         out = pick(a._data.reshape(-1))
         if keepdim:
             out = out.reshape((1,) * a.ndim)
     else:
-        out = pick(a._data, axis=_single_dim(dim, a.ndim, "argmax"), keepdims=keepdim)
+        d = _single_dim(dim, a.ndim, op)
+        _nonempty_dim(a, d, op)
+        out = pick(a._data, axis=d, keepdims=keepdim) if a.ndim else xp.zeros((), "int64")
     return Tensor._make(xp.asarray(out, dtype=backend.int64))
 
 
@@ -266,6 +288,9 @@ def logsumexp(a, dim, keepdim=False):
 def log_softmax(a, dim=None, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
+    if a.dtype.kind != "f" and a.numel():
+        raise TypeError(f"softmax/log_softmax: expects a floating tensor, got {a.dtype} (as in "
+                        "PyTorch; convert with .float() or pass dtype=)")
     return LogSoftmax.apply(a, dim=_single_dim(-1 if dim is None else dim, a.ndim, "log_softmax"))
 
 
@@ -274,7 +299,10 @@ def softmax(a, dim=None, dtype=None):
 
 
 def cumsum(a, dim):
-    return Cumsum.apply(a, dim=_single_dim(dim, a.ndim, "cumsum"))
+    d = _single_dim(dim, a.ndim, "cumsum")
+    if a.ndim == 0:  # NumPy's cumsum would flatten to (1,)
+        return Cumsum.apply(a.reshape(1), dim=0).reshape(())
+    return Cumsum.apply(a, dim=d)
 
 
 def norm(a, p=2, dim=None, keepdim=False):
@@ -285,3 +313,11 @@ def norm(a, p=2, dim=None, keepdim=False):
     if p == float("inf"):
         return a.abs().amax(dim, keepdim)
     return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(a, dim, unbiased, keepdim, correction=correction), mean(a, dim, keepdim))
+
+
+def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(a, dim, unbiased, keepdim, correction=correction), mean(a, dim, keepdim))

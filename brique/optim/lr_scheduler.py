@@ -139,6 +139,8 @@ class StepLR(LRScheduler):
     """Multiply the lr by `gamma` every `step_size` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        if not isinstance(step_size, int) or step_size <= 0:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -435,3 +437,7 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+from ._schedulers_more import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa
+                               CyclicLR, MultiplicativeLR, PolynomialLR, SequentialLR)

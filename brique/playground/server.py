@@ -25,7 +25,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import state as state_mod
 from .data import FEATURE_LABELS
-from .presets import PRESETS
 from .session import Session
 
 UPDATE_SECONDS = 0.05   # training slice between two streamed snapshots: 20 updates per second
@@ -106,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/static/"):
                 return self._static(path[len("/static/"):])
             if path == "/api/schema":
-                return self._send(200, {"fields": state_mod.schema(), "presets": PRESETS,
+                return self._send(200, {"fields": state_mod.schema(),
+                                        "presets": state_mod.PRESETS,
                                         "feature_labels": FEATURE_LABELS,
                                         "hideable": list(state_mod.HIDEABLE)})
             session = self.server.session(query.get("session"))

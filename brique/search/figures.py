@@ -89,12 +89,17 @@ def parallel_figure(result):
                 alpha=0.7)
     for j, (_, labels) in enumerate(axes):
         ax.axvline(j, color="0.7", lw=0.8)
-        text = (f"{labels[0]:.3g}..{labels[1]:.3g}" if isinstance(labels, tuple)
-                else ", ".join(labels))
-        ax.text(j, -0.08, text, ha="center", va="top", fontsize=7, wrap=True)
+        if isinstance(labels, tuple):  # numbers: the low end at the bottom, the high at the top
+            marks = [(0.0, f"{labels[0]:.3g}"), (1.0, f"{labels[1]:.3g}")]
+        else:  # categories at their positions
+            marks = [(i / (len(labels) - 1) if len(labels) > 1 else 0.5, c)
+                     for i, c in enumerate(labels)]
+        for y, text in marks:
+            ax.text(j + 0.03, y, text, ha="left", va="center", fontsize=7,
+                    bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
     ax.set_xticks(range(len(columns)), columns, rotation=20)
     ax.set_yticks([])
-    ax.set_ylim(-0.2, 1.05)
+    ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"parallel coordinates (colour: {result.monitor})")
     fig.tight_layout()
     return fig

@@ -11,8 +11,9 @@ from .analogy import evaluate_analogies, most_similar, read_analogies
 from .batching import batchify, bptt_batches, num_windows, random_windows
 from .generate import generate, sample_logits
 from .ngram import NGramModel
+from .skipgram import NegativeSampler, skipgram_pairs, subsample
 from .vocab import Vocab, tokenize
 
-__all__ = ["NGramModel", "Vocab", "batchify", "bptt_batches", "evaluate_analogies",
+__all__ = ["NGramModel", "NegativeSampler", "skipgram_pairs", "subsample", "Vocab", "batchify", "bptt_batches", "evaluate_analogies",
            "generate", "most_similar", "num_windows", "random_windows", "read_analogies",
            "sample_logits", "tokenize"]

@@ -1,6 +1,6 @@
 """Training: fit/evaluate/predict, callbacks, metrics, checkpoints."""
 from .callbacks import (Callback, CSVLogger, EarlyStopping, History,  # noqa: F401
-                        LearningRateScheduler, ModelCheckpoint, TerminateOnNaN)
+                        LearningRateScheduler, LivePlot, ModelCheckpoint, TerminateOnNaN)
 from .checkpoint import (CheckpointError, load, load_checkpoint, save,  # noqa: F401
                          save_checkpoint)
 from .loop import evaluate, fit, predict  # noqa: F401

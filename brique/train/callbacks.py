@@ -66,18 +66,30 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
     def plot(self, path=None, metrics=None):
-        """Loss (and each metric) per epoch, train and validation; saved to `path` if given.
-        Needs matplotlib (`pip install brique[plot]`)."""
+        """Loss (and each metric) per epoch, train and validation; returns the matplotlib
+        Figure (a notebook shows it) and saves it to `path` if given. The process's matplotlib
+        backend is left alone: with a path the figure is drawn off pyplot. Needs matplotlib."""
+        fig = self.figure(metrics, pyplot=path is None)
+        if path is not None:
+            fig.savefig(path, dpi=100)
+        return fig
+
+    def figure(self, metrics=None, pyplot=False):
+        """The curves as a matplotlib Figure, made by pyplot (shown by `plt.show()`) or not."""
         try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            if pyplot:
+                import matplotlib.pyplot as plt
+                figure = plt.figure
+            else:
+                from matplotlib.figure import Figure as figure
         except ImportError:
-            raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
+            raise ImportError("History.plot needs matplotlib: pip install 'brique[data]'") \
+                from None
         names = metrics or [k for k in self.history if not k.startswith("val_") and k != "lr"]
-        fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
+        fig = figure(figsize=(4.5 * len(names), 3.5))
         epochs = [e + 1 for e in self.epoch]
-        for ax, name in zip(axes[0], names):
+        for i, name in enumerate(names):
+            ax = fig.add_subplot(1, len(names), i + 1)
             ax.plot(epochs, self.history[name], label=f"train {name}")
             if f"val_{name}" in self.history:
                 ax.plot(epochs, self.history[f"val_{name}"], label=f"validation {name}")
@@ -85,10 +97,31 @@ class History(Callback):
             ax.set_title(name)
             ax.legend()
         fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=100)
-            plt.close(fig)
         return fig
+
+
+class LivePlot(Callback):
+    """The loss (and metric) curves redrawn after every epoch: in place in a notebook
+    (IPython's display), and saved to `path` when one is given.
+
+        fit(model, train, val, epochs=20, ..., callbacks=[LivePlot()])
+    """
+    rank_zero_only = True
+
+    def __init__(self, metrics=None, path=None):
+        self.metrics, self.path = metrics, path
+
+    def on_epoch_end(self, epoch, logs=None):
+        history = self.state.history
+        fig = history.figure(self.metrics)
+        if self.path is not None:
+            fig.savefig(self.path, dpi=100)
+        try:
+            from IPython import display
+        except ImportError:
+            return
+        display.clear_output(wait=True)
+        display.display(fig)
 
 
 def _better(mode, monitor):

@@ -93,15 +93,16 @@ def _split(batch):
 
 
 class _Progress:
-    """A tqdm bar when tqdm is installed and verbose, else one line per epoch."""
+    """verbose=1: a tqdm bar on stderr when tqdm is installed (else one line per epoch);
+    verbose=2: one line per epoch on stdout, as Keras prints it; 0: silent."""
 
     def __init__(self, total, desc, verbose):
         self.bar, self.verbose, self.desc, self.t0 = None, verbose, desc, time.perf_counter()
-        if verbose:
+        if verbose == 1:
             try:
                 from tqdm.auto import tqdm
                 self.bar = tqdm(total=total, desc=desc, leave=True, dynamic_ncols=True,
-                                file=sys.stdout)
+                                file=sys.stderr)
             except ImportError:
                 pass
 

@@ -13,7 +13,7 @@ def test_lego_quick(tmp_path):
     m = experiments.run("lego", quick=True, out=str(tmp_path))
     assert m["trials"] == 4 and 0 <= m["pruned"] < 4
     best = m["best_params"]
-    assert 1 <= best["depth"] <= 3 and best["pool"] in ("every", "last")
+    assert 1 <= best["depth"] <= 3 and best["pool"] in ("every", "first")
     assert best["optimizer"] in ("sgd", "adam") and 1e-4 <= best["lr"] <= 0.3
     assert 0.3 < m["best_val_accuracy"] <= 1 and m["test_accuracy"]["search"] > 0.2
     folder = tmp_path / "lego"

@@ -83,3 +83,9 @@ def test_reachable_from_brique_nn():
     import brique.nn as nn
     assert nn.utils.clip_grad_norm_ is clip_grad_norm_
     assert nn.utils.clip_grad_value_ is clip_grad_value_
+
+
+def test_norm_without_grads_is_a_tensor_on_the_parameters_device():
+    w = brique.zeros(3, requires_grad=True)
+    norm = clip_grad_norm_([w], 1.0)
+    assert isinstance(norm, brique.Tensor) and norm.device == w.device and norm.shape == ()

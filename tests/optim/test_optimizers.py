@@ -60,7 +60,22 @@ CASES = [
     ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.05, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.05)),  # rectifies from step 6
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.05, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5, weight_decay=0.05, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
 ]
+# Loading casts every floating buffer to the parameter's dtype, as torch does: NAdam's float32
+# mu_product then multiplies in float64, so its resumed trajectory matches only to rounding.
+ROUNDING_ON_LOAD = {"NAdam"}
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for name, kw in CASES]
 
 
@@ -108,7 +123,10 @@ def test_state_dict_round_trip(name, kwargs):
     assert opt2.param_groups[0]["params"][0] is fresh[0]
     run(brique, opt2, fresh, 10, sign)
     for a, b in zip(fresh, straight):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        if name in ROUNDING_ON_LOAD:
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-9)
+        else:
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     # The loaded buffers are copies, not the first optimizer's.
     for key, value in sd["state"].get(0, {}).items():
         if key != "step":

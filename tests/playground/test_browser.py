@@ -57,8 +57,9 @@ def boundary(page):
 
 def test_train_xor_in_the_page(page):
     page.select_option("#dataset", "xor")
-    page.wait_for_function("location.hash.includes('dataset=xor')")
-    page.wait_for_function("document.querySelector('#epoch').textContent === '0'")
+    page.wait_for_function("document.querySelector('#boundary').dataset.state"
+                           ".includes('dataset=xor')")
+    assert number(page, "#epoch") == 0
     loss0, picture0 = number(page, "#train-loss"), boundary(page)
     page.click("#play")
     wait_epoch(page, 40)
@@ -103,6 +104,7 @@ def test_every_control_round_trips_through_the_url(page, server):
         assert key in url
     page.goto(server.url + "#dataset=spiral&layers=3,3&noise=20&batch-size=4&show-test=true")
     page.wait_for_function("document.querySelector('#network').dataset.shape === '2-3-3-1'")
+    page.wait_for_function("document.querySelector('#noise').value === '20'")
     assert page.input_value("#dataset") == "spiral" and page.input_value("#noise") == "20"
     assert page.input_value("#batch-size") == "4" and page.is_checked("#show-test")
 
@@ -132,3 +134,20 @@ def test_hovering_a_neuron_shows_its_map(page):
     page.wait_for_function(f"document.querySelector('#boundary').toDataURL() !== {before!r}")
     page.mouse.move(5, 5)
     page.wait_for_function(f"document.querySelector('#boundary').toDataURL() === {before!r}")
+
+
+def test_an_out_of_range_value_is_repaired_in_the_page(page):
+    page.fill("#learning-rate", "100")
+    page.press("#learning-rate", "Enter")
+    page.wait_for_function("document.querySelector('#learning-rate').value === '10.0'")
+    assert "learning-rate=10.0&" in page.url
+
+
+def test_upload_csv_data_with_three_classes(page):
+    rows = ["x1,x2,label"] + [f"{(i % 9) - 4},{(i * 7) % 9 - 4},{'abc'[i % 3]}"
+                              for i in range(90)]
+    page.set_input_files("#upload", files=[{"name": "mine.csv", "mimeType": "text/csv",
+                                            "buffer": "\n".join(rows).encode()}])
+    page.wait_for_function("document.querySelector('#network').dataset.shape === '2-4-2-3'")
+    page.wait_for_function("document.querySelector('#dataset').value === 'custom'")
+    assert "dataset=custom" in page.url

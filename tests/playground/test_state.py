@@ -3,7 +3,6 @@ import random
 import pytest
 
 from brique.playground import data, state
-from brique.playground.presets import PRESETS
 
 
 def test_defaults_are_the_tensorflow_playgrounds():
@@ -60,7 +59,7 @@ def test_dataset_decides_the_problem():
     assert state.decode("dataset=xor&problem=regression")["problem"] == "classification"
 
 
-@pytest.mark.parametrize("preset", PRESETS, ids=[p["name"] for p in PRESETS])
+@pytest.mark.parametrize("preset", state.PRESETS, ids=[p["name"] for p in state.PRESETS])
 def test_presets_are_valid_settings(preset):
     s = state.decode(preset["query"])
     for part in preset["query"].split("&"):

@@ -9,11 +9,11 @@ import pytest
 
 import brique
 from brique import nn
-from brique.playground import data, session as session_mod
+from brique.playground import data, session as session_mod, state
 from brique.playground.session import Session
 
 
-def direct_losses(snap, pts, features, epochs, lr, batch, activation=nn.Tanh):
+def direct_losses(snap, pts, features, epochs, lr, batch, activation=nn.Tanh, reg=None, rate=0):
     train = [p for p in pts["points"] if p[3] == 0]
     xy = np.array([[p[0], p[1]] for p in train], np.float32)
     x = brique.tensor(data.features(xy, features))
@@ -32,6 +32,11 @@ def direct_losses(snap, pts, features, epochs, lr, batch, activation=nn.Tanh):
     for _ in range(epochs):
         for i in range(0, len(xy), batch):
             loss = 0.5 * nn.functional.mse_loss(net(x[i:i + batch]), y[i:i + batch])
+            for lin in net[::2]:
+                if reg == "l1":
+                    loss = loss + rate * lin.weight.abs().sum()
+                elif reg == "l2":
+                    loss = loss + rate * 0.5 * (lin.weight ** 2).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -40,12 +45,16 @@ def direct_losses(snap, pts, features, epochs, lr, batch, activation=nn.Tanh):
     return losses
 
 
-@pytest.mark.parametrize("query,features,act", [
-    ("dataset=xor&seed=3", ["x1", "x2"], nn.Tanh),
+@pytest.mark.parametrize("query,features,act,reg,rate", [
+    ("dataset=xor&seed=3", ["x1", "x2"], nn.Tanh, None, 0),
     ("dataset=spiral&features=x1,x2,sinx1,x1x2&layers=5,3,2&activation=relu&batch-size=7"
-     "&learning-rate=0.01", ["x1", "x2", "x1x2", "sinx1"], nn.ReLU),
+     "&learning-rate=0.01", ["x1", "x2", "x1x2", "sinx1"], nn.ReLU, None, 0),
+    ("dataset=gauss&noise=20&layers=3&activation=sigmoid&regularization=l2&reg-rate=0.01",
+     ["x1", "x2"], nn.Sigmoid, "l2", 0.01),
+    ("dataset=circle&features=x1sq,x2sq&layers=2&regularization=l1&reg-rate=0.003",
+     ["x1sq", "x2sq"], nn.Tanh, "l1", 0.003),
 ])
-def test_api_training_equals_direct_brique(client, query, features, act):
+def test_api_training_equals_direct_brique(client, query, features, act, reg, rate):
     client.call("/api/state", query)
     first = client.call("/api/snapshot")
     pts = client.call("/api/points")
@@ -57,7 +66,7 @@ def test_api_training_equals_direct_brique(client, query, features, act):
     s = first["state"]
     lr = float(s.split("learning-rate=")[1].split("&")[0])
     batch = int(s.split("batch-size=")[1].split("&")[0])
-    direct = direct_losses(first, pts, features, 4, lr, batch, act)
+    direct = direct_losses(first, pts, features, 4, lr, batch, act, reg, rate)
     np.testing.assert_allclose(api, direct, rtol=1e-5)
     assert api[-1] < api[0]
 
@@ -161,6 +170,8 @@ def test_the_page_and_its_assets_are_served(server):
                     "problem", "learning-rate", "reg-rate", "batch-size", "noise",
                     "train-ratio"):
         assert f'id="{element}"' in html
+    for control in state.HIDEABLE:   # a teacher can hide each of them
+        assert f'data-control="{control}"' in html
     for asset in ("app.js", "draw.js", "net.js", "style.css"):
         assert f"/static/{asset}" in html
         assert urllib.request.urlopen(f"{server.url}static/{asset}").status == 200

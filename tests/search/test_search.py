@@ -26,6 +26,7 @@ TRAIN, VAL = _blobs(256, 0), _blobs(128, 1)
 
 
 def space(trial):
+    brique.manual_seed(trial.number)
     width = trial.suggest_categorical("width", [4, 8])
     lr = trial.suggest_float("lr", 1e-4, 0.5, log=True)
     model = nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 2))
@@ -61,14 +62,23 @@ def test_random_sampler_with_a_loss_monitor_minimizes():
     assert result.best_value == min(t.value for t in result.completed)
 
 
+def frozen_or_learning(trial):
+    """lr 0 with a zero last layer: a constant output, ~50% accuracy whatever the init."""
+    brique.manual_seed(trial.number)
+    lr = trial.suggest_categorical("lr", [0.0, 0.3])
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    nn.init.zeros_(model[2].weight)
+    nn.init.zeros_(model[2].bias)
+    return model, {"optimizer": optim.SGD(model.parameters(), lr=lr), "epochs": 3}
+
+
 def test_pruning_stops_hopeless_trials_through_the_fit_callback():
-    grid = {"width": [4], "lr": [1e-4, 0.3]}
     # trials below 80% validation accuracy after their first epoch are stopped there
-    result = search(space, TRAIN, VAL, sampler="grid", grid=grid, seed=0,
-                    pruner=optuna.pruners.ThresholdPruner(lower=0.8))
+    result = search(frozen_or_learning, TRAIN, VAL, sampler="grid", grid={"lr": [0.0, 0.3]},
+                    seed=0, pruner=optuna.pruners.ThresholdPruner(lower=0.8))
     by_lr = {t.params["lr"]: t for t in result.trials}
-    assert by_lr[1e-4].state == optuna.trial.TrialState.PRUNED
-    assert len(by_lr[1e-4].intermediate_values) == 1
+    assert by_lr[0.0].state == optuna.trial.TrialState.PRUNED
+    assert len(by_lr[0.0].intermediate_values) == 1
     assert by_lr[0.3].state == optuna.trial.TrialState.COMPLETE
     assert [r["state"] for r in result.rows()].count("pruned") == 1
 

@@ -93,7 +93,7 @@ def test_missing_file():
 def test_file_is_a_plain_zip_of_npy(tmp_path):
     save({"w": brique.ones(2)}, tmp_path / "c.npz")
     with zipfile.ZipFile(tmp_path / "c.npz") as z:
-        assert sorted(z.namelist()) == ["__tree__.npy", "a0.npy"]
+        assert sorted(z.namelist()) == ["__tree__.npy", "w.npy"]  # named by path
 
 
 def test_save_and_load_checkpoint_restore_rng(tmp_path):

@@ -26,3 +26,16 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBas
 from .sparse import Embedding  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401
                           TransformerEncoder, TransformerEncoderLayer)
+from .container import ParameterDict, ParameterList  # noqa: F401
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
+from .fold import Fold, Unfold  # noqa: F401
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401
+from .loss import (GaussianNLLLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,  # noqa: F401
+                   PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .normalization import RMSNorm  # noqa: F401
+from .activation import Softmax2d  # noqa: F401
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,  # noqa: F401
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      ZeroPad1d, ZeroPad2d)
+from .dropout import AlphaDropout, Dropout3d  # noqa: F401
+from .pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401

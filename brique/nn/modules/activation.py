@@ -203,6 +203,15 @@ class Softmin(Softmax):
         return F.softmin(x, self.dim)
 
 
+class Softmax2d(Module):
+    """Softmax over the channels at each position. Shape: (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise self._shape_error(x, "of shape (N, C, H, W) or (C, H, W)")
+        return F.softmax(x, -3)
+
+
 class GLU(Module):
     """First half of `dim` times the sigmoid of the second half."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..parameter import Parameter
 from .module import Module
 
 
@@ -93,3 +94,75 @@ class ModuleDict(Module):
 
     def items(self):
         return self._modules.items()
+
+
+class ParameterList(Module):
+    """A list of Parameters registered with the module (`self.ws = nn.ParameterList(...)`)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for v in values or []:
+            self.append(v)
+
+    def append(self, value):
+        self.register_parameter(str(len(self._parameters)), _as_parameter(value))
+        return self
+
+    def extend(self, values):
+        for v in values:
+            self.append(v)
+        return self
+
+    def __getitem__(self, idx):
+        values = list(self._parameters.values())
+        return ParameterList(values[idx]) if isinstance(idx, slice) else values[idx]
+
+    def __setitem__(self, idx, value):
+        self.register_parameter(str(idx % len(self)), _as_parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+
+class ParameterDict(Module):
+    """A dict of Parameters registered with the module under their keys."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        for k, v in dict(parameters or {}).items():
+            self[k] = v
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def update(self, parameters):
+        for k, v in dict(parameters).items():
+            self[k] = v
+
+
+def _as_parameter(value):
+    return value if isinstance(value, Parameter) else Parameter(value)

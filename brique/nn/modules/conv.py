@@ -32,6 +32,17 @@ class _ConvNd(Module):
                              f"'replicate' or 'circular', got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _tuple(kernel_size, n), _tuple(stride, n)
+        for what, value in (("kernel_size", self.kernel_size), ("stride", self.stride),
+                            ("dilation", _tuple(dilation, n))):
+            if any(v <= 0 for v in value):
+                raise ValueError(f"{type(self).__name__}: {what} must be positive, got "
+                                 f"{value}")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"{type(self).__name__}: invalid padding string {padding!r}, "
+                             "should be one of {'same', 'valid'}")
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError(f"{type(self).__name__}: padding='same' is not supported for "
+                             f"strided convolutions (stride {self.stride})")
         self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
         self.dilation, self.output_padding = _tuple(dilation, n), _tuple(output_padding, n)
         self.padding_mode = padding_mode

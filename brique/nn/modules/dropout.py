@@ -41,3 +41,20 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training, self.inplace)  # other ranks: it warns
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability p."""
+
+    def forward(self, x):
+        if x.ndim not in (4, 5):
+            raise self._shape_error(x, "of shape (N, C, D, H, W) or (C, D, H, W)")
+        return F.dropout3d(x, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks: dropped units take SELU's negative saturation value and an
+    affine correction keeps mean 0 and variance 1 (Klambauer et al. 2017)."""
+
+    def forward(self, x):
+        return F.alpha_dropout(x, self.p, self.training)

@@ -235,6 +235,17 @@ class Module:
     def double(self):
         return self.to(backend.float64)
 
+    def half(self):
+        return self.to(backend.float16)
+
+    def get_parameter(self, target):
+        """The parameter at a dotted path ('encoder.0.weight')."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter '{name}'")
+        return module._parameters[name]
+
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An ordered mapping from PyTorch-style names ('0.weight', 'bn.running_mean') to

@@ -117,3 +117,28 @@ class LocalContrastNorm(Module):
 
     def extra_repr(self):
         return f"size={self.size}, sigma={self.sigma}, eps={self.eps}"
+
+
+class RMSNorm(Module):
+    """Scales each sample by the root mean square of its trailing `normalized_shape` dims (no
+    centering: LLaMA's norm). eps=None uses the dtype's machine epsilon, as PyTorch does."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine(self, self.normalized_shape, elementwise_affine, False, device, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_affine(self)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

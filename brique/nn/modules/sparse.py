@@ -19,8 +19,8 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
-                 norm_type=2.0, scale_grad_by_freq=False, _weight=None, _freeze=False,
-                 device=None, dtype=None):
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
@@ -30,6 +30,7 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse  # brique's gradient stays dense; optim.SparseAdam updates its rows
         if _weight is None:
             self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device,
                                                    dtype=dtype), requires_grad=not _freeze)
@@ -59,11 +60,13 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.sparse:
+            s += ", sparse=True"
         return s
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
-                        norm_type=2.0, scale_grad_by_freq=False):
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding whose weight is `embeddings` (2-D; shared, not copied), frozen unless
         freeze=False."""
         if not isinstance(embeddings, Tensor):
@@ -72,5 +75,5 @@ class Embedding(Module):
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{tuple(embeddings.shape)}")
         rows, cols = embeddings.shape
-        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq,
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)

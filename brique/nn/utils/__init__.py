@@ -1,5 +1,6 @@
 """`brique.nn.utils`: helpers around modules and their gradients."""
 from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "rnn"]

@@ -47,14 +47,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm of the vector of all gradient entries) is at most `max_norm`: each gradient is
     multiplied by `min(1, max_norm / (total_norm + 1e-6))`, as in PyTorch.
 
-    Returns the total norm before clipping, as a 0-d Tensor (0 when no parameter has a
-    gradient). With `error_if_nonfinite`, a NaN or infinite total norm raises RuntimeError.
+    Returns the total norm before clipping, as a 0-d Tensor on the parameters' device (0 when
+    no parameter has a gradient). With `error_if_nonfinite`, a NaN or infinite total norm raises RuntimeError.
     """
     parameters = _as_list(parameters)
     grads = [p.grad._data for p in parameters if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
-        return Tensor._make(backend.numpy.zeros((), backend.get_default_dtype()))
+        dev = parameters[0].device if parameters else backend.CPU
+        return Tensor._make(backend.xp_of(dev).zeros((), backend.get_default_dtype()))
     xp = backend.get_array_module(grads[0])
     dev = backend.device_of(grads[0])
     norms = xp.stack([backend.to_device(_norm(g, norm_type), dev) for g in grads])

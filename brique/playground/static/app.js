@@ -8,7 +8,7 @@
   const sid = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
   const SCALARS = ["dataset", "problem", "classes", "noise", "train-ratio", "batch-size",
                    "activation", "learning-rate", "regularization", "reg-rate"];
-  const CHECKS = ["show-test", "discretize"];
+  const CHECKS = ["show-test", "discretize"], SLIDERS = ["noise", "train-ratio", "batch-size"];
   const ORDER = ["dataset", "problem", "classes", "noise", "train-ratio", "batch-size",
                  "features", "layers", "activation", "learning-rate", "regularization",
                  "reg-rate", "seed", "show-test", "discretize", "hide"];
@@ -49,10 +49,15 @@
       .join("&");
   }
 
-  function applyQuery(query) {
-    const p = new URLSearchParams(query);
+  // `sent`: the query this reply answers. The field being typed in keeps its text (its change
+  // event will send it) unless the server repaired the value it sent.
+  function applyQuery(query, sent) {
+    const p = new URLSearchParams(query), was = new URLSearchParams(sent || "");
     if (p.get("dataset") === "custom") ensureCustomOption();
-    for (const k of SCALARS) if (p.has(k)) $(k).value = p.get(k);
+    for (const k of SCALARS) {
+      const typing = document.activeElement === $(k) && (!sent || was.get(k) === p.get(k));
+      if (p.has(k) && !typing) $(k).value = p.get(k);
+    }
     for (const k of CHECKS) $(k).checked = p.get(k) === "true";
     Net.setFeatures((p.get("features") || "").split(",").filter(Boolean));
     layers = (p.get("layers") || "").split(",").filter(Boolean).map(Number);
@@ -64,14 +69,14 @@
   }
 
   function refreshLabels() {
-    for (const k of ["noise", "train-ratio", "batch-size"]) $(`${k}-value`).textContent = $(k).value;
+    for (const k of SLIDERS) $(`${k}-value`).textContent = $(k).value;
     const n = layers.length;
     $("layer-count").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
     $("add-layer").disabled = n >= 6;
     $("remove-layer").disabled = n === 0;
     const multi = ["gauss", "spiral"].includes($("dataset").value);
     $("classes").disabled = !multi;
-    $("classes").title = multi ? "" : "More classes: choose the gaussian or spiral data, or upload a CSV";
+    $("classes").title = multi ? "" : "More classes: the gaussian or spiral data, or a CSV";
     // Hiding "features" or "layers" also locks the network diagram's own controls.
     document.body.classList.toggle("lock-features", hidden.includes("features") && !teaching);
     document.body.classList.toggle("lock-layers", hidden.includes("layers") && !teaching);
@@ -84,12 +89,15 @@
     });
   }
 
+  // A reply is shown only if no newer change went out meanwhile: a stale one would undo
+  // what the user typed since.
+  let changes = 0;
   async function changed() {
-    const query = readQuery();
+    const query = readQuery(), mine = ++changes;
     refreshLabels();
     history.replaceState(null, "", `#${query}`);
     const reply = await send("/api/state", query);
-    if (reply) applyQuery(reply.state);
+    if (reply && mine === changes) applyQuery(reply.state, query);
   }
 
   function ensureCustomOption() {
@@ -113,6 +121,7 @@
   function render() {
     if (!snap) return;
     $("epoch").textContent = snap.epoch.toLocaleString("en-US");
+    $("boundary").dataset.state = snap.state;  // which setting the picture shows (for tests)
     $("train-loss").textContent = fmt(snap.train_loss);
     $("test-loss").textContent = fmt(snap.test_loss);
     $("train-acc").textContent = pct(snap.train_acc);
@@ -122,9 +131,10 @@
     play.innerHTML = snap.playing ? "&#10074;&#10074;" : "&#9654;";
     if (snap.run !== run) { losses = []; run = snap.run; }
     const row = [snap.epoch, snap.train_loss, snap.test_loss];
-    if (losses.length && losses[losses.length - 1][0] === snap.epoch) losses[losses.length - 1] = row;
+    const n = losses.length;
+    if (n && losses[n - 1][0] === snap.epoch) losses[n - 1] = row;
     else losses.push(row);
-    if (losses.length > 1000) losses = losses.filter((_, i) => i % 2 === 0 || i === losses.length - 1);
+    if (losses.length > 1000) losses = losses.filter((_, i) => i % 2 === 0);  // keep it light
     const discretize = $("discretize").checked;
     Net.update(snap, discretize);
     const opts = { showTest: $("show-test").checked, discretize };
@@ -149,6 +159,10 @@
   function connect() {
     if (stream) stream.close();
     stream = new EventSource(`/events?session=${sid}`);
+    // After a lost connection (a restarted server forgets the session) send the setting again.
+    let lost = false;
+    stream.addEventListener("error", () => { lost = true; });
+    stream.addEventListener("open", () => { if (lost) { lost = false; changed(); } });
     stream.addEventListener("points", (e) => { points = JSON.parse(e.data); render(); });
     stream.addEventListener("snapshot", (e) => { snap = JSON.parse(e.data); render(); });
   }
@@ -190,21 +204,29 @@
     for (const k of SCALARS.concat(CHECKS)) $(k).addEventListener("change", () => {
       if (k === "problem") {
         const reg = $("problem").value === "regression", ds = $("dataset").value;
-        if (ds !== "custom" && reg !== REGRESSION.includes(ds)) $("dataset").value = reg ? "plane" : "circle";
+        if (ds !== "custom" && reg !== REGRESSION.includes(ds)) {
+          $("dataset").value = reg ? "plane" : "circle";
+        }
       }
       if (k === "show-test" || k === "discretize") render();
       changed();
     });
-    for (const k of ["noise", "train-ratio", "batch-size"]) $(k).addEventListener("input", refreshLabels);
-    $("play").addEventListener("click", () => send("/api/play", snap && snap.playing ? "false" : "true"));
+    for (const k of SLIDERS) $(k).addEventListener("input", refreshLabels);
+    $("play").addEventListener("click", () => {
+      send("/api/play", snap && snap.playing ? "false" : "true");
+    });
     $("step").addEventListener("click", () => send("/api/step", ""));
     $("reset").addEventListener("click", () => send("/api/reset", ""));
     $("regenerate").addEventListener("click", async () => {
       const reply = await send("/api/regenerate", "");
       if (reply) applyQuery(reply.state);
     });
-    $("add-layer").addEventListener("click", () => { if (layers.length < 6) { layers.push(2); changed(); } });
-    $("remove-layer").addEventListener("click", () => { if (layers.length) { layers.pop(); changed(); } });
+    $("add-layer").addEventListener("click", () => {
+      if (layers.length < 6) { layers.push(2); changed(); }
+    });
+    $("remove-layer").addEventListener("click", () => {
+      if (layers.length) { layers.pop(); changed(); }
+    });
     $("upload").addEventListener("change", async () => {
       const file = $("upload").files[0];
       if (!file) return;

@@ -146,3 +146,43 @@ def random_split(dataset, lengths, generator=None):
         subsets.append(Subset(dataset, perm[offset:offset + k]))
         offset += k
     return subsets
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Samples of several same-length datasets side by side: positional (a tuple) or by
+    keyword (a dict): `StackDataset(image=images, label=labels)[i]`."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give datasets either positionally or by keyword, "
+                             "not both")
+        self.datasets = args or kwargs
+        lengths = {len(d) for d in (args or kwargs.values())}
+        if len(lengths) != 1:
+            raise ValueError(f"StackDataset: datasets must all have the same length, got "
+                             f"{sorted(lengths)}")
+        self._length = lengths.pop()
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length

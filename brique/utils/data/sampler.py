@@ -14,7 +14,7 @@ from ... import backend
 class Generator:
     """A seedable random generator for data code (`torch.Generator`'s role).
 
-    brique has no `brique.Generator`; this one wraps `numpy.random.default_rng`::
+    `brique.Generator` is this class; it wraps `numpy.random.default_rng`::
 
         g = Generator().manual_seed(0)      # or Generator(0), or just pass the int 0
         DataLoader(ds, shuffle=True, generator=g)

@@ -1,0 +1,6 @@
+"""`python -m brique ...` is the `brique` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
