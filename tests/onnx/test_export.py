@@ -151,7 +151,9 @@ def test_layers(name, build, shape):
 
 ACTIVATIONS = [nn.ReLU(), nn.LeakyReLU(0.2), nn.ELU(0.7), nn.GELU(), nn.SiLU(), nn.Sigmoid(),
                nn.Tanh(), nn.Softplus(beta=2.0, threshold=3.0), nn.Softsign(), nn.Hardtanh(-0.5, 2),
-               nn.Heaviside()]
+               nn.Heaviside(), nn.CELU(), nn.Hardshrink(), nn.Hardsigmoid(), nn.Hardswish(),
+               nn.LogSigmoid(), nn.Mish(), nn.PReLU(), nn.ReLU6(), nn.SELU(), nn.Softmin(1),
+               nn.Softshrink(), nn.Tanhshrink(), nn.Threshold(0.1, 2.0), nn.RReLU(), nn.GLU()]
 
 
 @pytest.mark.parametrize("act", ACTIVATIONS, ids=[type(a).__name__ for a in ACTIVATIONS])
@@ -188,6 +190,11 @@ def test_multihead_attention():
             return self.mha(x, x, x)[0]
 
     assert_same(SelfAttention(), rand(2, 5, 8), others=[(rand(4, 5, 8),)])
+
+
+def test_transformer_encoder():
+    layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, activation="gelu")
+    assert_same(nn.TransformerEncoder(layer, 2), rand(3, 6, 16), others=[(rand(5, 6, 16),)])
 
 
 def test_unknown_operation_names_it_and_its_module():
