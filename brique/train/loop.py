@@ -191,24 +191,9 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
             train.sampler.set_epoch(epoch)
         cbs.on_epoch_begin(epoch)
         model.train()
-        totals = _Averages()
         progress = _Progress(len(train) if hasattr(train, "__len__") else None,
                              f"epoch {epoch + 1}/{epochs}", verbose)
-        for i, batch in enumerate(train):
-            x, y = _split(_to(batch, device))
-            optimizer.zero_grad()
-            out = model(x)
-            loss_value = loss_fn(out, y)
-            loss_value.backward()
-            optimizer.step()
-            values = {"loss": loss_value.item()}
-            for name, fn in metric_fns:
-                values[name] = fn(out, y)
-            totals.add(_batch_size(y), values)
-            progress.update(totals.means())
-            cbs.on_batch_end(i, values)
-            if state.stop_training:
-                break
+        totals = _train_epoch(state, train, loss_fn, metric_fns, cbs, progress, device)
         if world > 1:
             totals.all_reduce()
         logs = totals.means()
@@ -222,6 +207,27 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
             break
     cbs.on_train_end()
     return history
+
+
+def _train_epoch(state, train, loss_fn, metric_fns, cbs, progress, device):
+    """One pass over `train`: a step per batch; returns the epoch's running averages."""
+    model, optimizer, totals = state.model, state.optimizer, _Averages()
+    for i, batch in enumerate(train):
+        x, y = _split(_to(batch, device))
+        optimizer.zero_grad()
+        out = model(x)
+        loss_value = loss_fn(out, y)
+        loss_value.backward()
+        optimizer.step()
+        values = {"loss": loss_value.item()}
+        for name, fn in metric_fns:
+            values[name] = fn(out, y)
+        totals.add(_batch_size(y), values)
+        progress.update(totals.means())
+        cbs.on_batch_end(i, values)
+        if state.stop_training:
+            break
+    return totals
 
 
 def evaluate(model, data, loss=None, metrics=(), device=None, batch_size=32):
