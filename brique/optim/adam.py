@@ -36,10 +36,8 @@ class Adam(Optimizer):
 
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         step = state["step"].item()
-        if weight_decay != 0 and group["decoupled_weight_decay"]:  # AdamW; coupled: the base
-            param *= 1 - lr * weight_decay
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         exp_avg += (1 - beta1) * (grad - exp_avg)
         exp_avg_sq *= beta2

@@ -33,10 +33,8 @@ class NAdam(Optimizer):
 
     def update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         step = state["step"].item()
-        if weight_decay != 0 and group["decoupled_weight_decay"]:  # coupled: the base applies it
-            param *= 1 - lr * weight_decay
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         mu_product = state["mu_product"]._data

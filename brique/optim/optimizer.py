@@ -35,8 +35,8 @@ class Optimizer:
     place, never `grad`), `state` the parameter's dict of Tensors with PyTorch's keys, `group`
     its param group. `init_state(state, param, group)` fills an empty state before the first
     update. Before calling `update`, `step()` has already negated `grad` for `maximize`, added
-    `weight_decay * param` to it (coupled L2, unless the group sets `decoupled_weight_decay`:
-    then the rule applies it, as AdamW does), and advanced `state["step"]` where the class keeps
+    `weight_decay * param` to it (coupled L2; with `decoupled_weight_decay`, as AdamW, it has
+    multiplied `param` by `1 - lr * weight_decay` instead), and advanced `state["step"]` where the class keeps
     one (`keeps_step`; read it with `state["step"].item()`). An algorithm that is not a
     per-parameter rule (L-BFGS) overrides `step()` instead.
 
@@ -120,7 +120,8 @@ class Optimizer:
             for group in self.param_groups:
                 maximize = group.get("maximize", False)
                 decay = group.get("weight_decay", 0)
-                coupled = decay != 0 and not group.get("decoupled_weight_decay", False)
+                decoupled = decay != 0 and group.get("decoupled_weight_decay", False)
+                coupled = decay != 0 and not decoupled
                 for p in group["params"]:
                     if p.grad is None:
                         continue
@@ -129,6 +130,8 @@ class Optimizer:
                         grad = -grad
                     if coupled:
                         grad = grad + decay * param
+                    elif decoupled:  # AdamW's decay, before the rule (PyTorch's order)
+                        param *= 1 - group["lr"] * decay
                     state = self.state[p]
                     if not state:
                         if self.keeps_step:
