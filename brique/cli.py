@@ -48,39 +48,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a model and save checkpoint, history and plot",
-                           description="Train a model on a dataset; writes checkpoint.npz, "
-                                       "history.csv and curves.png into OUT/NAME/.")
-    train.add_argument("model", nargs="?", default="lenet5", help=f"one of "
-                       f"{', '.join(sorted(models.MODELS))} (default: lenet5)")
-    train.add_argument("--dataset", default="mnist-5k", help="see `brique datasets` "
-                       "(default: mnist-5k)")
-    train.add_argument("--epochs", type=_positive(int), default=20)
-    train.add_argument("--batch-size", type=_positive(int), default=None,
-                       help="default: 32 with the default recipe, 64 with the plain one")
-    train.add_argument("--lr", type=_positive(float), default=None,
-                       help="peak learning rate (default: the recipe's)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train.add_argument("--recipe", choices=("default", "plain"), default="default",
-                       help="default: small random shifts, batches of 32, one-cycle schedule, "
-                            "weight decay; "
-                            "plain: constant-lr SGD with momentum, no augmentation")
-    train.add_argument("--device", default="cpu", help="cpu or cuda")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", default="runs", help="parent folder of the run (default: runs)")
-    train.add_argument("--name", default=None, help="run folder name (default: MODEL-DATASET)")
-    train.add_argument("--quiet", action="store_true", help="no progress bars")
-    train.add_argument("--resume", action="store_true",
-                       help="continue the run in OUT/NAME from its last complete epoch")
-    train.add_argument("--overwrite", action="store_true",
-                       help="replace the run already in OUT/NAME")
-    train.add_argument("--download", action="store_true",
-                       help="download the dataset into brique's cache if it is not there")
-    train.add_argument("--nproc", type=_positive(int), default=1,
-                       help="train data-parallel in N processes under mpiexec (extra "
-                            "'distributed')")
-    train.add_argument("--hostfile", default=None,
-                       help="with --nproc: MPI hostfile listing the machines (one per line)")
+    _add_train(sub, models)
 
     exp = sub.add_parser("export", help="write a `brique train` checkpoint as an ONNX model",
                          description="Export a checkpoint written by `brique train` to ONNX "
@@ -119,6 +87,42 @@ def build_parser():
                      help="parent folder (default: runs/experiments)")
     _add_playground(sub)
     return parser
+
+
+def _add_train(sub, models):
+    train = sub.add_parser("train", help="train a model and save checkpoint, history and plot",
+                           description="Train a model on a dataset; writes checkpoint.npz, "
+                                       "history.csv and curves.png into OUT/NAME/.")
+    train.add_argument("model", nargs="?", default="lenet5", help=f"one of "
+                       f"{', '.join(sorted(models.MODELS))} (default: lenet5)")
+    train.add_argument("--dataset", default="mnist-5k", help="see `brique datasets` "
+                       "(default: mnist-5k)")
+    train.add_argument("--epochs", type=_positive(int), default=20)
+    train.add_argument("--batch-size", type=_positive(int), default=None,
+                       help="default: 32 with the default recipe, 64 with the plain one")
+    train.add_argument("--lr", type=_positive(float), default=None,
+                       help="peak learning rate (default: the recipe's)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    train.add_argument("--recipe", choices=("default", "plain"), default="default",
+                       help="default: small random shifts, batches of 32, one-cycle schedule, "
+                            "weight decay; "
+                            "plain: constant-lr SGD with momentum, no augmentation")
+    train.add_argument("--device", default="cpu", help="cpu or cuda")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", default="runs", help="parent folder of the run (default: runs)")
+    train.add_argument("--name", default=None, help="run folder name (default: MODEL-DATASET)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in OUT/NAME from its last complete epoch")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in OUT/NAME")
+    train.add_argument("--download", action="store_true",
+                       help="download the dataset into brique's cache if it is not there")
+    train.add_argument("--nproc", type=_positive(int), default=1,
+                       help="train data-parallel in N processes under mpiexec (extra "
+                            "'distributed')")
+    train.add_argument("--hostfile", default=None,
+                       help="with --nproc: MPI hostfile listing the machines (one per line)")
 
 
 def main(argv=None):
