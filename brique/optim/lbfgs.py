@@ -101,6 +101,20 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     return f_new, g_new, t, evals
 
 
+def _remember(y, s, old_dirs, old_stps, ro, h_diag, history_size):
+    """Add the curvature pair (y, s) to the history (in place) when y.s > 0, forgetting the
+    oldest beyond `history_size`; returns the new initial Hessian scale."""
+    ys = float(y @ s)
+    if ys <= 1e-10:  # keep only pairs of positive curvature
+        return h_diag
+    if len(old_dirs) == history_size:
+        del old_dirs[0], old_stps[0], ro[0]
+    old_dirs.append(y)
+    old_stps.append(s)
+    ro.append(1.0 / ys)
+    return ys / float(y @ y)
+
+
 class LBFGS(Optimizer):
     """PyTorch's L-BFGS: `opt.step(closure)`, where `closure()` zeroes the gradients, computes
     the loss, calls `backward()` and returns the loss. One step runs up to `max_iter`
@@ -159,6 +173,21 @@ class LBFGS(Optimizer):
         with enable_grad():
             return closure()
 
+    def _advance(self, group, closure, t, d, loss, flat_grad, gtd, budget, last):
+        """Move the parameters along `d` by `t`, or by the strong-Wolfe step found from `t`;
+        returns (loss, flat gradient, step, closure evaluations) at the new point."""
+        if group["line_search_fn"] == "strong_wolfe":
+            x = [p._data.copy() for p in self._params]
+            loss, flat_grad, t, evals = _strong_wolfe(
+                lambda step: self._evaluate(lambda: self._closure(closure), x, step, d),
+                t, d, loss, flat_grad, gtd, max_ls=budget)
+            self._move(t, d)
+            return loss, flat_grad, t, evals
+        self._move(t, d)
+        if last:  # the last iteration's loss would go unused
+            return loss, flat_grad, t, 0
+        return float(self._closure(closure)), self._flat_grad(), t, 1
+
     def _step(self, closure):
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
@@ -188,15 +217,8 @@ class LBFGS(Optimizer):
             if state["n_iter"] == 1:
                 d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1.0
             else:
-                y, s = flat_grad - prev_flat_grad, d * t
-                ys = float(y @ s)
-                if ys > 1e-10:  # keep only pairs of positive curvature
-                    if len(old_dirs) == group["history_size"]:  # forget the oldest pair
-                        del old_dirs[0], old_stps[0], ro[0]
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / float(y @ y)
+                h_diag = _remember(flat_grad - prev_flat_grad, d * t, old_dirs, old_stps, ro,
+                                   h_diag, group["history_size"])
                 d = self._direction(flat_grad, old_dirs, old_stps, ro, h_diag)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
@@ -207,19 +229,9 @@ class LBFGS(Optimizer):
             gtd = float(flat_grad @ d)
             if gtd > -tolerance_change:  # not a descent direction any more
                 break
-            if group["line_search_fn"] == "strong_wolfe":
-                x = [p._data.copy() for p in self._params]
-                loss, flat_grad, t, ls_evals = _strong_wolfe(
-                    lambda step: self._evaluate(lambda: self._closure(closure), x, step, d),
-                    t, d, loss, flat_grad, gtd, max_ls=max_eval - evals)
-                self._move(t, d)
-            else:
-                self._move(t, d)
-                ls_evals = 0
-                if n_iter != max_iter:  # the last iteration's loss would go unused
-                    loss = float(self._closure(closure))
-                    flat_grad = self._flat_grad()
-                    ls_evals = 1
+            loss, flat_grad, t, ls_evals = self._advance(group, closure, t, d, loss, flat_grad,
+                                                         gtd, max_eval - evals,
+                                                         last=n_iter == max_iter)
             opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
             evals += ls_evals
             state["func_evals"] += ls_evals
