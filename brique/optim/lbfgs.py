@@ -30,6 +30,18 @@ def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
     return min(max(at, low), high)
 
 
+def _safeguard(t, ends, insufficient):
+    """A zoom step too close to an end of the bracket twice in a row (or outside it) moves 10%
+    of the bracket inside; returns (t, whether this step was too close)."""
+    margin = 0.1 * (max(ends) - min(ends))
+    if min(max(ends) - t, t - min(ends)) >= margin:
+        return t, False
+    if insufficient or t >= max(ends) or t <= min(ends):
+        return (max(ends) - margin if abs(t - max(ends)) < abs(t - min(ends))
+                else min(ends) + margin), False
+    return t, True
+
+
 def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
                   max_ls=25):
     """Find a step t along d with sufficient decrease (f(t) <= f + c1 t gtd) and small slope
@@ -73,17 +85,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
         if abs(ends[1] - ends[0]) * d_norm < tolerance_change:
             break
         t = _cubic_minimum(*bracket[0][:2], bracket[0][3], *bracket[1][:2], bracket[1][3])
-        # Too close to an end twice in a row (or outside): step 10% of the bracket inside it.
-        margin = 0.1 * (max(ends) - min(ends))
-        if min(max(ends) - t, t - min(ends)) < margin:
-            if insufficient or t >= max(ends) or t <= min(ends):
-                t = max(ends) - margin if abs(t - max(ends)) < abs(t - min(ends)) \
-                    else min(ends) + margin
-                insufficient = False
-            else:
-                insufficient = True
-        else:
-            insufficient = False
+        t, insufficient = _safeguard(t, ends, insufficient)
         f_new, g_new = evaluate(t)
         evals, ls_iter = evals + 1, ls_iter + 1
         gtd_new = float(g_new @ d)
