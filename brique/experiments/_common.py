@@ -303,3 +303,13 @@ def accuracy_by_length(sources, correct, edges):
     return [float(correct[(lengths >= lo) & (lengths < hi)].mean())
             if ((lengths >= lo) & (lengths < hi)).any() else float("nan")
             for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def date_task(ctx):
+    """(training pairs, held-out pairs, vocabulary) of dates inside distractor text, at the
+    run's size: 20,000 / 1,000 pairs of up to 150 characters (quick: 2,000 / 200, 45)."""
+    from brique.datasets import dates
+    max_len = ctx.size(150, 45)
+    return (dates.date_pairs(ctx.size(20000, 2000), seed=ctx.seed, max_len=max_len),
+            dates.date_pairs(ctx.size(1000, 200), seed=ctx.seed + 1000, max_len=max_len),
+            dates.date_vocab())

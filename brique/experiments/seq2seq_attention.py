@@ -22,7 +22,7 @@ from brique.datasets import dates
 from brique.models.seq2seq import Seq2Seq
 
 from . import Experiment, pyplot, register
-from ._common import (accuracy_by_length, decode_all, one_blas_thread, smooth,
+from ._common import (accuracy_by_length, date_task, decode_all, one_blas_thread, smooth,
                       train_seq2seq)
 
 EDGES = [10, 40, 70, 100, 130, 161]
@@ -38,11 +38,9 @@ class Seq2SeqAttention(Experiment):
              "and its accuracy falls with input length while the attention model's does not.")
 
     def run(self, ctx):
-        steps, n_train = ctx.size(700, 200), ctx.size(20000, 2000)
-        max_len = ctx.size(150, 45)
-        train = dates.date_pairs(n_train, seed=ctx.seed, max_len=max_len)
-        test = dates.date_pairs(ctx.size(1000, 200), seed=ctx.seed + 1000, max_len=max_len)
-        vocab = dates.date_vocab()
+        steps = ctx.size(700, 200)
+        train, test, vocab = date_task(ctx)
+        n_train = len(train)
         results = {}
         with one_blas_thread():
             for attention in (True, False):

@@ -21,7 +21,8 @@ from brique.models.seq2seq import Seq2Seq
 from brique.models.transformer_seq2seq import TransformerSeq2Seq
 
 from . import Experiment, pyplot, register
-from ._common import accuracy_by_length, decode_all, one_blas_thread, train_seq2seq
+from ._common import (accuracy_by_length, date_task, decode_all, one_blas_thread,
+                      train_seq2seq)
 
 OUT_LEN = 11
 EDGES = [10, 40, 70, 100, 130, 161]
@@ -46,11 +47,8 @@ class TransformerExperiment(Experiment):
              "whose left-to-right scan suits it; the Transformer's attention heads are drawn.")
 
     def run(self, ctx):
-        steps, n_train = ctx.size(600, 120), ctx.size(20000, 2000)
-        max_len = ctx.size(150, 45)
-        train = dates.date_pairs(n_train, seed=ctx.seed, max_len=max_len)
-        test = dates.date_pairs(ctx.size(1000, 200), seed=ctx.seed + 1000, max_len=max_len)
-        vocab = dates.date_vocab()
+        steps = ctx.size(600, 120)
+        train, test, vocab = date_task(ctx)
         results = {}
         with one_blas_thread():
             for name, make in make_models(len(vocab)).items():
