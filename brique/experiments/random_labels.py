@@ -10,7 +10,10 @@ explained by its capacity alone.
 The experiment trains the same MLP on mnist-5k's 4,000 training images with 0%, 50% and 100%
 of the labels replaced by uniformly random classes (fixed once, so there is something to
 memorise), until the training accuracy (on the labels it is given) reaches 99% or the epoch
-budget runs out, and tests on the 1,000 real test labels after every epoch.
+budget runs out, and tests on the 1,000 real test labels after every epoch. The optimizer is
+Zhang et al.'s, SGD with momentum 0.9 (lr 0.01): with Adam (lr 1e-3) the 50% run took longer
+to fit than the 100% one (40 vs 35 epochs), the half of true labels fighting the memorisation
+of the other half.
 """
 from __future__ import annotations
 
@@ -47,13 +50,13 @@ def corrupt(labels, fraction, rng):
     return y
 
 
-def run_one(x, y, test, width, epochs, seed):
+def run_one(x, y, test, width, epochs, seed, batch=64):
     brique.manual_seed(seed)
     model = models.MLP(784, (width, width), 10)
-    loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=64,
+    loader = DataLoader(TensorDataset(brique.tensor(x), brique.tensor(y)), batch_size=batch,
                         shuffle=True, generator=seed)
     return fit(model, loader, test, epochs=epochs, loss="cross_entropy", metrics=["accuracy"],
-               optimizer=optim.Adam(model.parameters(), lr=1e-3),
+               optimizer=optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
                callbacks=[StopWhenFitted(TARGET)], verbose=0).history
 
 
@@ -65,7 +68,8 @@ class RandomLabelsExperiment(Experiment):
              "accuracy falls from ~95% towards chance (10%) (Zhang et al. 2017).")
 
     def run(self, ctx):
-        n, width = ctx.size(None, 300), ctx.size(512, 256)
+        # quick: 300 images in batches of 16, for as many SGD steps per epoch as the full run
+        n, width, batch = ctx.size(None, 300), ctx.size(512, 256), ctx.size(64, 16)
         epochs = ctx.size(100, 80)
         fractions = ctx.size([0.0, 0.5, 1.0], [0.0, 1.0])
         rng = np.random.default_rng(ctx.seed)
@@ -75,11 +79,11 @@ class RandomLabelsExperiment(Experiment):
         curves = {}
         for f in fractions:
             noisy = corrupt(y, f, np.random.default_rng(ctx.seed + 1))
-            curves[f"{f:.0%} random"] = run_one(x, noisy, test, width, epochs, ctx.seed)
-        self._report(ctx, curves, len(x), width, epochs)
+            curves[f"{f:.0%} random"] = run_one(x, noisy, test, width, epochs, ctx.seed, batch)
+        self._report(ctx, curves, len(x), width, epochs, batch)
         self._figure(ctx, curves)
 
-    def _report(self, ctx, curves, n, width, epochs):
+    def _report(self, ctx, curves, n, width, epochs, batch):
         summary = {}
         for name, h in curves.items():
             summary[name] = {"epochs_to_fit": len(h["accuracy"]) if h["accuracy"][-1] >= TARGET
@@ -93,9 +97,9 @@ class RandomLabelsExperiment(Experiment):
                    "final test accuracy", "best test accuracy"],
                   [[k, s["epochs_to_fit"] or f"not within {epochs}", s["train_accuracy"],
                     s["test_accuracy"], s["best_test_accuracy"]] for k, s in summary.items()],
-                  caption=f"MLP 784-{width}-{width}-10, Adam 1e-3, batch 64, {n} training "
-                          "images (accuracy on the labels given), 1,000 test images with their "
-                          "true labels")
+                  caption=f"MLP 784-{width}-{width}-10, SGD lr 0.01 momentum 0.9, batch "
+                          f"{batch}, {n} training images (accuracy on the labels given), 1,000 "
+                          "test images with their true labels")
         rows = list(summary.values())
         fitted = all(r["epochs_to_fit"] for r in rows)
         slower = fitted and all(a["epochs_to_fit"] < b["epochs_to_fit"]

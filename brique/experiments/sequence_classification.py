@@ -109,7 +109,7 @@ class SequenceClassification(Experiment):
     def run(self, ctx):
         x, y, xt, yt = _digits() if ctx.quick else _mnist(ctx.seed)
         P = x.shape[2]
-        epochs, hidden = ctx.size(15, 5), ctx.size(128, 64)
+        epochs, hidden = ctx.size(25, 5), ctx.size(192, 64)
         makers = {"GRU": lambda: RNNClassifier(P, hidden, 10, cell="gru"),
                   "LSTM": lambda: RNNClassifier(P, hidden, 10, cell="lstm"),
                   "1-D conv": lambda: Conv1dRows(P), "orderless pooling": lambda: OrderlessRows(P)}

