@@ -65,7 +65,7 @@ class RandomLabelsExperiment(Experiment):
     name = "random-labels"
     claim = ("An MLP fits mnist-5k's training images to 99% training accuracy with 0%, 50% and "
              "100% random labels, taking more epochs as the noise grows, while its test "
-             "accuracy falls from ~95% towards chance (10%) (Zhang et al. 2017).")
+             "accuracy falls from over 90% towards chance (10%) (Zhang et al. 2017).")
 
     def run(self, ctx):
         # quick: 300 images in batches of 16, for as many SGD steps per epoch as the full run
@@ -105,7 +105,7 @@ class RandomLabelsExperiment(Experiment):
         slower = fitted and all(a["epochs_to_fit"] < b["epochs_to_fit"]
                                 for a, b in zip(rows, rows[1:]))
         falling = all(a["test_accuracy"] > b["test_accuracy"] for a, b in zip(rows, rows[1:]))
-        held = (fitted and slower and falling and rows[0]["test_accuracy"] > 0.75
+        held = (fitted and slower and falling and rows[0]["test_accuracy"] > ctx.size(0.9, 0.75)
                 and abs(rows[-1]["test_accuracy"] - 0.1) < 0.05)
         if fitted and not slower:
             ctx.note("Every share of random labels was fitted, but the epochs to 99% do not "
