@@ -51,6 +51,12 @@ def _random_date(rng):
     return FIRST + datetime.timedelta(days=int(rng.integers(0, (LAST - FIRST).days + 1)))
 
 
+def _written_date(rng, formats):
+    """(a random date, how one of `formats` writes it)."""
+    d = _random_date(rng)
+    return d, FORMATS[formats[rng.integers(len(formats))]](d)
+
+
 def _surround(date_text, length, rng):
     """Distractor words before and after `date_text` until the sentence is about `length`
     characters long; the date's place in the sentence is uniform."""
@@ -64,13 +70,18 @@ def _surround(date_text, length, rng):
     return " ".join(before + [date_text] + after)
 
 
-def date_pairs(n, seed=0, distractors=True, min_len=15, max_len=150, formats=None):
-    """n (source, target) string pairs; target is 'YYYY-MM-DD'.
+def date_pairs(n, seed=0, distractors=True, min_len=15, max_len=150, formats=None,
+               chars_per_date=None):
+    """n (source, target) string pairs; target is 'YYYY-MM-DD' (several when chars_per_date).
 
     distractors=False gives bare dates (8 to 30 characters); otherwise each date is set in
     a sentence whose length is drawn uniformly in [min_len, max_len] (a date longer than the
     drawn length is left alone, so a few inputs are as short as the bare date).
     formats: indices into FORMATS to draw from (default all).
+    chars_per_date: with distractors, a sentence of length L holds max(1, L // chars_per_date)
+    dates, each in its own stretch of distractors, and the target lists them in order,
+    separated by spaces ("1999-08-03 2026-11-22"): what must be remembered grows with the
+    input, as a translation does.
     """
     if n < 0 or min_len > max_len:
         raise ValueError(f"date_pairs: need n >= 0 and min_len <= max_len, got n={n}, "
@@ -78,13 +89,18 @@ def date_pairs(n, seed=0, distractors=True, min_len=15, max_len=150, formats=Non
     rng = np.random.default_rng(seed)
     formats = range(len(FORMATS)) if formats is None else formats
     formats = list(formats)
+    if chars_per_date is not None and chars_per_date < 1:
+        raise ValueError(f"date_pairs: chars_per_date must be >= 1, got {chars_per_date}")
     pairs = []
     for _ in range(n):
-        d = _random_date(rng)
-        text = FORMATS[formats[rng.integers(len(formats))]](d)
+        written = [_written_date(rng, formats)]
         if distractors:
-            text = _surround(text, int(rng.integers(min_len, max_len + 1)), rng)
-        pairs.append((text, d.isoformat()))
+            length = int(rng.integers(min_len, max_len + 1))
+            k = max(1, length // chars_per_date) if chars_per_date else 1
+            written += [_written_date(rng, formats) for _ in range(k - 1)]
+            written = [(d, _surround(text, length // k, rng)) for d, text in written]
+        pairs.append((" ".join(t for _, t in written),
+                      " ".join(d.isoformat() for d, _ in written)))
     return pairs
 
 

@@ -305,11 +305,12 @@ def accuracy_by_length(sources, correct, edges):
             for lo, hi in zip(edges[:-1], edges[1:])]
 
 
-def date_task(ctx):
+def date_task(ctx, chars_per_date=None):
     """(training pairs, held-out pairs, vocabulary) of dates inside distractor text, at the
-    run's size: 20,000 / 1,000 pairs of up to 150 characters (quick: 2,000 / 200, 45)."""
+    run's size: 20,000 / 1,000 pairs of up to 150 characters (quick: 2,000 / 200, 45); one
+    date per sentence, or one per `chars_per_date` characters (dates.date_pairs)."""
     from brique.datasets import dates
     max_len = ctx.size(150, 45)
-    return (dates.date_pairs(ctx.size(20000, 2000), seed=ctx.seed, max_len=max_len),
-            dates.date_pairs(ctx.size(1000, 200), seed=ctx.seed + 1000, max_len=max_len),
-            dates.date_vocab())
+    return tuple(dates.date_pairs(n, seed=seed, max_len=max_len, chars_per_date=chars_per_date)
+                 for n, seed in ((ctx.size(20000, 2000), ctx.seed),
+                                 (ctx.size(1000, 200), ctx.seed + 1000))) + (dates.date_vocab(),)

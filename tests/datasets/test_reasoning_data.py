@@ -32,6 +32,24 @@ def test_date_pairs_hold_the_date_and_its_iso_form():
     assert max(len(s) for s, _ in bare) <= 30
 
 
+def test_date_pairs_with_one_date_per_stretch_of_characters():
+    pairs = dates.date_pairs(300, seed=0, chars_per_date=40)
+    by_count = {}
+    for source, target in pairs:
+        isos = target.split(" ")
+        by_count.setdefault(len(isos), []).append(len(source))
+        for iso in isos:
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso)
+            year, _, day = iso.split("-")
+            assert str(int(day)) in source and (year in source or year[2:] in source)
+    assert sorted(by_count) == [1, 2, 3]           # L // 40 dates, at least one
+    assert max(by_count[1]) < min(by_count[3])     # more to remember in longer inputs
+    # one date per sentence draws exactly what it drew before the option existed
+    assert dates.date_pairs(20, seed=4, chars_per_date=1000) == dates.date_pairs(20, seed=4)
+    with pytest.raises(ValueError, match="chars_per_date"):
+        dates.date_pairs(3, chars_per_date=0)
+
+
 @pytest.mark.parametrize("fmt,text", [(0, "22 Nov 2026"), (2, "November 22, 2026"),
                                       (4, "22/11/26"), (7, "22 novembre 2026")])
 def test_date_formats(fmt, text):
