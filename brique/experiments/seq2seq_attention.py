@@ -136,4 +136,5 @@ class Seq2SeqAttention(Experiment):
             ax.set_yticklabels(list(out), fontsize=7)
         ctx.figure(fig, "attention_maps.png",
                    "Attention of the decoder (rows: characters written) over the input "
-                   "(columns: characters read) for held-out sentences with one, two and three dates")
+                   "(columns: characters read) for held-out sentences with one, two and "
+                   "three dates")

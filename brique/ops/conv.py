@@ -6,9 +6,10 @@ conv2d is a fused primitive for speed: one im2col copy into a (C, kh, kw, N, oh,
 (a loop over the kh*kw kernel offsets copying strided slices, or a compiled loop when numba is
 installed, see _kernels.py), then BLAS products whose output is NCHW: one GEMM over
 (C*kh*kw, N*oh*ow), or a batch of per-image GEMMs on strided views of the same columns when
-the weights are few (see _single_gemm). The columns are kept for the weight gradient. The input gradient is
-W^T x grad followed by col2im, a loop over kernel offsets adding strided slices, or, for
-stride-1 convs that do not widen the channels, a full convolution of the gradient.
+the weights are few (see _single_gemm). The columns are kept for the weight gradient. The
+input gradient is W^T x grad followed by col2im, a loop over kernel offsets adding strided
+slices, or, for stride-1 convs that do not widen the channels, a full convolution of the
+gradient.
 conv1d and conv_transpose1d are conv2d on a height-1 image.
 """
 from __future__ import annotations
