@@ -7,11 +7,7 @@ PRIOR_WITHIN_2 = 0.8647  # P(|z| < 2) for z ~ N(0, I) in 2-D: 1 - exp(-2)
 
 
 def test_aae_quick(tmp_path):
-    # A 10-epoch game on 2,000 digits is fragile: since softplus became a composition of
-    # primitives (last-digit float32 changes) seed 0's game collapses, seeds 1 and 2 hold. The
-    # full run (60 epochs) is what shows the claim; this checks the machinery on a seed that
-    # settles.
-    m = experiments.run("aae", quick=True, seed=1, out=str(tmp_path))
+    m = experiments.run("aae", quick=True, out=str(tmp_path))
     adv, plain = m["adversarial"], m["plain"]
     assert abs(adv["within_2"] - PRIOR_WITHIN_2) < abs(plain["within_2"] - PRIOR_WITHIN_2)
     assert plain["error"] < m["mean_image_error"] and adv["error"] < 1.2 * m["mean_image_error"]
