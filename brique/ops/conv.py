@@ -15,7 +15,7 @@ conv1d and conv_transpose1d are conv2d on a height-1 image.
 from __future__ import annotations
 
 from .. import backend
-from . import _kernels
+from . import _kernels, _spare
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -55,7 +55,7 @@ def im2col(x, g):
     the conv is a single GEMM over (C*kh*kw, N*oh*ow)."""
     xp = xp_of(x)
     N, C = x.shape[:2]
-    cols = xp.empty((C, g.kh, g.kw, N, g.oh, g.ow), dtype=x.dtype)
+    cols = _spare.empty(xp, (C, g.kh, g.kw, N, g.oh, g.ow), x.dtype)
     if _kernels.usable(x):
         return _kernels.im2col(x, g, cols)
     if g.padded():
@@ -150,7 +150,9 @@ def _conv_input_grad(gy, w, g):
     G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
     if O <= C and (full := _full_conv_geom(g)) is not None:
         flipped = xp_of(w).ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-        return _conv(gy, flipped, full)[0]
+        gx, cols = _conv(gy, flipped, full)
+        _spare.give(cols)
+        return gx
     wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
     if P < _BATCHED_GEMM_P:
         cols = (wt @ _channels_first(gy, G)).reshape(C, g.kh, g.kw, N, g.oh, g.ow)
@@ -201,6 +203,7 @@ class Conv2d(Function):
         gx = ConvTranspose2d.apply(gy, w, None, geom=g) if _needs(x) else None
         gw = Conv2dGradW.apply(x, gy, geom=g, w_shape=w.shape, cols=self.cols) \
             if _needs(w) else None
+        _spare.give(self.cols)  # nothing refers to them any more
         self.cols = None  # recomputed from x if the graph is walked again
         gb = _bias_grad(gy) if _needs(b) else None
         return gx, gw, gb
