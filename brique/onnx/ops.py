@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import conv, conversion, elementwise as E, indexing, linalg, movement, norm, pool
+from ..ops import upsample
 from ..ops import reduce as R
 from ..tensor import Tensor
 from .graph import INT64_MAX, INT64_MIN, UnsupportedOperatorError, onnx_type
@@ -249,6 +250,16 @@ def _reshape(g, call, alt):
     for i in moving:
         shape[i] = -1
     return g.add("Reshape", [g.name(call.inputs[0]), g.ints(shape)])
+
+
+@translates(upsample.NearestUp)
+def _nearest_up(g, call, alt):
+    # Resize's nearest mode with asymmetric coordinates and floor picks input i // f for
+    # output i: each element repeated f times, exactly NearestUp.
+    x, factors = call.inputs[0], call.params["factors"]
+    scales = [1.0] * (x.ndim - len(factors)) + [float(f) for f in factors]
+    return g.add("Resize", [g.name(x), "", g.const(scales, np.float32)], mode="nearest",
+                 coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
 
 @translates(movement.Expand)

@@ -145,6 +145,13 @@ CASES = [
       {"scale_factor": 2}),
     C("interpolate_nearest_size", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (5, 3)}),
+    # integer factors: one NearestUp primitive, BlockSum its derivative and the reverse
+    C("interpolate_nearest_factors", BU.interpolate, TF.interpolate, [U(2, 2, 3, 4)],
+      {"scale_factor": (3, 2)}, gradgrad=True),
+    C("interpolate_nearest_1d", BU.interpolate, TF.interpolate, [U(2, 3, 4)],
+      {"size": 12}),
+    C("interpolate_nearest_one_dim", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
+      {"size": (6, 3)}),
     C("interpolate_bilinear", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (5, 7), "mode": "bilinear", "align_corners": False}),
     C("interpolate_bilinear_corners", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
