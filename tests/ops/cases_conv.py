@@ -152,6 +152,8 @@ CASES = [
       {"size": 12}),
     C("interpolate_nearest_one_dim", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (6, 3)}),
+    C("block_sum", lambda a: BU.BlockSum.apply(a, factors=(2, 3)),
+      lambda a: a.reshape(2, 2, 2, 2, 3, 3).sum((3, 5)), [U(2, 2, 4, 9)], gradgrad=True),
     C("interpolate_bilinear", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (5, 7), "mode": "bilinear", "align_corners": False}),
     C("interpolate_bilinear_corners", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
