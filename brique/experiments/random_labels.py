@@ -68,7 +68,7 @@ class RandomLabelsExperiment(Experiment):
              "accuracy falls from over 90% towards chance (10%) (Zhang et al. 2017).")
 
     def run(self, ctx):
-        # quick: 300 images in batches of 16, for as many SGD steps per epoch as the full run
+        # quick: 300 images in batches of 16, enough SGD steps to fit them within 80 epochs
         n, width, batch = ctx.size(None, 300), ctx.size(512, 256), ctx.size(64, 16)
         epochs = ctx.size(100, 80)
         fractions = ctx.size([0.0, 0.5, 1.0], [0.0, 1.0])
