@@ -121,7 +121,8 @@ def batches(key, rng):
 
 
 def worker(lib_name, key, repeat):
-    """Time `repeat` units (after one warm-up) with one library; print a JSON line."""
+    """Time `repeat` units (after one warm-up) with one library: {time, peak_growth_mb,
+    blas}."""
     if lib_name == "torch":
         import torch as lib
         lib.set_num_threads(os.cpu_count())
@@ -150,8 +151,7 @@ def worker(lib_name, key, repeat):
         unit()
         best = min(best, time.perf_counter() - t0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"time": best, "peak_growth_mb": (peak - held) / 1024,
-                      "peak_mb": peak / 1024, "blas": blas_info()}))
+    return {"time": best, "peak_growth_mb": (peak - held) / 1024, "blas": blas_info()}
 
 
 def _resident_kb():
@@ -167,16 +167,7 @@ def measure(lib_name, key, repeat):
 
 def same_process(key, repeat):
     """Both libraries in this process, PyTorch first: the old, skewed measurement."""
-    return {lib: _run_inline(lib, key, repeat) for lib in ("torch", "brique")}
-
-
-def _run_inline(lib_name, key, repeat):
-    import io
-    from contextlib import redirect_stdout
-    buf = io.StringIO()
-    with redirect_stdout(buf):
-        worker(lib_name, key, repeat)
-    return json.loads(buf.getvalue())["time"]
+    return {lib: worker(lib, key, repeat)["time"] for lib in ("torch", "brique")}
 
 
 def main():
@@ -190,7 +181,7 @@ def main():
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.model, args.repeat)
+        return print(json.dumps(worker(args.worker, args.model, args.repeat)))
     rows, memory, blas = [], [], {}
     for key in args.models.split(","):
         best = {"torch": None, "brique": None}

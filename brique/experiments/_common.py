@@ -311,6 +311,7 @@ def date_task(ctx, chars_per_date=None):
     date per sentence, or one per `chars_per_date` characters (dates.date_pairs)."""
     from brique.datasets import dates
     max_len = ctx.size(150, 45)
-    return tuple(dates.date_pairs(n, seed=seed, max_len=max_len, chars_per_date=chars_per_date)
-                 for n, seed in ((ctx.size(20000, 2000), ctx.seed),
-                                 (ctx.size(1000, 200), ctx.seed + 1000))) + (dates.date_vocab(),)
+    train, test = (dates.date_pairs(n, seed=seed, max_len=max_len, chars_per_date=chars_per_date)
+                   for n, seed in ((ctx.size(20000, 2000), ctx.seed),
+                                   (ctx.size(1000, 200), ctx.seed + 1000)))
+    return train, test, dates.date_vocab()

@@ -13,6 +13,7 @@ idle; CuPy arrays never come here (CuPy pools GPU memory itself).
 """
 from __future__ import annotations
 
+import math
 import threading
 
 from .. import backend
@@ -22,21 +23,28 @@ MAX_BYTES = 2 << 30
 
 _lock = threading.Lock()
 _spare = {}          # (shape, dtype) -> [arrays]
-_held = [0]          # bytes kept in _spare
 
 
 def empty(xp, shape, dtype):
     """xp.empty(shape, dtype), or a spare NumPy array of that shape if there is one."""
-    if xp is not backend.numpy:
+    dtype = backend.as_dtype(dtype)
+    if xp is not backend.numpy or math.prod(shape) * dtype.itemsize < MIN_BYTES:
         return xp.empty(shape, dtype=dtype)
-    key = (tuple(shape), backend.as_dtype(dtype))
     with _lock:
-        stack = _spare.get(key)
+        stack = _spare.get((tuple(shape), dtype))
         if stack:
-            array = stack.pop()
-            _held[0] -= array.nbytes
-            return array
+            return stack.pop()
     return xp.empty(shape, dtype=dtype)
+
+
+def held():
+    """Bytes kept idle here."""
+    with _lock:
+        return _held()
+
+
+def _held():
+    return sum(a.nbytes for stack in _spare.values() for a in stack)
 
 
 def give(array):
@@ -46,14 +54,11 @@ def give(array):
             or not array.flags.c_contiguous):
         return
     with _lock:
-        if _held[0] + array.nbytes > MAX_BYTES:
-            return
-        _spare.setdefault((array.shape, array.dtype), []).append(array)
-        _held[0] += array.nbytes
+        if _held() + array.nbytes <= MAX_BYTES:
+            _spare.setdefault((array.shape, array.dtype), []).append(array)
 
 
 def clear():
     """Drop every spare buffer (their memory goes back to the OS)."""
     with _lock:
         _spare.clear()
-        _held[0] = 0
