@@ -27,6 +27,10 @@ def keep_freed_memory():
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 32 << 20)   # M_MMAP_THRESHOLD: blocks under 32 MB come from the heap
-        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MB of freed heap
+        # M_TRIM_THRESHOLD: keep up to 2 GB of freed heap (the most a C int says). A step's
+        # conv columns are freed at its end and allocated again by the next one: ResNet-20 on
+        # 128 images frees 1.1 GB of them, and trimming at 256 MB cost 238,000 page faults
+        # per step (a 360 ms step took 800 ms).
+        libc.mallopt(-1, (1 << 31) - 1)
     except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
         pass
