@@ -144,8 +144,25 @@ def _channels_first(gy, G):
     return gy.reshape(G, O // G, N * P)
 
 
+def _narrowing(w_shape, g):
+    """For a conv with fewer output than input channels that has a full-convolution
+    transpose: that transpose's geometry. Such a conv is computed as the transpose of its
+    full convolution, W^T x then col2im, which builds O*kh*kw rows of columns instead of
+    C*kh*kw (the conv autoencoder's last layer, 16 -> 1 at 28x28, 64 images: forward 1.9 ->
+    0.4 ms, weight gradient 0.8 -> 0.2 ms)."""
+    return _full_conv_geom(g) if w_shape[0] < w_shape[1] * g.groups else None
+
+
+def _flip_t(w):
+    """(O, C, kh, kw) -> (C, O, kh, kw) flipped in both spatial dims: the weights of the
+    full convolution that is a stride-1 conv's transpose, and back."""
+    return xp_of(w).ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+
+
 def _conv(x, w, g, keep=False):
     """y = conv(x, w), no bias; returns (y, the columns of each chunk if `keep` else None)."""
+    if (full := _narrowing(w.shape, g)) is not None:
+        return _conv_input_grad(x, _flip_t(w), full), None
     xp = xp_of(x)
     (N, C), G, O, P = x.shape[:2], g.groups, w.shape[0], g.oh * g.ow
     K = C // G * g.kh * g.kw
@@ -183,7 +200,7 @@ def _conv_input_grad(gy, w, g):
     N, O = gy.shape[:2]
     G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
     if O <= C and (full := _full_conv_geom(g)) is not None:
-        return _conv(gy, xp.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]), full)[0]
+        return _conv(gy, _flip_t(w), full)[0]
     wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
     K = wt.shape[1]
     gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
@@ -201,7 +218,11 @@ def _conv_input_grad(gy, w, g):
 
 def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     """w-gradient of conv: gy x cols^T summed over the batch and the output positions; from
-    the forward's column chunks when given, else from columns built again chunk by chunk."""
+    the forward's column chunks when given, else from columns built again chunk by chunk
+    (for a narrowing conv, see _narrowing: those of its transpose, built from gy)."""
+    if (full := _narrowing(w_shape, g)) is not None:
+        O, C, kh, kw = w_shape
+        return _flip_t(_conv_weight_grad(gy, x, (C, O, kh, kw), full))
     xp = xp_of(x)
     (N, C), O = x.shape[:2], gy.shape[1]
     G, P = g.groups, g.oh * g.ow

@@ -89,7 +89,8 @@ CASES = [
       {"dilation": (2, 1), "groups": 2, "padding": 1}),
     C("conv2d_same", BC.conv2d, TF.conv2d, [U(1, 2, 5, 4), U(2, 2, 2, 3), U(2)],
       {"padding": "same"}),
-    # fewer output than input channels, stride 1: the input gradient is a full convolution
+    # fewer output than input channels, stride 1: computed as the transpose of its full
+    # convolution, whose own input gradient is a full convolution again
     C("conv2d_narrowing", BC.conv2d, TF.conv2d, [U(2, 4, 5, 6), U(2, 4, 3, 2), U(2)],
       {"padding": (2, 0)}, gradgrad=True),
     C("conv2d_gradgrad", BC.conv2d, TF.conv2d, [U(1, 2, 4, 4), U(2, 2, 2, 2), U(2)],

@@ -36,6 +36,7 @@ CONV2D = [
     ((4, 1, 28, 28), (6, 1, 5, 5), True, {"padding": 2}),  # LeNet's first layer
     ((4, 16, 28, 28), (1, 16, 3, 3), True, {"padding": 1}),  # conv AE's last: full-conv grad
     ((2, 8, 9, 7), (8, 8, 3, 3), True, {"padding": (2, 0)}),  # O == C, uneven padding
+    ((2, 6, 7, 8), (4, 6, 3, 3), True, {"padding": 1}),  # O < C: computed as its transpose
 ]
 
 
