@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as TF
 
 import brique as B
-from brique.ops import _kernels, conv as BC
+from brique.ops import _columns, _kernels, conv as BC
 from cases_conv import CASES, check_against_torch
 
 DTYPES = ["float64", "float32"]
@@ -54,7 +54,7 @@ def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, mo
     one image per chunk every chunk boundary is crossed, with and without the compiled
     kernels. The backward runs the input gradient (conv_transpose2d's forward) and the weight
     gradient in chunks too."""
-    monkeypatch.setattr(BC, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(_columns, "_CHUNK_BYTES", 1)
     monkeypatch.setattr(_kernels, "ENABLED", numba and _kernels.ENABLED)
     arrays = draw(xs, ws, (ws[0],)) if bias else draw(xs, ws)
     check_against_torch(BC.conv2d, TF.conv2d, arrays, dtype="float64", kwargs=kw)

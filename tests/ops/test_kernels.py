@@ -8,7 +8,7 @@ pytest.importorskip("numba")
 
 import brique  # noqa: E402
 import brique.nn.functional as F  # noqa: E402
-from brique.ops import _kernels, conv  # noqa: E402
+from brique.ops import _columns, _kernels, conv  # noqa: E402
 
 
 def run(enabled, monkeypatch, fn, arrays, grads=True):
@@ -71,10 +71,10 @@ def test_im2col_col2im_exact_and_adjoint(xs, ws, kw, monkeypatch):
     cols_shape = (xs[1], ws[2], ws[3], xs[0], g.oh, g.ow)
 
     def im2col(x):
-        return conv.im2col(x, g, np.empty(cols_shape))
+        return _columns.im2col(x, g, np.empty(cols_shape))
 
     def col2im(c):
-        return conv.col2im(c, g, np.empty(xs))
+        return _columns.col2im(c, g, np.empty(xs))
 
     monkeypatch.setattr(_kernels, "ENABLED", True)
     fast = im2col(x)
