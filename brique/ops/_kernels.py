@@ -44,12 +44,22 @@ def usable(*arrays):
     return True
 
 
+def usable_float32(*arrays):
+    """Can the float32-only kernels (the LSTM steps) take these arrays?"""
+    return usable(*arrays) and all(a.dtype == _FLOATS[0] for a in arrays)
+
+
 def _jit(fn):
-    """The compiled version of fn (numba imported and fn compiled on first call)."""
+    """The compiled version of fn (numba imported and fn compiled on first call).
+    error_model="numpy": a division by zero gives inf/nan instead of raising, which keeps the
+    per-element branch out of the loops so that LLVM can vectorize them."""
     k = _jitted.get(fn.__name__)
     if k is None:
         import numba
-        jit = numba.njit(cache=True, fastmath=False, nogil=True)
+        jit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+        if "_tanh32" not in _jitted:  # called by the LSTM kernels: compiled first, inlined
+            globals()["_tanh32"] = _jitted["_tanh32"] = numba.njit(
+                inline="always", error_model="numpy")(_tanh32)
         k = _jitted[fn.__name__] = jit(fn)
     return k
 
@@ -177,3 +187,82 @@ def max_pool_scatter(gy, arg, g):
     _jit(_max_pool_scatter)(numpy.ascontiguousarray(gy), numpy.ascontiguousarray(arg), g.kh,
                             g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, out)
     return out
+
+
+# ----------------------------------------------------------------- LSTM steps (float32)
+# One compiled loop per time step does all of an LSTM cell's elementwise work, on the (N, 4H)
+# gate layout the input projection comes in: NumPy needs ~12 calls per step forward and ~8
+# backward, plus transposes into a layout where the gates are contiguous rows. The hidden
+# products (h W_hh^T, d W_hh) stay BLAS calls between the kernels.
+
+_F = numpy.float32
+# tanh(v) ~ v * P(v^2) / Q(v^2) on [-7.9, 7.9] (beyond, tanh is 1 in float32): the odd rational
+# approximation Eigen uses for float32, within 3e-7 of tanh. It is plain arithmetic, so LLVM
+# vectorizes the loops that call it; numba's libm tanh is a scalar call, 60x slower than
+# NumPy's SIMD one.
+_P1, _P3, _P5, _P7 = (_F(4.89352455891786e-03), _F(6.37261928875436e-04),
+                      _F(1.48572235717979e-05), _F(5.12229709037114e-08))
+_P9, _P11, _P13 = _F(-8.60467152213735e-11), _F(2.00018790482477e-13), _F(-2.76076847742355e-16)
+_Q0, _Q2, _Q4, _Q6 = (_F(4.89352518554385e-03), _F(2.26843463243900e-03),
+                      _F(1.18534705686654e-04), _F(1.19825839466702e-06))
+_CLAMP = _F(7.90531110763549805)
+_HALF, _ONE = _F(0.5), _F(1)
+
+
+def _tanh32(v):
+    v = v if v < _CLAMP else _CLAMP
+    v = v if v > -_CLAMP else -_CLAMP
+    v2 = v * v
+    p = ((((((_P13 * v2 + _P11) * v2 + _P9) * v2 + _P7) * v2 + _P5) * v2 + _P3) * v2 + _P1) * v
+    q = ((_Q6 * v2 + _Q4) * v2 + _Q2) * v2 + _Q0
+    return p / q
+
+
+def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
+    # pre + hh: the gate pre-activations (N, 4H), gate order i, f, g, o. Writes the activated
+    # gates, c = f c_prev + i g, tc = tanh(c), h = o tc. sigmoid(v) = (1 + tanh(v / 2)) / 2.
+    # Loops touching few arrays each: LLVM gives up vectorizing a loop whose many arrays it
+    # would have to check for overlap.
+    N, H = c.shape
+    for n in range(N):
+        a, b, out = pre[n], hh[n], gates[n]
+        for k in range(2 * H):
+            out[k] = _HALF + _HALF * _tanh32(_HALF * (a[k] + b[k]))
+        for k in range(2 * H, 3 * H):
+            out[k] = _tanh32(a[k] + b[k])
+        for k in range(3 * H, 4 * H):
+            out[k] = _HALF + _HALF * _tanh32(_HALF * (a[k] + b[k]))
+        cn, cp = c[n], c_prev[n]
+        for r in range(H):
+            cn[r] = out[H + r] * cp[r] + out[r] * out[2 * H + r]
+        t, hn = tc[n], h[n]
+        for r in range(H):
+            t[r] = _tanh32(cn[r])
+        for r in range(H):
+            hn[r] = out[3 * H + r] * t[r]
+
+
+def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
+    # dh = gh (the output's gradient) + dh_next (d_{t+1} W_hh); dc (N, H) is carried in place
+    # to the previous step; d (N, 4H) gets the pre-activations' gradients.
+    N, H = dc.shape
+    for n in range(N):
+        for r in range(H):
+            i, f = gates[n, r], gates[n, H + r]
+            g, o = gates[n, 2 * H + r], gates[n, 3 * H + r]
+            t = tc[n, r]
+            dh = gh[n, r] + dh_next[n, r]
+            dcn = dc[n, r] + dh * o * (_ONE - t * t)
+            d[n, r] = dcn * g * i * (_ONE - i)
+            d[n, H + r] = dcn * c_prev[n, r] * f * (_ONE - f)
+            d[n, 2 * H + r] = dcn * i * (_ONE - g * g)
+            d[n, 3 * H + r] = dh * t * o * (_ONE - o)
+            dc[n, r] = dcn * f
+
+
+def lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
+    _jit(_lstm_forward_step)(pre, hh, c_prev, gates, c, tc, h)
+
+
+def lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
+    _jit(_lstm_backward_step)(gates, c_prev, tc, gh, dh_next, dc, d)

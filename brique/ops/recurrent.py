@@ -13,6 +13,7 @@ come out right (slowly).
 from __future__ import annotations
 
 from .. import backend
+from . import _kernels
 from ..autograd import Function, enable_grad, grad, is_grad_enabled
 from ..tensor import Tensor
 
@@ -161,13 +162,19 @@ class LSTMLayer(_Layer):
     -> (L + 1, N, H): [:L] the hidden state at each time, [L] the final cell state.
     """
 
-    # The loop works on transposed states (features, batch): every gate is then a contiguous
-    # block of rows, and elementwise ops on strided column slices cost 4x more in NumPy.
+    # With numba and float32 NumPy arrays, one compiled kernel per time step does the cell's
+    # elementwise work (_kernels.lstm_forward_step / lstm_backward_step) on the (N, 4H) layout
+    # xproj comes in. Otherwise the loop below works on transposed states (features, batch):
+    # every gate is then a contiguous block of rows, and elementwise ops on strided column
+    # slices cost 4x more in NumPy.
     def forward(self, xproj, w_hh, h0, c0, reverse=False):
         xp = xp_of(xproj)
         L, N, G = xproj.shape
         H = G // 4
         self.reverse = reverse
+        self.compiled = _kernels.usable_float32(xproj, w_hh, h0, c0)
+        if self.compiled:
+            return self._forward_compiled(xproj, w_hh, h0, c0)
         # sigmoid(x) = (1 + tanh(x/2)) / 2: halve the i, f, o rows so that one tanh call
         # activates all four gates, then finish i, f, o with an affine map.
         acts = xp.ascontiguousarray(xproj.transpose(0, 2, 1))    # (L, 4H, N), by time
@@ -201,9 +208,52 @@ class LSTMLayer(_Layer):
         self.h0, self.c0 = h0, c0
         return packed
 
+    def _forward_compiled(self, xproj, w_hh, h0, c0):
+        xp = xp_of(xproj)
+        L, N, G = xproj.shape
+        H = G // 4
+        gates = xp.empty((L, N, G), dtype=xproj.dtype)
+        cs = xp.empty((L, N, H), dtype=xproj.dtype)
+        tcs = xp.empty((L, N, H), dtype=xproj.dtype)
+        packed = xp.empty((L + 1, N, H), dtype=xproj.dtype)
+        hh = xp.empty((N, G), dtype=xproj.dtype)
+        wt = xp.ascontiguousarray(w_hh.T)
+        h, c = xp.ascontiguousarray(h0), xp.ascontiguousarray(c0)
+        for t in _steps(L, self.reverse):
+            xp.matmul(h, wt, out=hh)
+            _kernels.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
+            h, c = packed[t], cs[t]
+        packed[L] = c
+        self.acts, self.cs, self.tcs, self.hs = gates, cs, tcs, packed[:L]
+        self.h0, self.c0 = h0, c0
+        return packed
+
+    def _backward_compiled(self, g):
+        xp = xp_of(g)
+        gates, cs, tcs = self.acts, self.cs, self.tcs
+        L, N, G = gates.shape
+        H = G // 4
+        _, w_hh, _, _ = self.saved
+        w = xp.ascontiguousarray(w_hh._data)
+        gh = xp.ascontiguousarray(g[:L])
+        c0 = xp.ascontiguousarray(self.c0)
+        dgates = xp.empty((L, N, G), dtype=gates.dtype)
+        dh = xp.zeros((N, H), dtype=gates.dtype)
+        dc = xp.array(g[L], dtype=gates.dtype, order="C")
+        for t in _steps(L, not self.reverse):
+            prev = t + 1 if self.reverse else t - 1
+            c_prev = cs[prev] if 0 <= prev < L else c0
+            _kernels.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
+            xp.matmul(dgates[t], w, out=dh)
+        hprev = _shifted(self.hs, self.h0, self.reverse)
+        dw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H)
+        return Tensor._make(dgates), Tensor._make(dw), Tensor._make(dh), Tensor._make(dc)
+
     def backward(self, g):
         if is_grad_enabled():
             return self._replay(g)
+        if self.compiled:
+            return self._backward_compiled(g._data)
         xp = xp_of(g._data)
         acts, cs, tcs = self.acts, self.cs, self.tcs
         L, G, N = acts.shape
