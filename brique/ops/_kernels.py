@@ -49,14 +49,14 @@ def usable_float32(*arrays):
     return usable(*arrays) and all(a.dtype == _FLOATS[0] for a in arrays)
 
 
-def _jit(fn):
+def _jit(fn, fastmath=False):
     """The compiled version of fn (numba imported and fn compiled on first call).
     error_model="numpy": a division by zero gives inf/nan instead of raising, which keeps the
     per-element branch out of the loops so that LLVM can vectorize them."""
     k = _jitted.get(fn.__name__)
     if k is None:
         import numba
-        jit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+        jit = numba.njit(cache=True, fastmath=fastmath, nogil=True, error_model="numpy")
         if "_tanh32" not in _jitted:  # called by the LSTM kernels: compiled first, inlined
             globals()["_tanh32"] = _jitted["_tanh32"] = numba.njit(
                 inline="always", error_model="numpy")(_tanh32)
@@ -266,3 +266,86 @@ def lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
 
 def lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
     _jit(_lstm_backward_step)(gates, c_prev, tc, gh, dh_next, dc, d)
+
+
+# ----------------------------------------------------------------- batch norm (per channel)
+# Batch norm over (N, C, P), channel by channel: a channel's N x P values (512 KB for
+# ResNet-20's first stage at batch 128) stay in the core's L2 across the passes over them,
+# so memory sees one read of x and one write of the output, where the NumPy code walks
+# about ten full-size arrays. Sums accumulate in float64, in whatever order LLVM vectorizes
+# them (fastmath "reassoc"; without it, every add waits for the one before).
+
+_REASSOC = {"reassoc"}
+
+
+def _batch_norm_forward(x, w, b, eps, out, mean, var):
+    N, C, P = x.shape
+    count = N * P
+    for c in range(C):
+        s = 0.0
+        for n in range(N):
+            row = x[n, c]
+            for p in range(P):
+                s += row[p]
+        m = s / count
+        v = 0.0
+        for n in range(N):
+            row = x[n, c]
+            for p in range(P):
+                d = row[p] - m
+                v += d * d
+        v /= count
+        scale = w[c] / numpy.sqrt(v + eps)
+        shift = b[c] - m * scale
+        sc, sh = out.dtype.type(scale), out.dtype.type(shift)
+        for n in range(N):
+            src, dst = x[n, c], out[n, c]
+            for p in range(P):
+                dst[p] = src[p] * sc + sh
+        mean[c], var[c] = m, v
+
+
+def _batch_norm_backward(x, g, w, mean, var, eps, dx, dw, db):
+    N, C, P = x.shape
+    count = N * P
+    for c in range(C):
+        m, inv = mean[c], 1.0 / numpy.sqrt(var[c] + eps)
+        sg = 0.0
+        sgx = 0.0
+        for n in range(N):
+            xr, gr = x[n, c], g[n, c]
+            for p in range(P):
+                sg += gr[p]
+                sgx += gr[p] * (xr[p] - m)
+        sgx *= inv  # sum of g * xhat
+        coef = inv * w[c]
+        # dx = coef * (g - xhat * sgx / count - sg / count), xhat = (x - m) * inv
+        a = dx.dtype.type(coef)
+        k = dx.dtype.type(coef * inv * sgx / count)
+        q = dx.dtype.type(coef * sg / count - coef * inv * sgx / count * m)
+        for n in range(N):
+            xr, gr, dr = x[n, c], g[n, c], dx[n, c]
+            for p in range(P):
+                dr[p] = a * gr[p] - k * xr[p] - q
+        dw[c], db[c] = sgx, sg
+
+
+def batch_norm_forward(x, w, b, eps):
+    """(out, mean, biased var) of batch norm over x (N, C, P) with per-channel w and b (C,);
+    the statistics in float64."""
+    C = x.shape[1]
+    out = numpy.empty(x.shape, dtype=x.dtype)
+    mean, var = numpy.empty(C), numpy.empty(C)
+    _jit(_batch_norm_forward, _REASSOC)(numpy.ascontiguousarray(x), w, b, float(eps), out, mean, var)
+    return out, mean, var
+
+
+def batch_norm_backward(x, g, w, mean, var, eps):
+    """(dx, sum of g * xhat, sum of g) per channel: the gradients of batch norm's input,
+    weight and bias."""
+    C = x.shape[1]
+    dx = numpy.empty(x.shape, dtype=x.dtype)
+    dw, db = numpy.empty(C), numpy.empty(C)
+    _jit(_batch_norm_backward, _REASSOC)(numpy.ascontiguousarray(x), numpy.ascontiguousarray(g), w, mean,
+                               var, float(eps), dx, dw, db)
+    return dx, dw, db

@@ -8,6 +8,7 @@ from __future__ import annotations
 import string
 
 from .. import autograd, backend
+from . import _kernels
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -45,6 +46,9 @@ class Normalize(Function):
         self.n = 1
         for a in axes:
             self.n *= x.shape[a]
+        self.compiled = _per_channel(x, weight, bias, axes)
+        if self.compiled:
+            return self._forward_compiled(x, weight, bias, stats)
         mean = _sum(xp, axes, x) / self.n
         xhat = x - mean
         var = _sum(xp, axes, xhat, xhat) / self.n
@@ -60,9 +64,33 @@ class Normalize(Function):
             out += bias
         return out
 
+    def _forward_compiled(self, x, weight, bias, stats):
+        N, C = x.shape[:2]
+        w = _channel_values(weight, C, 1.0)
+        b = _channel_values(bias, C, 0.0)
+        out, mean, var = _kernels.batch_norm_forward(x.reshape(N, C, -1), w, b, self.eps)
+        self.mean, self.var = mean, var
+        if stats is not None:
+            shape = (1, C) + (1,) * (x.ndim - 2)
+            stats["mean"] = mean.astype(x.dtype).reshape(shape)
+            stats["var"] = var.astype(x.dtype).reshape(shape)
+        return out.reshape(x.shape)
+
+    def _backward_compiled(self, g, x, weight, bias):
+        N, C = x.shape[:2]
+        dx, dw, db = _kernels.batch_norm_backward(
+            x._data.reshape(N, C, -1), g.reshape(N, C, -1), _channel_values(weight, C, 1.0),
+            self.mean, self.var, self.eps)
+        return (Tensor._make(dx.reshape(x.shape)),
+                Tensor._make(dw.astype(x.dtype).reshape(weight.shape))
+                if _needs(weight) else None,
+                Tensor._make(db.astype(x.dtype).reshape(bias.shape)) if _needs(bias) else None)
+
     def backward(self, g):
         x, weight, bias = self.saved
         if not autograd.is_grad_enabled():
+            if self.compiled:
+                return self._backward_compiled(g._data, x, weight, bias)
             return self._backward_arrays(g._data, weight, bias)
         # create_graph: the same formula in Tensor ops, with the statistics rebuilt from x so
         # that the gradient's own graph reaches x (second derivatives).
@@ -104,6 +132,27 @@ class Normalize(Function):
             reuse = per_channel and _broadcast_axes(bias._data, g) == axes
             db = Tensor._make(sum_g) if reuse else _param_grad(xp, bias._data, g)
         return Tensor._make(dx), dw, db
+
+
+def _per_channel(x, weight, bias, axes):
+    """Batch norm's case, which the compiled kernels take (_kernels.batch_norm_*): NumPy
+    float arrays, statistics over every axis but the channels (dim 1), and a weight and bias
+    that are None or one value per channel."""
+    if x.ndim < 2 or axes != (0,) + tuple(range(2, x.ndim)) or x.size == 0:
+        return False
+    params = [p for p in (weight, bias) if p is not None]
+    channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    return (_kernels.usable(x, *params)
+            and all(p.ndim <= x.ndim and (1,) * (x.ndim - p.ndim) + p.shape == channel
+                    for p in params))
+
+
+def _channel_values(p, C, default):
+    """A per-channel weight or bias as C float64 values (`default` for None)."""
+    if p is None:
+        return backend.numpy.full(C, default)
+    p = getattr(p, "_data", p)
+    return p.reshape(C).astype(backend.numpy.float64)
 
 
 def _broadcast_axes(param, g):

@@ -144,3 +144,28 @@ def test_lstm_step_kernels_match_numpy(reverse, monkeypatch):
               for s in ((L, N, 4 * H), (4 * H, H), (N, H), (N, H))]
     assert_same(lambda *ts: recurrent.LSTMLayer.apply(*ts, reverse=reverse), arrays,
                 monkeypatch)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(8, 3, 5, 4), (16, 6), (4, 5, 7)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_kernels_match_numpy(shape, affine, dtype, monkeypatch):
+    """The compiled per-channel batch norm against the NumPy code: output, the gradients of
+    input, weight and bias, and the running statistics it updates."""
+    rng = np.random.default_rng(0)
+    C = shape[1]
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    params = [rng.standard_normal(C).astype(dtype) for _ in range(2)] if affine else []
+
+    def fn(x, *wb):
+        stats = [brique.zeros(C, dtype=x.dtype), brique.ones(C, dtype=x.dtype)]
+        return F.batch_norm(x, *stats, *(wb or (None, None)), training=True), stats
+
+    assert_same(fn, [x] + params, monkeypatch)  # compares the output and the gradients
+    for on in (True, False):
+        monkeypatch.setattr(_kernels, "ENABLED", on)
+        running = fn(brique.tensor(x), *map(brique.tensor, params))[1]
+        if on:
+            fast = [r.numpy() for r in running]
+    for a, b in zip(fast, running):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
