@@ -15,7 +15,7 @@ conv1d and conv_transpose1d are conv2d on a height-1 image.
 from __future__ import annotations
 
 from ._columns import Geom, _conv, _conv_input_grad, _conv_weight_grad
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 
 
@@ -30,9 +30,9 @@ def _bias_grad(g):
 class Conv2d(Function):
     """y = conv(x, w) + b. Fused for speed (see the module docstring)."""
 
-    def forward(self, x, w, b=None, geom=None):
+    def forward(self, x, w, b=None, geom=None, keep=False):
         self.geom = geom
-        y, self.chunks = _conv(x, w, geom, keep=True)
+        y, self.chunks = _conv(x, w, geom, keep=keep)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -168,7 +168,9 @@ def _conv_nd(name, nd, x, w, b, stride, padding, dilation, groups):
         raise ValueError(f"{name}: input of shape {tuple(x.shape)} (padded by {pads}) is "
                          f"smaller than the dilated kernel of shape {tuple(w.shape)} "
                          f"(dilation={dilation})")
-    y = Conv2d.apply(x, w, b, geom=geom)
+    # The columns are kept for the weight gradient only when one will be asked for: inference
+    # reuses one cache-sized buffer for every chunk.
+    y = Conv2d.apply(x, w, b, geom=geom, keep=is_grad_enabled() and w.requires_grad)
     if nd == 1:
         y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
