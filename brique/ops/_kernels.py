@@ -349,3 +349,50 @@ def batch_norm_backward(x, g, w, mean, var, eps):
     _jit(_batch_norm_backward, _REASSOC)(numpy.ascontiguousarray(x), numpy.ascontiguousarray(g), w, mean,
                                var, float(eps), dx, dw, db)
     return dx, dw, db
+
+
+# ----------------------------------------------------------------- GRU steps (float32)
+# As the LSTM's: one compiled loop per time step for the cell's elementwise work, gate order
+# r, z, n; hp = h W_hh^T + b_hh comes from a BLAS call.
+
+def _gru_forward_step(x, hp, h_prev, rz, nn, hn, h):
+    # r, z = sigmoid(x_rz + hp_rz); n = tanh(x_n + r hp_n); h = n + z (h_prev - n). Keeps
+    # r and z (rz), n and hp_n (hn) for the backward.
+    N, H = h.shape
+    for b in range(N):
+        xb, pb, g = x[b], hp[b], rz[b]
+        for k in range(2 * H):
+            g[k] = _HALF + _HALF * _tanh32(_HALF * (xb[k] + pb[k]))
+        nb, hnb = nn[b], hn[b]
+        for k in range(H):
+            hnb[k] = pb[2 * H + k]
+            nb[k] = _tanh32(xb[2 * H + k] + g[k] * pb[2 * H + k])
+        hb, hpb = h[b], h_prev[b]
+        for k in range(H):
+            hb[k] = nb[k] + g[H + k] * (hpb[k] - nb[k])
+
+
+def _gru_backward_step(rz, nn, hn, h_prev, gh, dh_next, carry, dx, dhp):
+    # dh = gh + carry + dh_next (carry: z dh of the later step, dh_next: its dhp W_hh). Writes
+    # the pre-activations' gradients dx = (dr, dz, dn), dhp = (dr, dz, dn r), and carry = z dh.
+    N, H = carry.shape
+    for b in range(N):
+        g, nb, hnb, hpb = rz[b], nn[b], hn[b], h_prev[b]
+        ghb, dnb, cb, dxb, dpb = gh[b], dh_next[b], carry[b], dx[b], dhp[b]
+        for k in range(H):
+            r, z, n = g[k], g[H + k], nb[k]
+            dh = ghb[k] + cb[k] + dnb[k]
+            dn = dh * (_ONE - z) * (_ONE - n * n)
+            dr = dn * hnb[k] * r * (_ONE - r)
+            dz = dh * (hpb[k] - n) * z * (_ONE - z)
+            dxb[k], dxb[H + k], dxb[2 * H + k] = dr, dz, dn
+            dpb[k], dpb[H + k], dpb[2 * H + k] = dr, dz, dn * r
+            cb[k] = dh * z
+
+
+def gru_forward_step(x, hp, h_prev, rz, n, hn, h):
+    _jit(_gru_forward_step)(x, hp, h_prev, rz, n, hn, h)
+
+
+def gru_backward_step(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp):
+    _jit(_gru_backward_step)(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp)

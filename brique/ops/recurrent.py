@@ -328,12 +328,20 @@ class GRULayer(_Layer):
         hn_all = xp.empty((L, N, H), dtype=xproj.dtype)   # W_hn h + b_hn, needed by backward
         hp = xp.empty((N, G), dtype=xproj.dtype)
         h = h0
+        # With numba and float32 NumPy arrays, one compiled kernel per step does the gates,
+        # as in LSTMLayer.
+        self.compiled = _kernels.usable_float32(
+            *(a for a in (xproj, w_hh, b_hh, h0) if a is not None))
         for t in _steps(L, reverse):
             xp.matmul(h, wt, out=hp)
             if b_hh is not None:
                 hp += b_hh
             x = xproj[t]
             rz, n, hnew = rz_all[t], n_all[t], out[t]
+            if self.compiled:
+                _kernels.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
+                h = hnew
+                continue
             xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
             _sigmoid_(rz, xp)
             hn_all[t] = hp[:, 2 * H:]
@@ -350,19 +358,42 @@ class GRULayer(_Layer):
     def backward(self, g):
         if is_grad_enabled():
             return self._replay(g)
-        xp = xp_of(g._data)
-        gd, rz, n, hn, out = g._data, self.rz, self.n, self.hn, self.out
-        L, N, H = out.shape
+        gd, H = g._data, self.out.shape[-1]
         _, w_hh, b_hh, _ = self.saved
         w = w_hh._data
+        hprev = _shifted(self.out, self.h0, self.reverse)
+        if self.compiled and _kernels.usable_float32(gd):
+            dx, dhp, dh = self._backward_steps_compiled(gd, hprev, w)
+        else:
+            dx, dhp, dh = self._backward_steps(gd, hprev, w)
+        dw = dhp.reshape(-1, 3 * H).T @ hprev.reshape(-1, H)
+        db = Tensor._make(dhp.sum(axis=(0, 1))) if b_hh is not None else None
+        return Tensor._make(dx), Tensor._make(dw), db, Tensor._make(dh)
+
+    def _backward_steps_compiled(self, gd, hprev, w):
+        xp = xp_of(gd)
+        L, N, H = self.out.shape
+        dx = xp.empty((L, N, 3 * H), dtype=gd.dtype)
+        dhp = xp.empty((L, N, 3 * H), dtype=gd.dtype)
+        carry = xp.zeros((N, H), dtype=gd.dtype)      # z dh of the later step
+        dh_next = xp.zeros((N, H), dtype=gd.dtype)    # dhp W_hh of the later step
+        for t in _steps(L, not self.reverse):
+            _kernels.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
+                                       dh_next, carry, dx[t], dhp[t])
+            xp.matmul(dhp[t], w, out=dh_next)
+        return dx, dhp, carry + dh_next
+
+    def _backward_steps(self, gd, hprev, w):
+        xp = xp_of(gd)
+        rz, n, hn = self.rz, self.n, self.hn
+        L, N, H = self.out.shape
         r, z = rz[..., :H], rz[..., H:]
-        hprev = _shifted(out, self.h0, self.reverse)
         # Per-step factors that need no recurrence, all steps at once.
         dn_factor = (1 - z) * (1 - n * n)           # dh -> d(pre-activation of n)
         dz_factor = (hprev - n) * z * (1 - z)       # dh -> d(pre-activation of z)
         dr_factor = hn * r * (1 - r)                # dn_pre -> d(pre-activation of r)
-        dx = xp.empty((L, N, 3 * H), dtype=out.dtype)
-        dhp = xp.empty((L, N, 3 * H), dtype=out.dtype)
+        dx = xp.empty((L, N, 3 * H), dtype=gd.dtype)
+        dhp = xp.empty((L, N, 3 * H), dtype=gd.dtype)
         dh = xp.zeros_like(self.h0)
         for t in _steps(L, not self.reverse):
             dh += gd[t]
@@ -375,9 +406,7 @@ class GRULayer(_Layer):
             xp.multiply(dn, r[t], out=dht[:, 2 * H:])
             dh *= z[t]
             dh += dht @ w
-        dw = dhp.reshape(-1, 3 * H).T @ hprev.reshape(-1, H)
-        db = Tensor._make(dhp.sum(axis=(0, 1))) if b_hh is not None else None
-        return Tensor._make(dx), Tensor._make(dw), db, Tensor._make(dh)
+        return dx, dhp, dh
 
     def _composite(self, xproj, w_hh, b_hh, h0):
         h, hs = h0, [None] * xproj.shape[0]
