@@ -1,12 +1,14 @@
-"""Compiled CPU kernels for the conv and pool hot loops (numba, an optional extra).
+"""Compiled CPU kernels for the hot loops of convs, pooling, batch norm and the recurrent
+layers (numba, an optional extra).
 
 With numba installed (`pip install brique[fast]`), im2col, col2im, 2x2 max-pool and the
 max-pool gradient scatter run as compiled loops: one pass over memory each, no padded copies,
 no temporaries (2-4x faster than the NumPy loops over kernel offsets that conv.py and pool.py
-fall back to).
+fall back to); so do batch norm over channels (norm.py) and, in float32, the time steps of
+the LSTM and GRU layers (recurrent.py).
 Without numba, or with the environment variable BRIQUE_NO_NUMBA=1, nothing here is compiled
 and `usable()` answers False, so the NumPy/CuPy code runs unchanged. This is the one place that
-chooses; conv.py and pool.py ask `usable(array)` before calling a kernel.
+chooses; the ops ask `usable(array)` (or `usable_float32`) before calling a kernel.
 
 numba is imported on the first kernel call, not with brique (its import takes ~0.3 s), and
 kernels are compiled with cache=True: the compile (0.3-0.7 s per kernel and array type) is paid
@@ -45,7 +47,7 @@ def usable(*arrays):
 
 
 def usable_float32(*arrays):
-    """Can the float32-only kernels (the LSTM steps) take these arrays?"""
+    """Can the float32-only kernels (the LSTM and GRU steps) take these arrays?"""
     return usable(*arrays) and all(a.dtype == _FLOATS[0] for a in arrays)
 
 
@@ -57,7 +59,7 @@ def _jit(fn, fastmath=False):
     if k is None:
         import numba
         jit = numba.njit(cache=True, fastmath=fastmath, nogil=True, error_model="numpy")
-        if "_tanh32" not in _jitted:  # called by the LSTM kernels: compiled first, inlined
+        if "_tanh32" not in _jitted:  # called by the recurrent kernels: compiled first, inlined
             globals()["_tanh32"] = _jitted["_tanh32"] = numba.njit(
                 inline="always", error_model="numpy")(_tanh32)
         k = _jitted[fn.__name__] = jit(fn)

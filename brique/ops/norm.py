@@ -136,15 +136,15 @@ class Normalize(Function):
 
 def _per_channel(x, weight, bias, axes):
     """Batch norm's case, which the compiled kernels take (_kernels.batch_norm_*): NumPy
-    float arrays, statistics over every axis but the channels (dim 1), and a weight and bias
-    that are None or one value per channel."""
+    float arrays of one dtype, statistics over every axis but the channels (dim 1), and a
+    weight and bias that are None or one value per channel."""
     if x.ndim < 2 or axes != (0,) + tuple(range(2, x.ndim)) or x.size == 0:
         return False
     params = [p for p in (weight, bias) if p is not None]
     channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     return (_kernels.usable(x, *params)
-            and all(p.ndim <= x.ndim and (1,) * (x.ndim - p.ndim) + p.shape == channel
-                    for p in params))
+            and all(p.dtype == x.dtype and p.ndim <= x.ndim
+                    and (1,) * (x.ndim - p.ndim) + p.shape == channel for p in params))
 
 
 def _channel_values(p, C, default):
