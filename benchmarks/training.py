@@ -12,7 +12,8 @@ Each measurement is a fresh interpreter (`--worker LIB --model KEY`) that import
 only, so that the other's idle BLAS/OpenMP threads cannot steal its cores; torch and brique
 alternate `--rounds` times and the best time of each counts. Both use the same threads (the
 machine's cores). A worker also reports its peak memory: the process's peak resident set
-(ru_maxrss) beyond what it held before the first step (model, optimizer and data built): the
+(ru_maxrss) beyond what it held before the first full step (model, optimizer and data built,
+and one step on 2 samples taken, which loads what each library initialises lazily): the
 activations, gradients, optimizer state and temporaries of training.
 `--same-process` adds the old measurement for comparison: both libraries imported in one
 process, PyTorch timed first, then brique.
@@ -137,12 +138,19 @@ def worker(lib_name, key, repeat):
     data = [(lib.tensor(x), None if y is None else lib.tensor(y))
             for x, y in batches(key, np.random.default_rng(0))]
 
+    def step(x, y):
+        opt.zero_grad()
+        loss_fn(model(x), x if y is None else y).backward()
+        opt.step()
+
     def unit():
         for x, y in data:
-            opt.zero_grad()
-            loss_fn(model(x), x if y is None else y).backward()
-            opt.step()
+            step(x, y)
 
+    # One step on 2 samples first: what loads lazily (brique's compiled kernels: numba and
+    # LLVM, ~100 MB) is the library's, not training's.
+    x, y = data[0]
+    step(x[:2], None if y is None else y[:y.shape[0] * 2 // x.shape[0]])
     held = _resident_kb()
     unit()
     best = float("inf")
@@ -201,8 +209,9 @@ def main():
              f"{args.repeat} units per process; {os.cpu_count()} threads each. BLAS: brique "
              + "; ".join(blas.get("brique", [])) + "; PyTorch " + "; ".join(blas.get("torch", []))
              + ".", "", "Peak memory of training: the peak resident set beyond what the process "
-             "held with the model, optimizer and data built (activations, gradients, "
-             "optimizer state, temporaries).", "",
+             "held with the model, optimizer and data built and one step on 2 samples taken (so "
+             "that what a library loads lazily, such as brique's compiled kernels, is not "
+             "counted): activations, gradients, optimizer state, temporaries.", "",
              "| model | brique | PyTorch |", "|---|---|---|"] + memory
     for key in filter(None, args.same_process.split(",")):
         t = same_process(key, args.repeat)
