@@ -223,43 +223,57 @@ def _tanh32(v):
 def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
     # pre + hh: the gate pre-activations (N, 4H), gate order i, f, g, o. Writes the activated
     # gates, c = f c_prev + i g, tc = tanh(c), h = o tc. sigmoid(v) = (1 + tanh(v / 2)) / 2.
-    # Loops touching few arrays each: LLVM gives up vectorizing a loop whose many arrays it
-    # would have to check for overlap.
+    # Written for LLVM's vectorizer: every inner loop indexes row slices by its own range()
+    # variable (a computed index such as H + r may be negative as far as numba knows, and its
+    # wraparound check keeps the loop scalar), and touches few arrays (it would otherwise
+    # give up checking them for overlap).
     N, H = c.shape
     for n in range(N):
         a, b, out = pre[n], hh[n], gates[n]
         for k in range(2 * H):
             out[k] = _HALF + _HALF * _tanh32(_HALF * (a[k] + b[k]))
-        for k in range(2 * H, 3 * H):
-            out[k] = _tanh32(a[k] + b[k])
-        for k in range(3 * H, 4 * H):
-            out[k] = _HALF + _HALF * _tanh32(_HALF * (a[k] + b[k]))
+        ag, bg, og = a[2 * H:3 * H], b[2 * H:3 * H], out[2 * H:3 * H]
+        for r in range(H):
+            og[r] = _tanh32(ag[r] + bg[r])
+        ao, bo, oo = a[3 * H:], b[3 * H:], out[3 * H:]
+        for r in range(H):
+            oo[r] = _HALF + _HALF * _tanh32(_HALF * (ao[r] + bo[r]))
+        oi, of = out[:H], out[H:2 * H]
         cn, cp = c[n], c_prev[n]
         for r in range(H):
-            cn[r] = out[H + r] * cp[r] + out[r] * out[2 * H + r]
+            cn[r] = of[r] * cp[r] + oi[r] * og[r]
         t, hn = tc[n], h[n]
         for r in range(H):
             t[r] = _tanh32(cn[r])
         for r in range(H):
-            hn[r] = out[3 * H + r] * t[r]
+            hn[r] = oo[r] * t[r]
 
 
 def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
     # dh = gh (the output's gradient) + dh_next (d_{t+1} W_hh); dc (N, H) is carried in place
-    # to the previous step; d (N, 4H) gets the pre-activations' gradients.
+    # to the previous step; d (N, 4H) gets the pre-activations' gradients. Loops written as
+    # in _lstm_forward_step.
     N, H = dc.shape
     for n in range(N):
+        g = gates[n]
+        gi, gf, gg, go = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+        dn = d[n]
+        di, df, dg, do = dn[:H], dn[H:2 * H], dn[2 * H:3 * H], dn[3 * H:]
+        t, dcn, cp = tc[n], dc[n], c_prev[n]
+        dh = dh_next[n]
+        ghn = gh[n]
+        for r in range(H):  # dh -> the o gate
+            do[r] = (ghn[r] + dh[r]) * t[r] * go[r] * (_ONE - go[r])
+        for r in range(H):  # dc picks up dh's path through tanh(c)
+            dcn[r] += (ghn[r] + dh[r]) * go[r] * (_ONE - t[r] * t[r])
         for r in range(H):
-            i, f = gates[n, r], gates[n, H + r]
-            g, o = gates[n, 2 * H + r], gates[n, 3 * H + r]
-            t = tc[n, r]
-            dh = gh[n, r] + dh_next[n, r]
-            dcn = dc[n, r] + dh * o * (_ONE - t * t)
-            d[n, r] = dcn * g * i * (_ONE - i)
-            d[n, H + r] = dcn * c_prev[n, r] * f * (_ONE - f)
-            d[n, 2 * H + r] = dcn * i * (_ONE - g * g)
-            d[n, 3 * H + r] = dh * t * o * (_ONE - o)
-            dc[n, r] = dcn * f
+            di[r] = dcn[r] * gg[r] * gi[r] * (_ONE - gi[r])
+        for r in range(H):
+            df[r] = dcn[r] * cp[r] * gf[r] * (_ONE - gf[r])
+        for r in range(H):
+            dg[r] = dcn[r] * gi[r] * (_ONE - gg[r] * gg[r])
+        for r in range(H):
+            dcn[r] *= gf[r]
 
 
 def lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
@@ -359,19 +373,21 @@ def batch_norm_backward(x, g, w, mean, var, eps):
 
 def _gru_forward_step(x, hp, h_prev, rz, nn, hn, h):
     # r, z = sigmoid(x_rz + hp_rz); n = tanh(x_n + r hp_n); h = n + z (h_prev - n). Keeps
-    # r and z (rz), n and hp_n (hn) for the backward.
+    # r and z (rz), n and hp_n (hn) for the backward. Loops written as in _lstm_forward_step.
     N, H = h.shape
     for b in range(N):
         xb, pb, g = x[b], hp[b], rz[b]
         for k in range(2 * H):
             g[k] = _HALF + _HALF * _tanh32(_HALF * (xb[k] + pb[k]))
-        nb, hnb = nn[b], hn[b]
+        r, z = g[:H], g[H:]
+        xn, pn, nb, hnb = xb[2 * H:], pb[2 * H:], nn[b], hn[b]
         for k in range(H):
-            hnb[k] = pb[2 * H + k]
-            nb[k] = _tanh32(xb[2 * H + k] + g[k] * pb[2 * H + k])
+            hnb[k] = pn[k]
+        for k in range(H):
+            nb[k] = _tanh32(xn[k] + r[k] * pn[k])
         hb, hpb = h[b], h_prev[b]
         for k in range(H):
-            hb[k] = nb[k] + g[H + k] * (hpb[k] - nb[k])
+            hb[k] = nb[k] + z[k] * (hpb[k] - nb[k])
 
 
 def _gru_backward_step(rz, nn, hn, h_prev, gh, dh_next, carry, dx, dhp):
@@ -379,17 +395,28 @@ def _gru_backward_step(rz, nn, hn, h_prev, gh, dh_next, carry, dx, dhp):
     # the pre-activations' gradients dx = (dr, dz, dn), dhp = (dr, dz, dn r), and carry = z dh.
     N, H = carry.shape
     for b in range(N):
-        g, nb, hnb, hpb = rz[b], nn[b], hn[b], h_prev[b]
-        ghb, dnb, cb, dxb, dpb = gh[b], dh_next[b], carry[b], dx[b], dhp[b]
+        r, z = rz[b, :H], rz[b, H:]
+        nb, hnb, hpb, cb = nn[b], hn[b], h_prev[b], carry[b]
+        dxb, dpb = dx[b], dhp[b]
+        dr, dz, dn = dxb[:H], dxb[H:2 * H], dxb[2 * H:]
+        pr, pz, pn = dpb[:H], dpb[H:2 * H], dpb[2 * H:]
+        ghb, dnb = gh[b], dh_next[b]
+        for k in range(H):  # dh, kept in carry until its last use
+            cb[k] += ghb[k] + dnb[k]
         for k in range(H):
-            r, z, n = g[k], g[H + k], nb[k]
-            dh = ghb[k] + cb[k] + dnb[k]
-            dn = dh * (_ONE - z) * (_ONE - n * n)
-            dr = dn * hnb[k] * r * (_ONE - r)
-            dz = dh * (hpb[k] - n) * z * (_ONE - z)
-            dxb[k], dxb[H + k], dxb[2 * H + k] = dr, dz, dn
-            dpb[k], dpb[H + k], dpb[2 * H + k] = dr, dz, dn * r
-            cb[k] = dh * z
+            dn[k] = cb[k] * (_ONE - z[k]) * (_ONE - nb[k] * nb[k])
+        for k in range(H):
+            dz[k] = cb[k] * (hpb[k] - nb[k]) * z[k] * (_ONE - z[k])
+        for k in range(H):
+            dr[k] = dn[k] * hnb[k] * r[k] * (_ONE - r[k])
+        for k in range(H):
+            pr[k] = dr[k]
+        for k in range(H):
+            pz[k] = dz[k]
+        for k in range(H):
+            pn[k] = dn[k] * r[k]
+        for k in range(H):
+            cb[k] *= z[k]
 
 
 def gru_forward_step(x, hp, h_prev, rz, n, hn, h):
