@@ -92,8 +92,8 @@ def _column_chunks(xp, N, C, g, dtype, keep=False):
     buf = None
     for s in range(0, N, step):
         n = min(N, s + step) - s
-        if keep or buf is None:
-            buf = xp.empty(per_image * step, dtype=dtype)
+        if keep or buf is None:  # a kept buffer is sized to its chunk
+            buf = xp.empty(per_image * (n if keep else step), dtype=dtype)
         yield s, s + n, buf[:per_image * n].reshape(C, g.kh, g.kw, n, g.oh, g.ow)
 
 
