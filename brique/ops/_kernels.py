@@ -21,8 +21,8 @@ on first use. This module is CPU-only by nature, so it imports numpy by name: DE
 every CuPy array (and every dtype but float32/float64) to the xp code instead.
 
 Layouts: images (N, C, H, W); columns (C, kh, kw, N, oh, ow), as conv.py multiplies them
-(col2im also takes a strided view of that shape). Padding is handled by bounds checks (reads outside the
-image are 0 for conv and -inf for max-pool; writes outside are dropped).
+(col2im also takes a strided view of that shape). Padding is handled by bounds checks (reads
+outside the image are 0 for conv and -inf for max-pool; writes outside are dropped).
 """
 from __future__ import annotations
 
@@ -59,9 +59,10 @@ def _jit(fn, fastmath=False):
     if k is None:
         import numba
         jit = numba.njit(cache=True, fastmath=fastmath, nogil=True, error_model="numpy")
-        if "_tanh32" not in _jitted:  # called by the recurrent kernels: compiled first, inlined
-            globals()["_tanh32"] = _jitted["_tanh32"] = numba.njit(
-                inline="always", error_model="numpy")(_tanh32)
+        for name in _INLINED:  # the recurrent kernels' helpers: compiled first, inlined
+            if name not in _jitted:
+                globals()[name] = _jitted[name] = numba.njit(
+                    inline="always", error_model="numpy")(globals()[name])
         k = _jitted[fn.__name__] = jit(fn)
     return k
 
@@ -220,9 +221,21 @@ def _tanh32(v):
     return p / q
 
 
+def _sigmoid32(v):
+    return _HALF + _HALF * _tanh32(_HALF * v)  # sigmoid(v) = (1 + tanh(v / 2)) / 2
+
+
+def _sigmoid_of_sum(a, b, out):
+    for k in range(out.shape[0]):
+        out[k] = _sigmoid32(a[k] + b[k])
+
+
+_INLINED = ("_tanh32", "_sigmoid32", "_sigmoid_of_sum")
+
+
 def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
     # pre + hh: the gate pre-activations (N, 4H), gate order i, f, g, o. Writes the activated
-    # gates, c = f c_prev + i g, tc = tanh(c), h = o tc. sigmoid(v) = (1 + tanh(v / 2)) / 2.
+    # gates, c = f c_prev + i g, tc = tanh(c), h = o tc.
     # Written for LLVM's vectorizer: every inner loop indexes row slices by its own range()
     # variable (a computed index such as H + r may be negative as far as numba knows, and its
     # wraparound check keeps the loop scalar), and touches few arrays (it would otherwise
@@ -230,14 +243,12 @@ def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
     N, H = c.shape
     for n in range(N):
         a, b, out = pre[n], hh[n], gates[n]
-        for k in range(2 * H):
-            out[k] = _HALF + _HALF * _tanh32(_HALF * (a[k] + b[k]))
+        _sigmoid_of_sum(a[:2 * H], b[:2 * H], out[:2 * H])
         ag, bg, og = a[2 * H:3 * H], b[2 * H:3 * H], out[2 * H:3 * H]
         for r in range(H):
             og[r] = _tanh32(ag[r] + bg[r])
-        ao, bo, oo = a[3 * H:], b[3 * H:], out[3 * H:]
-        for r in range(H):
-            oo[r] = _HALF + _HALF * _tanh32(_HALF * (ao[r] + bo[r]))
+        oo = out[3 * H:]
+        _sigmoid_of_sum(a[3 * H:], b[3 * H:], oo)
         oi, of = out[:H], out[H:2 * H]
         cn, cp = c[n], c_prev[n]
         for r in range(H):
@@ -352,7 +363,8 @@ def batch_norm_forward(x, w, b, eps):
     C = x.shape[1]
     out = numpy.empty(x.shape, dtype=x.dtype)
     mean, var = numpy.empty(C), numpy.empty(C)
-    _jit(_batch_norm_forward, _REASSOC)(numpy.ascontiguousarray(x), w, b, float(eps), out, mean, var)
+    kernel = _jit(_batch_norm_forward, _REASSOC)
+    kernel(numpy.ascontiguousarray(x), w, b, float(eps), out, mean, var)
     return out, mean, var
 
 
@@ -362,8 +374,9 @@ def batch_norm_backward(x, g, w, mean, var, eps):
     C = x.shape[1]
     dx = numpy.empty(x.shape, dtype=x.dtype)
     dw, db = numpy.empty(C), numpy.empty(C)
-    _jit(_batch_norm_backward, _REASSOC)(numpy.ascontiguousarray(x), numpy.ascontiguousarray(g), w, mean,
-                               var, float(eps), dx, dw, db)
+    kernel = _jit(_batch_norm_backward, _REASSOC)
+    kernel(numpy.ascontiguousarray(x), numpy.ascontiguousarray(g), w, mean, var, float(eps), dx,
+           dw, db)
     return dx, dw, db
 
 
@@ -377,8 +390,7 @@ def _gru_forward_step(x, hp, h_prev, rz, nn, hn, h):
     N, H = h.shape
     for b in range(N):
         xb, pb, g = x[b], hp[b], rz[b]
-        for k in range(2 * H):
-            g[k] = _HALF + _HALF * _tanh32(_HALF * (xb[k] + pb[k]))
+        _sigmoid_of_sum(xb, pb, g)
         r, z = g[:H], g[H:]
         xn, pn, nb, hnb = xb[2 * H:], pb[2 * H:], nn[b], hn[b]
         for k in range(H):
