@@ -6,7 +6,8 @@ conv2d is a fused primitive for speed; its array work is in _columns.py. The bat
 through it in chunks of images whose columns fit in the CPU's cache: for each chunk, one im2col
 copy into a (C, kh, kw, n, oh, ow) buffer (a loop over the kh*kw kernel offsets copying strided
 slices, or a compiled loop when numba is installed, see _kernels.py), then BLAS products whose
-output is NCHW. The columns are kept for the weight gradient. The input gradient is W^T x grad
+output is NCHW; a big conv's chunks run on every core (_threads.py). A small conv keeps its
+columns for the weight gradient; a big one builds them again. The input gradient is W^T x grad
 followed by col2im, or, for stride-1 convs that do not widen the channels, a full convolution
 of the gradient; a stride-1 conv that narrows the channels runs as the transpose of its full
 convolution.

@@ -3,13 +3,15 @@ double backward against PyTorch's, and the error messages. Finite-difference che
 primitives live in the registry (cases_conv.py, run by test_gradcheck.py)."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
 
 import brique as B
-from brique.ops import _columns, _kernels, conv as BC
+from brique.ops import _columns, _kernels, _threads, conv as BC
 from cases_conv import CASES, check_against_torch
 
 DTYPES = ["float64", "float32"]
@@ -47,17 +49,45 @@ def test_conv2d_matches_torch(xs, ws, bias, kw, dtype):
     check_against_torch(BC.conv2d, TF.conv2d, arrays, dtype=dtype, kwargs=kw)
 
 
+@pytest.mark.parametrize("parallel", [True, False])
 @pytest.mark.parametrize("numba", [True, False])
 @pytest.mark.parametrize("xs,ws,bias,kw", [c for c in CONV2D if len(c[0]) == 4])
-def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, monkeypatch):
+def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, parallel,
+                                                      monkeypatch):
     """Batches go through a conv in chunks whose columns fit in the cache (_CHUNK_BYTES); with
     one image per chunk every chunk boundary is crossed, with and without the compiled
-    kernels. The backward runs the input gradient (conv_transpose2d's forward) and the weight
-    gradient in chunks too."""
+    kernels, on one thread (columns kept for the weight gradient) or on every core (columns
+    built again; _PARALLEL_BYTES). The backward runs the input gradient (conv_transpose2d's
+    forward) and the weight gradient in chunks too."""
     monkeypatch.setattr(_columns, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(_columns, "_PARALLEL_BYTES", 0 if parallel else 1 << 62)
     monkeypatch.setattr(_kernels, "ENABLED", numba and _kernels.ENABLED)
+    parts = []
+    run = _threads.run
+    monkeypatch.setattr(_threads, "run", lambda fn, items, parallel: parts.append(parallel) or
+                        run(fn, items, parallel))
     arrays = draw(xs, ws, (ws[0],)) if bias else draw(xs, ws)
     check_against_torch(BC.conv2d, TF.conv2d, arrays, dtype="float64", kwargs=kw)
+    assert any(parts) == (parallel and xs[0] > 1)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_threads_run_every_part_on_one_blas_thread_and_restore_it(parallel):
+    blas = _threads._openblas()
+    before = blas[1]() if blas else None
+    seen, threads = [], set()
+
+    def fn(part):
+        seen.extend(part)
+        threads.add(threading.get_ident())
+        assert not blas or blas[1]() == 1
+        return len(part)
+    results = _threads.run(fn, list(range(7)), parallel)
+    assert sorted(seen) == list(range(7)) and sum(results) == 7
+    assert len(results) == len(threads) == (min(_threads.WORKERS, 7) if blas and parallel else 1)
+    with pytest.raises(ZeroDivisionError):  # a worker's error reaches the caller
+        _threads.run(lambda part: 1 / 0 if 3 in part else 0, list(range(7)), parallel)
+    assert not blas or blas[1]() == before
 
 
 CONV1D = [

@@ -1,0 +1,80 @@
+"""Every CPU core for the chunked loops of a convolution.
+
+NumPy's OpenBLAS uses every core for one GEMM, but the copies around it (im2col, col2im,
+the output transposes) run on one. A conv's chunks are independent, so a big conv's loop runs
+instead on one thread per core, each chunk's GEMM on a single BLAS thread: all of the work on
+all of the cores.
+
+Spinning threads of two pools on the same cores slow each other down badly (a numba
+`prange` im2col next to OpenBLAS's threads made a ResNet-20 step 12x slower), so the pool
+here is of plain Python threads, which sleep when idle (the compiled kernels and NumPy's
+copies and GEMMs release the GIL). And every conv runs its GEMMs on one BLAS thread, the
+small ones that stay on the calling thread too: after a multi-threaded call OpenBLAS's idle
+threads spin for a while, taking a core from the pool's threads (ResNet-20 step on 2 cores,
+its first conv's GEMMs on 2 BLAS threads: 470 ms; on one: 382 ms; LeNet-5, whose convs are all
+small, measured the same either way). The BLAS thread count is set back after each conv.
+
+NumPy's OpenBLAS is found among the loaded libraries and its thread count set through
+ctypes; where it is not found (another BLAS), everything runs on the calling thread as is.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from .. import _malloc
+
+WORKERS = os.cpu_count() or 1
+_pool = None
+_blas = None  # (set_num_threads, get_num_threads) of NumPy's OpenBLAS, False if not found
+_lock = threading.Lock()
+
+
+def _openblas():
+    global _blas
+    if _blas is None:
+        _blas = False
+        try:
+            with open("/proc/self/maps") as f:
+                paths = {line.split()[-1] for line in f if "openblas" in line}
+            for path in sorted(paths):
+                lib = ctypes.CDLL(path)
+                for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
+                                       ("openblas", "64_"), ("openblas", "")):
+                    s = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                    g = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                    if s is not None and g is not None:
+                        _blas = (s, g)
+                        return _blas
+        except OSError:
+            pass
+    return _blas
+
+
+def run(fn, items, parallel):
+    """[fn(items)] with BLAS at one thread; with `parallel`, [fn(part) for each part] instead,
+    the parts (every WORKERS-th item) each on a thread of its own. As [fn(items)] on the
+    calling thread, BLAS untouched, where NumPy's OpenBLAS is not found."""
+    blas = _openblas()
+    if not blas:
+        return [fn(items)]
+    parts = [items[k::WORKERS] for k in range(min(WORKERS, len(items)))] if parallel else []
+    global _pool
+    if len(parts) > 1:
+        with _lock:
+            if _pool is None:
+                _malloc.keep_freed_memory()  # before the workers' first allocation: see there
+                _pool = ThreadPoolExecutor(WORKERS - 1, thread_name_prefix="brique-conv")
+    else:
+        parts = [items]
+    set_threads, get_threads = blas
+    before = get_threads()
+    set_threads(1)
+    try:
+        futures = [_pool.submit(fn, p) for p in parts[1:]]
+        results = [fn(parts[0])]
+        return results + [f.result() for f in futures]
+    finally:
+        set_threads(before)
