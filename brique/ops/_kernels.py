@@ -31,6 +31,8 @@ import os
 
 import numpy
 
+from . import _threads
+
 ENABLED = not os.environ.get("BRIQUE_NO_NUMBA") and importlib.util.find_spec("numba") is not None
 _FLOATS = (numpy.dtype("float32"), numpy.dtype("float64"))
 _jitted = {}
@@ -305,10 +307,10 @@ def lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
 _REASSOC = {"reassoc"}
 
 
-def _batch_norm_forward(x, w, b, eps, out, mean, var):
+def _batch_norm_forward(x, w, b, eps, out, mean, var, c0, c1):
     N, C, P = x.shape
     count = N * P
-    for c in range(C):
+    for c in range(c0, c1):
         s = 0.0
         for n in range(N):
             row = x[n, c]
@@ -332,10 +334,10 @@ def _batch_norm_forward(x, w, b, eps, out, mean, var):
         mean[c], var[c] = m, v
 
 
-def _batch_norm_backward(x, g, w, mean, var, eps, dx, dw, db):
+def _batch_norm_backward(x, g, w, mean, var, eps, dx, dw, db, c0, c1):
     N, C, P = x.shape
     count = N * P
-    for c in range(C):
+    for c in range(c0, c1):
         m, inv = mean[c], 1.0 / numpy.sqrt(var[c] + eps)
         sg = 0.0
         sgx = 0.0
@@ -363,8 +365,8 @@ def batch_norm_forward(x, w, b, eps):
     C = x.shape[1]
     out = numpy.empty(x.shape, dtype=x.dtype)
     mean, var = numpy.empty(C), numpy.empty(C)
-    kernel = _jit(_batch_norm_forward, _REASSOC)
-    kernel(numpy.ascontiguousarray(x), w, b, float(eps), out, mean, var)
+    kernel, x = _jit(_batch_norm_forward, _REASSOC), numpy.ascontiguousarray(x)
+    _by_channels(lambda c0, c1: kernel(x, w, b, float(eps), out, mean, var, c0, c1), x)
     return out, mean, var
 
 
@@ -375,9 +377,24 @@ def batch_norm_backward(x, g, w, mean, var, eps):
     dx = numpy.empty(x.shape, dtype=x.dtype)
     dw, db = numpy.empty(C), numpy.empty(C)
     kernel = _jit(_batch_norm_backward, _REASSOC)
-    kernel(numpy.ascontiguousarray(x), numpy.ascontiguousarray(g), w, mean, var, float(eps), dx,
-           dw, db)
+    x, g = numpy.ascontiguousarray(x), numpy.ascontiguousarray(g)
+    _by_channels(lambda c0, c1: kernel(x, g, w, mean, var, float(eps), dx, dw, db, c0, c1), x)
     return dx, dw, db
+
+
+# Batch norm over this many bytes runs its channels on every core (_threads.py): a ResNet-20
+# step's 19 batch norms on 2 cores (Intel Xeon), forward and backward: 49 -> 29 ms.
+_PARALLEL_BN_BYTES = 1 << 20
+
+
+def _by_channels(fn, x):
+    """fn(c0, c1) over x's (N, C, P) channels: on every core, in ranges of channels, when x
+    is big enough and has a channel per core."""
+    C, workers = x.shape[1], _threads.WORKERS
+    if x.nbytes < _PARALLEL_BN_BYTES or C < workers or workers == 1:
+        return fn(0, C)
+    bounds = [C * k // workers for k in range(workers + 1)]
+    _threads.run(lambda part: [fn(*r) for r in part], list(zip(bounds, bounds[1:])), True)
 
 
 # ----------------------------------------------------------------- GRU steps (float32)

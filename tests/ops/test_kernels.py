@@ -155,9 +155,12 @@ def test_lstm_step_kernels_match_numpy(reverse, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(8, 3, 5, 4), (16, 6), (4, 5, 7)])
 @pytest.mark.parametrize("affine", [True, False])
-def test_batch_norm_kernels_match_numpy(shape, affine, dtype, monkeypatch):
+@pytest.mark.parametrize("parallel", [True, False])
+def test_batch_norm_kernels_match_numpy(shape, affine, dtype, parallel, monkeypatch):
     """The compiled per-channel batch norm against the NumPy code: output, the gradients of
-    input, weight and bias, and the running statistics it updates."""
+    input, weight and bias, and the running statistics it updates; its channels on one
+    thread, or split between the cores."""
+    monkeypatch.setattr(_kernels, "_PARALLEL_BN_BYTES", 0 if parallel else 1 << 62)
     rng = np.random.default_rng(0)
     C = shape[1]
     x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
