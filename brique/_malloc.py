@@ -1,5 +1,6 @@
-"""glibc allocator tuning for training loops, applied on the first backward() (never at import:
-importing brique changes nothing process-wide). Set BRIQUE_MALLOPT=0 to leave malloc alone.
+"""glibc allocator tuning for training loops, applied on the first backward() or the first conv
+that runs on every core (never at import: importing brique changes nothing process-wide). Set
+BRIQUE_MALLOPT=0 to leave malloc alone.
 
 A training step frees and reallocates the same megabyte-sized arrays every step. glibc hands
 blocks above 128 KB back to the OS when freed and page-faults them in again on the next step:

@@ -174,10 +174,10 @@ print(len(calls))
 """
 
 
-@pytest.mark.parametrize("env,after", [({}, 2), ({"BRIQUE_MALLOPT": "0"}, 0)])
+@pytest.mark.parametrize("env,after", [({}, 3), ({"BRIQUE_MALLOPT": "0"}, 0)])
 def test_malloc_tuning_waits_for_the_first_backward(env, after):
     """Importing brique changes nothing process-wide; the first backward() raises glibc's
-    thresholds once (unless BRIQUE_MALLOPT=0)."""
+    thresholds and limits it to one arena, once (unless BRIQUE_MALLOPT=0)."""
     import os
     import subprocess
     import sys

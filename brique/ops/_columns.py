@@ -87,9 +87,8 @@ _CHUNK_BYTES = 2 << 20
 # builds them again, on every core, in cache, which is faster than reading kept ones back from
 # memory. Measured on 2 cores (Intel Xeon, 2 MB of L2 per core), a ResNet-20 step on 128
 # images: 520-530 -> 402-409 ms on 2 threads, -> 372 ms without the kept columns (and 1 GB
-# less memory). Smaller convs (LeNet-5's, 4-5 MB of columns for 64 images) lose more to the
-# threads' overhead than they gain, and keep their columns.
-_PARALLEL_BYTES = 8 << 20
+# less memory); a LeNet-5 epoch (4-5 MB of columns per conv for 64 images) 344 -> 305 ms.
+_PARALLEL_BYTES = 1 << 20
 
 
 def _chunking(xp, N, C, g, dtype):

@@ -19,6 +19,7 @@ ctypes; where it is not found (another BLAS), everything runs on the calling thr
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
@@ -69,12 +70,23 @@ def run(fn, items, parallel):
                 _pool = ThreadPoolExecutor(WORKERS - 1, thread_name_prefix="brique-conv")
     else:
         parts = [items]
+    with one_blas_thread():
+        futures = [_pool.submit(fn, p) for p in parts[1:]]
+        results = [fn(parts[0])]
+        return results + [f.result() for f in futures]
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """NumPy's OpenBLAS on one thread inside the block (its thread count set back after)."""
+    blas = _openblas()
+    if not blas:
+        yield
+        return
     set_threads, get_threads = blas
     before = get_threads()
     set_threads(1)
     try:
-        futures = [_pool.submit(fn, p) for p in parts[1:]]
-        results = [fn(parts[0])]
-        return results + [f.result() for f in futures]
+        yield
     finally:
         set_threads(before)

@@ -3,8 +3,6 @@ double backward against PyTorch's, and the error messages. Finite-difference che
 primitives live in the registry (cases_conv.py, run by test_gradcheck.py)."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 import torch
@@ -69,25 +67,6 @@ def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, pa
     arrays = draw(xs, ws, (ws[0],)) if bias else draw(xs, ws)
     check_against_torch(BC.conv2d, TF.conv2d, arrays, dtype="float64", kwargs=kw)
     assert any(parts) == (parallel and xs[0] > 1)
-
-
-@pytest.mark.parametrize("parallel", [True, False])
-def test_threads_run_every_part_on_one_blas_thread_and_restore_it(parallel):
-    blas = _threads._openblas()
-    before = blas[1]() if blas else None
-    seen, threads = [], set()
-
-    def fn(part):
-        seen.extend(part)
-        threads.add(threading.get_ident())
-        assert not blas or blas[1]() == 1
-        return len(part)
-    results = _threads.run(fn, list(range(7)), parallel)
-    assert sorted(seen) == list(range(7)) and sum(results) == 7
-    assert len(results) == len(threads) == (min(_threads.WORKERS, 7) if blas and parallel else 1)
-    with pytest.raises(ZeroDivisionError):  # a worker's error reaches the caller
-        _threads.run(lambda part: 1 / 0 if 3 in part else 0, list(range(7)), parallel)
-    assert not blas or blas[1]() == before
 
 
 CONV1D = [
