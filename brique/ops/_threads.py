@@ -1,9 +1,9 @@
-"""Every CPU core for the chunked loops of a convolution.
+"""Every CPU core for the chunked loops of a convolution and for big elementwise ops.
 
 NumPy's OpenBLAS uses every core for one GEMM, but the copies around it (im2col, col2im,
 the output transposes) run on one. A conv's chunks are independent, so a big conv's loop runs
 instead on one thread per core, each chunk's GEMM on a single BLAS thread: all of the work on
-all of the cores.
+all of the cores. NumPy's elementwise ops run on one core too; a big one is split the same way.
 
 Spinning threads of two pools on the same cores slow each other down badly (a numba
 `prange` im2col next to OpenBLAS's threads made a ResNet-20 step 12x slower), so the pool
@@ -24,6 +24,8 @@ import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy
 
 from .. import _malloc
 
@@ -74,6 +76,38 @@ def run(fn, items, parallel):
         futures = [_pool.submit(fn, p) for p in parts[1:]]
         results = [fn(parts[0])]
         return results + [f.result() for f in futures]
+
+
+# Elementwise ops on NumPy arrays from this many bytes are split between the cores: they are
+# bound by memory traffic, which one core does not saturate. Measured on 2 cores (Intel Xeon),
+# float32: an add of 8 MB 0.92 -> 0.51 ms, of 2 MB 0.46 -> 0.29 ms, of 0.5 MB 0.22 -> 0.16 ms.
+_ELEMENTWISE_BYTES = 1 << 20
+
+
+def elementwise(f, a, b):
+    """f(a, b) for a NumPy ufunc f (add, multiply, maximum...), computed a part per core when
+    `a` is a big contiguous NumPy array and `b` a Python number or an array of a's shape
+    (broadcasting goes the plain way)."""
+    if (WORKERS == 1 or type(a) is not numpy.ndarray or a.nbytes < _ELEMENTWISE_BYTES
+            or not a.flags.c_contiguous):
+        return f(a, b)
+    if type(b) is numpy.ndarray:
+        if b.shape != a.shape or not b.flags.c_contiguous:
+            return f(a, b)
+        flat_b = b.reshape(-1)
+    elif type(b) in (int, float, bool):
+        flat_b = None
+    else:
+        return f(a, b)
+    out = numpy.empty(a.shape, numpy.result_type(a, b))
+    flat_a, flat_out, n = a.reshape(-1), out.reshape(-1), a.size
+
+    def part(spans):
+        for s, e in spans:
+            f(flat_a[s:e], b if flat_b is None else flat_b[s:e], out=flat_out[s:e])
+
+    run(part, [(n * k // WORKERS, n * (k + 1) // WORKERS) for k in range(WORKERS)], True)
+    return out
 
 
 @contextlib.contextmanager

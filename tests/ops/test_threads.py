@@ -1,5 +1,6 @@
-"""brique/ops/_threads.py: the pool that runs a conv's chunks on every core and the one-BLAS-
-thread blocks around it; linalg's medium-sized products, which run in such a block."""
+"""brique/ops/_threads.py: the pool that runs a conv's chunks and big elementwise ops on every
+core and the one-BLAS-thread blocks around it; linalg's medium-sized products, which run in
+such a block."""
 from __future__ import annotations
 
 import threading
@@ -10,6 +11,8 @@ import torch
 
 import brique as B
 from brique.ops import _threads, linalg
+
+_run = _threads.run
 
 
 @pytest.mark.parametrize("parallel", [True, False])
@@ -39,6 +42,47 @@ def test_one_blas_thread_sets_the_count_back():
             assert not blas or blas[1]() == 1
             raise KeyError
     assert not blas or blas[1]() == before
+
+
+@pytest.mark.parametrize("f, a, b", [
+    (np.add, "float32", "float32"), (np.multiply, "float32", "bool"),
+    (np.maximum, "float32", 0), (np.add, "int64", 3), (np.multiply, "int32", 2.5),
+    (np.add, "float32", "float64"), (np.add, "float32", "broadcast"),
+    (np.multiply, "float32", "strided")])
+def test_elementwise_gives_the_ufunc_result(f, a, b, monkeypatch):
+    """Split across the cores or not (broadcasting, a strided operand), the values and the
+    dtype are the ufunc's own."""
+    runs = []
+    monkeypatch.setattr(_threads, "run", lambda *args: runs.append(_run(*args)))
+    rng = np.random.default_rng(0)
+    n = _threads._ELEMENTWISE_BYTES // 4 + 7  # above the threshold, not a multiple of cores
+    x = (rng.standard_normal(n) * 10).astype(a)
+    if b == "broadcast":
+        x, y = x[:n - 7].reshape(-1, 8), rng.standard_normal(8).astype("float32")
+    elif b == "strided":
+        y = rng.standard_normal(2 * n).astype("float32")[::2]
+    else:
+        y = b if not isinstance(b, str) else (rng.standard_normal(n) > 0 if b == "bool"
+                                              else rng.standard_normal(n).astype(b))
+    got, want = _threads.elementwise(f, x, y), f(x, y)
+    assert len(runs) == (b not in ("broadcast", "strided") and _threads.WORKERS > 1)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_big_relu_and_residual_add_match_torch():
+    """The ops a ResNet step runs on multi-megabyte activations, forward and backward."""
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((8, 16, 64, 64)).astype("float32") for _ in range(3)]
+    assert arrays[0].nbytes >= _threads._ELEMENTWISE_BYTES
+    x, r = (B.tensor(a, requires_grad=True) for a in arrays[:2])
+    tx, tr = (torch.tensor(a, requires_grad=True) for a in arrays[:2])
+    y, ty = B.relu(x * 2.0 + r) * r, torch.relu(tx * 2.0 + tr) * tr
+    y.backward(B.tensor(arrays[2]))
+    ty.backward(torch.tensor(arrays[2]))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    for mine, theirs in ((x, tx), (r, tr)):
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
