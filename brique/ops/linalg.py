@@ -9,20 +9,11 @@ from ..autograd import Function
 xp_of = backend.get_array_module
 
 
-# Matrix products of NumPy arrays with this many multiply-adds or more, up to _ONE_THREAD_MAX,
-# run on one BLAS thread: below it OpenBLAS uses one anyway, above it its threads pay off
-# (the MLP's 64 x 784 by 784 x 256: 2 threads make an epoch 10% faster). In between, waking
-# OpenBLAS's threads costs more than it gains: they then spin for a while against the threads
-# of the next convs (_threads.py); LeNet-5's 64 x 400 by 400 x 120 did that to every batch.
-_ONE_THREAD_MIN, _ONE_THREAD_MAX = 1 << 18, 1 << 22
-
-
 def _product(a, b):
-    """a @ b (on one BLAS thread for medium-sized NumPy matrix products, see above)."""
-    if a.ndim == b.ndim == 2 and xp_of(a) is backend.numpy:
-        if _ONE_THREAD_MIN <= a.shape[0] * a.shape[1] * b.shape[1] < _ONE_THREAD_MAX:
-            with _threads.one_blas_thread():
-                return a @ b
+    """a @ b (on one BLAS thread for medium-sized NumPy matrix products: _threads.py)."""
+    if a.ndim == b.ndim == 2:
+        with _threads.blas_threads_for(a, a.shape[0] * a.shape[1] * b.shape[1]):
+            return a @ b
     return a @ b
 
 

@@ -13,7 +13,7 @@ come out right (slowly).
 from __future__ import annotations
 
 from .. import backend
-from . import _kernels
+from . import _kernels, _threads
 from .cells import _affine, gru_step, lstm_step, rnn_step
 from ..autograd import Function, enable_grad, grad, is_grad_enabled
 from ..tensor import Tensor
@@ -64,15 +64,16 @@ class RNNLayer(_Layer):
         out = xp.empty(xproj.shape, dtype=xproj.dtype)
         wt = xp.ascontiguousarray(w_hh.T)
         h = h0
-        for t in _steps(L, reverse):
-            hn = out[t]
-            xp.matmul(h, wt, out=hn)
-            hn += xproj[t]
-            if nonlinearity == "tanh":
-                xp.tanh(hn, out=hn)
-            else:
-                xp.maximum(hn, 0, out=hn)
-            h = hn
+        with _threads.blas_threads_for(xproj, xproj.shape[1] * wt.size):
+            for t in _steps(L, reverse):
+                hn = out[t]
+                xp.matmul(h, wt, out=hn)
+                hn += xproj[t]
+                if nonlinearity == "tanh":
+                    xp.tanh(hn, out=hn)
+                else:
+                    xp.maximum(hn, 0, out=hn)
+                h = hn
         self.out, self.h0 = out, h0
         return out
 
@@ -86,11 +87,12 @@ class RNNLayer(_Layer):
         deriv = 1 - out * out if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
         dpre = xp.empty(out.shape, dtype=out.dtype)
         dh = xp.zeros_like(h0)
-        for t in _steps(out.shape[0], not self.reverse):
-            d = dpre[t]
-            xp.add(dh, gd[t], out=d)
-            d *= deriv[t]
-            dh = d @ w
+        with _threads.blas_threads_for(gd, gd.shape[1] * w.size):
+            for t in _steps(out.shape[0], not self.reverse):
+                d = dpre[t]
+                xp.add(dh, gd[t], out=d)
+                d *= deriv[t]
+                dh = d @ w
         hprev = _shifted(out, h0, self.reverse)
         H = out.shape[-1]
         dw = dpre.reshape(-1, H).T @ hprev.reshape(-1, H)
@@ -136,20 +138,21 @@ class LSTMLayer(_Layer):
         hs = xp.empty((L, H, N), dtype=xproj.dtype)
         tmp = xp.empty((H, N), dtype=xproj.dtype)
         h, c = h0.T, c0.T
-        for t in _steps(L, reverse):
-            a = acts[t]
-            a += ws @ h
-            xp.tanh(a, out=a)
-            for blk in (a[:2 * H], a[3 * H:]):
-                blk *= 0.5
-                blk += 0.5
-            cn, tc, hn = cs[t], tcs[t], hs[t]
-            xp.multiply(a[H:2 * H], c, out=cn)
-            xp.multiply(a[:H], a[2 * H:3 * H], out=tmp)
-            cn += tmp
-            xp.tanh(cn, out=tc)
-            xp.multiply(a[3 * H:], tc, out=hn)
-            h, c = hn, cn
+        with _threads.blas_threads_for(acts, N * ws.size):
+            for t in _steps(L, reverse):
+                a = acts[t]
+                a += ws @ h
+                xp.tanh(a, out=a)
+                for blk in (a[:2 * H], a[3 * H:]):
+                    blk *= 0.5
+                    blk += 0.5
+                cn, tc, hn = cs[t], tcs[t], hs[t]
+                xp.multiply(a[H:2 * H], c, out=cn)
+                xp.multiply(a[:H], a[2 * H:3 * H], out=tmp)
+                cn += tmp
+                xp.tanh(cn, out=tc)
+                xp.multiply(a[3 * H:], tc, out=hn)
+                h, c = hn, cn
         packed = xp.empty((L + 1, N, H), dtype=xproj.dtype)
         packed[:L] = hs.transpose(0, 2, 1)
         packed[L] = c.T
@@ -168,10 +171,11 @@ class LSTMLayer(_Layer):
         hh = xp.empty((N, G), dtype=xproj.dtype)
         wt = xp.ascontiguousarray(w_hh.T)
         h, c = xp.ascontiguousarray(h0), xp.ascontiguousarray(c0)
-        for t in _steps(L, self.reverse):
-            xp.matmul(h, wt, out=hh)
-            _kernels.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
-            h, c = packed[t], cs[t]
+        with _threads.blas_threads_for(xproj, N * wt.size):
+            for t in _steps(L, self.reverse):
+                xp.matmul(h, wt, out=hh)
+                _kernels.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
+                h, c = packed[t], cs[t]
         packed[L] = c
         self.acts, self.cs, self.tcs, self.hs = gates, cs, tcs, packed[:L]
         self.h0, self.c0 = h0, c0
@@ -189,11 +193,12 @@ class LSTMLayer(_Layer):
         dgates = xp.empty((L, N, G), dtype=gates.dtype)
         dh = xp.zeros((N, H), dtype=gates.dtype)
         dc = xp.array(g[L], dtype=gates.dtype, order="C")
-        for t in _steps(L, not self.reverse):
-            prev = t + 1 if self.reverse else t - 1
-            c_prev = cs[prev] if 0 <= prev < L else c0
-            _kernels.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
-            xp.matmul(dgates[t], w, out=dh)
+        with _threads.blas_threads_for(gates, N * w.size):
+            for t in _steps(L, not self.reverse):
+                prev = t + 1 if self.reverse else t - 1
+                c_prev = cs[prev] if 0 <= prev < L else c0
+                _kernels.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
+                xp.matmul(dgates[t], w, out=dh)
         hprev = _shifted(self.hs, self.h0, self.reverse)
         dw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H)
         return Tensor._make(dgates), Tensor._make(dw), Tensor._make(dh), Tensor._make(dc)
@@ -235,15 +240,16 @@ class LSTMLayer(_Layer):
         tmp = xp.empty((H, N), dtype=acts.dtype)
         dh = xp.zeros((H, N), dtype=acts.dtype)
         dc = xp.ascontiguousarray(g._data[L].T)
-        for t in _steps(L, not self.reverse):
-            d, f = dgates[t], factor[t]
-            dh += gh[t]
-            xp.multiply(dh, f[3 * H:], out=d[3 * H:])
-            xp.multiply(dh, o_dtanh[t], out=tmp)
-            dc += tmp
-            xp.multiply(dc, f[:3 * H].reshape(3, H, N), out=d[:3 * H].reshape(3, H, N))
-            dc *= acts[t, H:2 * H]
-            dh = wt @ d
+        with _threads.blas_threads_for(acts, N * wt.size):
+            for t in _steps(L, not self.reverse):
+                d, f = dgates[t], factor[t]
+                dh += gh[t]
+                xp.multiply(dh, f[3 * H:], out=d[3 * H:])
+                xp.multiply(dh, o_dtanh[t], out=tmp)
+                dc += tmp
+                xp.multiply(dc, f[:3 * H].reshape(3, H, N), out=d[:3 * H].reshape(3, H, N))
+                dc *= acts[t, H:2 * H]
+                dh = wt @ d
         dgates = xp.ascontiguousarray(dgates.transpose(0, 2, 1))     # (L, N, 4H)
         hprev = _shifted(self.hs, self.h0, self.reverse)
         dw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H)
@@ -281,26 +287,27 @@ class GRULayer(_Layer):
         # as in LSTMLayer.
         self.compiled = _kernels.usable_float32(
             *(a for a in (xproj, w_hh, b_hh, h0) if a is not None))
-        for t in _steps(L, reverse):
-            xp.matmul(h, wt, out=hp)
-            if b_hh is not None:
-                hp += b_hh
-            x = xproj[t]
-            rz, n, hnew = rz_all[t], n_all[t], out[t]
-            if self.compiled:
-                _kernels.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
+        with _threads.blas_threads_for(xproj, N * wt.size):
+            for t in _steps(L, reverse):
+                xp.matmul(h, wt, out=hp)
+                if b_hh is not None:
+                    hp += b_hh
+                x = xproj[t]
+                rz, n, hnew = rz_all[t], n_all[t], out[t]
+                if self.compiled:
+                    _kernels.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
+                    h = hnew
+                    continue
+                xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
+                _sigmoid_(rz, xp)
+                hn_all[t] = hp[:, 2 * H:]
+                xp.multiply(rz[:, :H], hp[:, 2 * H:], out=n)
+                n += x[:, 2 * H:]
+                xp.tanh(n, out=n)
+                xp.subtract(h, n, out=hnew)
+                hnew *= rz[:, H:]
+                hnew += n
                 h = hnew
-                continue
-            xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
-            _sigmoid_(rz, xp)
-            hn_all[t] = hp[:, 2 * H:]
-            xp.multiply(rz[:, :H], hp[:, 2 * H:], out=n)
-            n += x[:, 2 * H:]
-            xp.tanh(n, out=n)
-            xp.subtract(h, n, out=hnew)
-            hnew *= rz[:, H:]
-            hnew += n
-            h = hnew
         self.rz, self.n, self.hn, self.out, self.h0 = rz_all, n_all, hn_all, out, h0
         return out
 
@@ -326,10 +333,11 @@ class GRULayer(_Layer):
         dhp = xp.empty((L, N, 3 * H), dtype=gd.dtype)
         carry = xp.zeros((N, H), dtype=gd.dtype)      # z dh of the later step
         dh_next = xp.zeros((N, H), dtype=gd.dtype)    # dhp W_hh of the later step
-        for t in _steps(L, not self.reverse):
-            _kernels.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
-                                       dh_next, carry, dx[t], dhp[t])
-            xp.matmul(dhp[t], w, out=dh_next)
+        with _threads.blas_threads_for(gd, N * w.size):
+            for t in _steps(L, not self.reverse):
+                _kernels.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
+                                           dh_next, carry, dx[t], dhp[t])
+                xp.matmul(dhp[t], w, out=dh_next)
         return dx, dhp, carry + dh_next
 
     def _backward_steps(self, gd, hprev, w):
@@ -344,17 +352,18 @@ class GRULayer(_Layer):
         dx = xp.empty((L, N, 3 * H), dtype=gd.dtype)
         dhp = xp.empty((L, N, 3 * H), dtype=gd.dtype)
         dh = xp.zeros_like(self.h0)
-        for t in _steps(L, not self.reverse):
-            dh += gd[t]
-            dxt, dht = dx[t], dhp[t]
-            dn = dxt[:, 2 * H:]
-            xp.multiply(dh, dn_factor[t], out=dn)
-            xp.multiply(dh, dz_factor[t], out=dxt[:, H:2 * H])
-            xp.multiply(dn, dr_factor[t], out=dxt[:, :H])
-            dht[:, :2 * H] = dxt[:, :2 * H]
-            xp.multiply(dn, r[t], out=dht[:, 2 * H:])
-            dh *= z[t]
-            dh += dht @ w
+        with _threads.blas_threads_for(gd, N * w.size):
+            for t in _steps(L, not self.reverse):
+                dh += gd[t]
+                dxt, dht = dx[t], dhp[t]
+                dn = dxt[:, 2 * H:]
+                xp.multiply(dh, dn_factor[t], out=dn)
+                xp.multiply(dh, dz_factor[t], out=dxt[:, H:2 * H])
+                xp.multiply(dn, dr_factor[t], out=dxt[:, :H])
+                dht[:, :2 * H] = dxt[:, :2 * H]
+                xp.multiply(dn, r[t], out=dht[:, 2 * H:])
+                dh *= z[t]
+                dh += dht @ w
         return dx, dhp, dh
 
     def _composite(self, xproj, w_hh, b_hh, h0):

@@ -1,6 +1,6 @@
 """brique/ops/_threads.py: the pool that runs a conv's chunks and big elementwise ops on every
-core and the one-BLAS-thread blocks around it; linalg's medium-sized products, which run in
-such a block."""
+core and the one-BLAS-thread blocks around it; the medium-sized products (linear layers, the
+recurrent layers' steps) that run in such a block."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import brique as B
-from brique.ops import _threads, linalg
+from brique.ops import _kernels, _threads
 
 _run = _threads.run
 
@@ -88,9 +88,9 @@ def test_big_relu_and_residual_add_match_torch():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_medium_linear_matches_torch(dtype):
     """A linear layer whose products run on one BLAS thread (LeNet-5's first, on 64 images:
-    between linalg._ONE_THREAD_MIN and _MAX multiply-adds), forward and backward."""
+    between _threads._ONE_THREAD_MIN and _MAX multiply-adds), forward and backward."""
     M, K, N = 64, 400, 120
-    assert linalg._ONE_THREAD_MIN <= M * K * N < linalg._ONE_THREAD_MAX
+    assert _threads._ONE_THREAD_MIN <= M * K * N < _threads._ONE_THREAD_MAX
     rng = np.random.default_rng(1)
     arrays = [rng.standard_normal(s).astype(dtype) for s in ((M, K), (N, K), (N,), (M, N))]
     x, w, b = (B.tensor(a, requires_grad=True) for a in arrays[:3])
@@ -102,3 +102,18 @@ def test_medium_linear_matches_torch(dtype):
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
     for mine, theirs in ((x, tx), (w, tw), (b, tb)):
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_lstm_steps_run_on_one_blas_thread(monkeypatch):
+    """The benchmark's LSTM (64 x 64 by 64 x 256 a step) multiplies on one BLAS thread, and the
+    count is set back after."""
+    blas = _threads._openblas()
+    if not blas or not _kernels.usable_float32(np.zeros(1, "float32")):
+        pytest.skip("needs NumPy's OpenBLAS and numba")
+    before, counts = blas[1](), []
+    step = _kernels.lstm_forward_step
+    monkeypatch.setattr(_kernels, "lstm_forward_step",
+                        lambda *args: (counts.append(blas[1]()), step(*args)))
+    lstm = B.nn.LSTM(28, 64, batch_first=True)
+    lstm(B.randn(64, 28, 28))
+    assert counts == [1] * 28 and blas[1]() == before
