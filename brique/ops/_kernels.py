@@ -1,5 +1,5 @@
 """Compiled CPU kernels for the hot loops of convs, pooling, batch norm and the recurrent
-layers (numba, an optional extra).
+layers (numba, an optional extra; optim/_fused.py holds the optimizers' own).
 
 With numba installed (`pip install brique[fast]`), im2col, col2im, 2x2 max-pool and the
 max-pool gradient scatter run as compiled loops: one pass over memory each, no padded copies,
@@ -8,7 +8,8 @@ fall back to); so do batch norm over channels (norm.py) and, in float32, the tim
 the LSTM and GRU layers (recurrent.py).
 Without numba, or with the environment variable BRIQUE_NO_NUMBA=1, nothing here is compiled
 and `usable()` answers False, so the NumPy/CuPy code runs unchanged. This is the one place that
-chooses; the ops ask `usable(array)` (or `usable_float32`) before calling a kernel.
+chooses; the ops ask `usable(array)` (or `usable_float32`, `usable_flat`) before calling a
+kernel.
 
 numba is imported on the first kernel call, not with brique (its import takes ~0.3 s), and
 kernels are compiled with cache=True: the compile (0.3-0.7 s per kernel and array type) is paid
@@ -51,6 +52,13 @@ def usable(*arrays):
 def usable_float32(*arrays):
     """Can the float32-only kernels (the LSTM and GRU steps) take these arrays?"""
     return usable(*arrays) and all(a.dtype == _FLOATS[0] for a in arrays)
+
+
+def usable_flat(*arrays):
+    """Can the kernels that see arrays as flat vectors take these (usable, one dtype,
+    C-contiguous)?"""
+    return (usable(*arrays) and all(a.dtype == arrays[0].dtype and a.flags.c_contiguous
+                                    for a in arrays))
 
 
 def _jit(fn, fastmath=False):
@@ -454,3 +462,4 @@ def gru_forward_step(x, hp, h_prev, rz, n, hn, h):
 
 def gru_backward_step(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp):
     _jit(_gru_backward_step)(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp)
+

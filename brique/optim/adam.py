@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from .. import backend
+from ..ops import _kernels
+from . import _fused
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyper
 
@@ -39,6 +41,10 @@ class Adam(Optimizer):
         lr, (beta1, beta2) = group["lr"], group["betas"]
         step = state["step"].item()
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        step_size = lr / (1 - beta1 ** step)
+        if not group["amsgrad"] and _kernels.usable_flat(param, grad, exp_avg, exp_avg_sq):
+            return _fused.adam_step(param, grad, exp_avg, exp_avg_sq, group["betas"],
+                                    step_size, math.sqrt(1 - beta2 ** step), group["eps"])
         exp_avg += (1 - beta1) * (grad - exp_avg)
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * (grad * grad)
@@ -46,7 +52,6 @@ class Adam(Optimizer):
             xp.maximum(state["max_exp_avg_sq"]._data, exp_avg_sq,
                        out=state["max_exp_avg_sq"]._data)
             exp_avg_sq = state["max_exp_avg_sq"]._data
-        step_size = lr / (1 - beta1 ** step)
         denom = xp.sqrt(exp_avg_sq)
         denom /= math.sqrt(1 - beta2 ** step)
         denom += group["eps"]

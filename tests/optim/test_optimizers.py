@@ -133,6 +133,30 @@ def test_state_dict_round_trip(name, kwargs):
             assert value is not opt2.state[fresh[0]][key]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, kwargs", [c for c in CASES if c[0] in ("SGD", "Adam", "AdamW")])
+def test_one_pass_updates_round_as_the_numpy_ones(name, kwargs, dtype, monkeypatch):
+    """SGD's and Adam's compiled one-pass updates (optim/_fused.py) give the values of the
+    NumPy code they replace, bit for bit."""
+    from brique.ops import _kernels
+    if not _kernels.ENABLED:
+        pytest.skip("needs numba")
+    grads = [[RNG.standard_normal(a.shape).astype(dtype) for a in INIT] for _ in range(4)]
+
+    def trajectory(compiled):
+        monkeypatch.setattr(_kernels, "ENABLED", compiled)
+        params = [brique.tensor(a.astype(dtype), requires_grad=True) for a in INIT]
+        opt = getattr(optim, name)(params, **kwargs)
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = brique.tensor(g)
+            opt.step()
+        return [p.detach().numpy() for p in params]
+    for mine, numpy_ones in zip(trajectory(True), trajectory(False)):
+        assert mine.dtype == dtype
+        np.testing.assert_array_equal(mine, numpy_ones)
+
+
 def test_state_dict_layout_matches_torch():
     b_params, t_params = make_params(brique), make_params(torch)
     b_opt = optim.Adam(groups(b_params, 0.03), lr=0.01, amsgrad=True)
