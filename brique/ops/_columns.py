@@ -75,11 +75,13 @@ def col2im(cols, g, out):
 # The batch goes through a conv in chunks of images whose columns take about this many bytes:
 # each chunk's columns are written and multiplied while they are in the CPU's cache instead of
 # going through memory at 9x the activations (a 3x3 kernel). Measured on 2 cores (AMD EPYC,
-# 1 MB of L2 per core, 32 MB of L3) for ResNet-20's 3x3 convs on 128 images, forward: 16
-# channels at 32x32 15.6 -> 8.1 ms, 32 at 16x16 9.3 -> 5.2 ms, 64 at 8x8 4.1 -> 3.3 ms; the
-# weight gradient from the kept chunks, 16 channels: 5.2 -> 2.9 ms. On the GPU one chunk takes
-# the whole batch.
-_CHUNK_BYTES = 2 << 20
+# 1 MB of L2 per core, 32 MB of L3) for ResNet-20's 3x3 convs on 128 images, forward, 2 MB
+# chunks against the whole batch at once: 16 channels at 32x32 15.6 -> 8.1 ms, 32 at 16x16
+# 9.3 -> 5.2 ms, 64 at 8x8 4.1 -> 3.3 ms. On an Intel Xeon (2 MB of L2 per core, where a 2 MB
+# copy already runs at a quarter of the speed of a 0.5 MB one), a ResNet-20 step with 2 MB
+# chunks 336-345 ms, 1 MB 313-320 ms, 768 KB 310-315 ms, 256 KB 341 ms. On the GPU one chunk
+# takes the whole batch.
+_CHUNK_BYTES = 1 << 20
 
 
 # A conv whose columns for the whole batch take at least this many bytes runs its chunks on
