@@ -202,6 +202,50 @@ def max_pool_scatter(gy, arg, g):
     return out
 
 
+# ----------------------------------------------------------------- nearest 2x upsampling
+# NumPy writes a 2x upsampling as 4 copies with a stride of 2 elements, and its adjoint as 4
+# strided adds, at about a tenth of the speed of contiguous ones: the conv autoencoder's
+# 64 x 16 x 14 x 14 -> 28 x 28, forward 0.53 ms, backward 0.54 ms.
+
+
+def _nearest_up_2x2(x, out):
+    for b in range(x.shape[0]):
+        for y in range(x.shape[1]):
+            src, top, bottom = x[b, y], out[b, 2 * y], out[b, 2 * y + 1]
+            for q in range(x.shape[2]):
+                v = src[q]
+                top[2 * q] = v
+                top[2 * q + 1] = v
+                bottom[2 * q] = v
+                bottom[2 * q + 1] = v
+
+
+def _block_sum_2x2(g, out):
+    for b in range(out.shape[0]):
+        for y in range(out.shape[1]):
+            top, bottom, dst = g[b, 2 * y], g[b, 2 * y + 1], out[b, y]
+            for q in range(out.shape[2]):  # in the order of NumPy's strided adds
+                dst[q] = top[2 * q] + top[2 * q + 1] + bottom[2 * q] + bottom[2 * q + 1]
+
+
+def nearest_up_2x2(x):
+    """x (..., H, W) with each element repeated in a 2 x 2 block: (..., 2H, 2W)."""
+    H, W = x.shape[-2:]
+    out = numpy.empty(x.shape[:-2] + (2 * H, 2 * W), dtype=x.dtype)
+    _jit(_nearest_up_2x2)(numpy.ascontiguousarray(x).reshape(-1, H, W),
+                          out.reshape(-1, 2 * H, 2 * W))
+    return out
+
+
+def block_sum_2x2(g):
+    """The sums of g (..., 2H, 2W) over its 2 x 2 blocks: (..., H, W)."""
+    H, W = g.shape[-2] // 2, g.shape[-1] // 2
+    out = numpy.empty(g.shape[:-2] + (H, W), dtype=g.dtype)
+    _jit(_block_sum_2x2)(numpy.ascontiguousarray(g).reshape(-1, 2 * H, 2 * W),
+                         out.reshape(-1, H, W))
+    return out
+
+
 # ----------------------------------------------------------------- LSTM steps (float32)
 # One compiled loop per time step does all of an LSTM cell's elementwise work, on the (N, 4H)
 # gate layout the input projection comes in: NumPy needs ~12 calls per step forward and ~8

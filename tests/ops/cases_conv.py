@@ -143,7 +143,7 @@ CASES = [
     C("max_unpool2d", _unpool(B), _unpool(torch), [U(1, 2, 2, 2), Fixed(1, 2, 5, 5)]),
     # ---------------------------------------------------------- resizing
     C("interpolate_nearest", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
-      {"scale_factor": 2}),
+      {"scale_factor": 2}, gradgrad=True),  # 2 x 2: compiled (_kernels.nearest_up_2x2)
     C("interpolate_nearest_size", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (5, 3)}),
     # integer factors: one NearestUp primitive, BlockSum its derivative and the reverse
@@ -155,6 +155,8 @@ CASES = [
       {"size": (6, 3)}),
     C("block_sum", lambda a: BU.BlockSum.apply(a, factors=(2, 3)),
       lambda a: a.reshape(2, 2, 2, 2, 3, 3).sum((3, 5)), [U(2, 2, 4, 9)], gradgrad=True),
+    C("block_sum_2x2", lambda a: BU.BlockSum.apply(a, factors=(2, 2)),
+      lambda a: a.reshape(2, 2, 2, 2, 3, 2).sum((3, 5)), [U(2, 2, 4, 6)], gradgrad=True),
     C("interpolate_bilinear", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
       {"size": (5, 7), "mode": "bilinear", "align_corners": False}),
     C("interpolate_bilinear_corners", BU.interpolate, TF.interpolate, [U(1, 2, 3, 4)],
