@@ -188,7 +188,7 @@ def _conv(x, w, g, keep=False):
         for s, e, cols in _column_chunks(xp, spans, C, g, x.dtype, keep):
             n = e - s
             c = im2col(x[s:e], g, cols).reshape(G, K, n, P)
-            if single:
+            if single and n > 1:  # one image: the per-image GEMM writes y in place
                 yc = (wg @ c.reshape(G, K, n * P)).reshape(O, n, g.oh, g.ow)
                 y[s:e] = yc.transpose(1, 0, 2, 3)
             else:
