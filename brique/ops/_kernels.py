@@ -202,6 +202,35 @@ def max_pool_scatter(gy, arg, g):
     return out
 
 
+# ----------------------------------------------------------------- rows added at indices
+# An embedding's gradient: rows of g added into a table at (repeated) row indices. NumPy's
+# add.at takes 845 us for the char LSTM's 4096 rows of 32 into 65; this loop ~10x less.
+
+
+def _index_add_rows(out, index, g):
+    R = out.shape[0]
+    for k in range(index.size):
+        r = index[k]
+        if r < 0:
+            r += R
+        if r < 0 or r >= R:
+            raise IndexError("index_add: a row index is out of range")
+        row, src = out[r], g[k]
+        for j in range(row.size):
+            row[j] += src[j]
+
+
+def index_add_rows(shape, index, g):
+    """zeros(shape) with g's rows (g: index.shape + shape[1:]) added at the row indices in
+    `index` (an integer array; negative ones count from the end), repeated ones accumulating
+    in order, as numpy.add.at does."""
+    out = numpy.zeros(shape, dtype=g.dtype)
+    D = out[0].size if shape[0] else 0
+    _jit(_index_add_rows)(out.reshape(shape[0], D), index.reshape(-1),
+                          numpy.ascontiguousarray(g).reshape(index.size, D))
+    return out
+
+
 # ----------------------------------------------------------------- nearest 2x upsampling
 # NumPy writes a 2x upsampling as 4 copies with a stride of 2 elements, and its adjoint as 4
 # strided adds, at about a tenth of the speed of contiguous ones: the conv autoencoder's

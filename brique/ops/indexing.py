@@ -1,11 +1,13 @@
 """Indexing primitives: getitem and its adjoint index_add, gather and its adjoint scatter_add.
 Each pair is the other's backward, so any order of derivative works. Repeated indices
-accumulate (np.add.at) instead of overwriting."""
+accumulate (np.add.at) instead of overwriting; whole rows picked by one integer array (an
+embedding's lookup) accumulate in a compiled loop instead (_kernels.index_add_rows)."""
 from __future__ import annotations
 
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from . import _kernels
 from .reduce import normalize_dims, values_indices
 
 xp_of = backend.get_array_module
@@ -31,6 +33,15 @@ def convert_index(index, xp):
     return tuple(out), advanced
 
 
+def _rows(index, shape, g):
+    """Is this an index of whole rows by one integer array (an embedding's), which the
+    compiled index_add_rows can take?"""
+    return (len(index) == 1 and getattr(index[0], "dtype", None) is not None
+            and index[0].dtype.kind in "iu" and len(shape) >= 1
+            and g.shape == index[0].shape + tuple(shape[1:]) and _kernels.usable(g)
+            and type(index[0]) is type(g))
+
+
 class GetItem(Function):
     def forward(self, a, index=(), advanced=False):
         self.shape, self.index, self.advanced = a.shape, index, advanced
@@ -45,6 +56,8 @@ class IndexAdd(Function):
 
     def forward(self, g, shape=(), index=(), advanced=False):
         self.index, self.advanced = index, advanced
+        if advanced and _rows(index, shape, g):
+            return _kernels.index_add_rows(shape, index[0], g)
         out = xp_of(g).zeros(shape, dtype=g.dtype)
         if advanced:
             xp_of(g).add.at(out, index, g)

@@ -416,6 +416,9 @@ CASES = [
     C("getitem_adv_repeated", lambda a: a[_bt(IDX)], lambda a: a[_tt(IDX)], [U(3, 4)],
       gradgrad=True),
     C("getitem_adv_list", lambda a: a[[0, 0, 2]], lambda a: a[[0, 0, 2]], [U(3, 4)]),
+    # rows by one integer array: the gradient is the compiled _kernels.index_add_rows
+    C("getitem_adv_negative", lambda a: a[_bt(_index([-1, 0, -1, 1]))],
+      lambda a: a[_tt(_index([-1, 0, -1, 1]))], [U(3, 4)], gradgrad=True),
     C("getitem_adv_2d", lambda a: a[_bt(IDX2)], lambda a: a[_tt(IDX2)], [U(3, 4)]),
     C("getitem_adv_dim1", lambda a: a[:, _bt(IDX)], lambda a: a[:, _tt(IDX)], [U(3, 4)]),
     C("getitem_adv_pair", lambda a: a[_bt(IDX), _bt(_index([1, 1, 3, 1]))],
