@@ -81,15 +81,20 @@ def run(fn, items, parallel):
 # Elementwise ops on NumPy arrays from this many bytes are split between the cores: they are
 # bound by memory traffic, which one core does not saturate. Measured on 2 cores (Intel Xeon),
 # float32: an add of 8 MB 0.92 -> 0.51 ms, of 2 MB 0.46 -> 0.29 ms, of 0.5 MB 0.22 -> 0.16 ms.
-_ELEMENTWISE_BYTES = 1 << 20
+# The ops ask `big(a)` first, which costs small arrays one attribute lookup.
+ELEMENTWISE_BYTES = 1 << 20
+
+
+def big(a):
+    """Is `a` an array big enough for `elementwise` to split?"""
+    return getattr(a, "nbytes", 0) >= ELEMENTWISE_BYTES and WORKERS > 1
 
 
 def elementwise(f, a, b):
     """f(a, b) for a NumPy ufunc f (add, multiply, maximum...), computed a part per core when
     `a` is a big contiguous NumPy array and `b` a Python number or an array of a's shape
     (broadcasting goes the plain way)."""
-    if (WORKERS == 1 or type(a) is not numpy.ndarray or a.nbytes < _ELEMENTWISE_BYTES
-            or not a.flags.c_contiguous):
+    if not big(a) or type(a) is not numpy.ndarray or not a.flags.c_contiguous:
         return f(a, b)
     if type(b) is numpy.ndarray:
         if b.shape != a.shape or not b.flags.c_contiguous:
@@ -119,12 +124,19 @@ def elementwise(f, a, b):
 _ONE_THREAD_MIN, _ONE_THREAD_MAX = 1 << 18, 1 << 22
 
 
+def medium_product(array, multiply_adds):
+    """Is a matrix product of `array`s (NumPy or CuPy) of this many multiply-adds a medium-
+    sized NumPy one, to run on one BLAS thread (see above)?"""
+    return _ONE_THREAD_MIN <= multiply_adds < _ONE_THREAD_MAX and type(array) is numpy.ndarray
+
+
 def blas_threads_for(array, multiply_adds):
-    """A block for matrix products of `array`s (NumPy or CuPy) of this many multiply-adds each:
-    one BLAS thread for medium-sized NumPy ones (see above), BLAS as it is otherwise."""
-    if type(array) is numpy.ndarray and _ONE_THREAD_MIN <= multiply_adds < _ONE_THREAD_MAX:
-        return one_blas_thread()
-    return contextlib.nullcontext()
+    """A block for matrix products of `array`s of this many multiply-adds each: one BLAS
+    thread for medium-sized NumPy ones, BLAS as it is otherwise."""
+    return one_blas_thread() if medium_product(array, multiply_adds) else _AS_IS
+
+
+_AS_IS = contextlib.nullcontext()
 
 
 @contextlib.contextmanager

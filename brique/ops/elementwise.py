@@ -48,7 +48,8 @@ def _promote(out, *operands):
 
 class Add(Function):
     def forward(self, a, b):
-        return _promote(_threads.elementwise(xp_of(a).add, a, b), a, b)
+        return _promote(_threads.elementwise(xp_of(a).add, a, b) if _threads.big(a) else a + b,
+                        a, b)
 
     def backward(self, g):
         return g, g
@@ -64,7 +65,8 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        return _promote(_threads.elementwise(xp_of(a).multiply, a, b), a, b)
+        return _promote(_threads.elementwise(xp_of(a).multiply, a, b) if _threads.big(a)
+                        else a * b, a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -233,7 +235,9 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, a):
-        return _threads.elementwise(xp_of(a).maximum, a, 0).astype(a.dtype, copy=False)
+        y = _threads.elementwise(xp_of(a).maximum, a, 0) if _threads.big(a) else \
+            xp_of(a).maximum(a, 0)
+        return y.astype(a.dtype, copy=False)
 
     def backward(self, g):
         (a,) = self.saved

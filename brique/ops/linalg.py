@@ -11,8 +11,8 @@ xp_of = backend.get_array_module
 
 def _product(a, b):
     """a @ b (on one BLAS thread for medium-sized NumPy matrix products: _threads.py)."""
-    if a.ndim == b.ndim == 2:
-        with _threads.blas_threads_for(a, a.shape[0] * a.shape[1] * b.shape[1]):
+    if a.ndim == b.ndim == 2 and _threads.medium_product(a, a.shape[0] * a.shape[1] * b.shape[1]):
+        with _threads.one_blas_thread():
             return a @ b
     return a @ b
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from ..ops import _kernels
 from . import _fused
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyper
@@ -42,7 +41,7 @@ class Adam(Optimizer):
         step = state["step"].item()
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         step_size = lr / (1 - beta1 ** step)
-        if not group["amsgrad"] and _kernels.usable_flat(param, grad, exp_avg, exp_avg_sq):
+        if not group["amsgrad"] and _fused.applies(param, grad, exp_avg, exp_avg_sq):
             return _fused.adam_step(param, grad, exp_avg, exp_avg_sq, group["betas"],
                                     step_size, math.sqrt(1 - beta2 ** step), group["eps"])
         exp_avg += (1 - beta1) * (grad - exp_avg)

@@ -1,7 +1,6 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and L2 weight decay."""
 from __future__ import annotations
 
-from ..ops import _kernels
 from . import _fused
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyper
@@ -30,7 +29,7 @@ class SGD(Optimizer):
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = Tensor._make(grad.copy())
-            elif _kernels.usable_flat(param, grad, buf._data):  # the same, in one pass
+            elif _fused.applies(param, grad, buf._data):  # the same, in one pass
                 return _fused.sgd_momentum_step(param, grad, buf._data, group["lr"], momentum,
                                                 group["dampening"], group["nesterov"])
             else:

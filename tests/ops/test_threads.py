@@ -55,7 +55,7 @@ def test_elementwise_gives_the_ufunc_result(f, a, b, monkeypatch):
     runs = []
     monkeypatch.setattr(_threads, "run", lambda *args: runs.append(_run(*args)))
     rng = np.random.default_rng(0)
-    n = _threads._ELEMENTWISE_BYTES // 4 + 7  # above the threshold, not a multiple of cores
+    n = _threads.ELEMENTWISE_BYTES // 4 + 7  # above the threshold, not a multiple of cores
     x = (rng.standard_normal(n) * 10).astype(a)
     if b == "broadcast":
         x, y = x[:n - 7].reshape(-1, 8), rng.standard_normal(8).astype("float32")
@@ -74,7 +74,7 @@ def test_big_relu_and_residual_add_match_torch():
     """The ops a ResNet step runs on multi-megabyte activations, forward and backward."""
     rng = np.random.default_rng(2)
     arrays = [rng.standard_normal((8, 16, 64, 64)).astype("float32") for _ in range(3)]
-    assert arrays[0].nbytes >= _threads._ELEMENTWISE_BYTES
+    assert arrays[0].nbytes >= _threads.ELEMENTWISE_BYTES
     x, r = (B.tensor(a, requires_grad=True) for a in arrays[:2])
     tx, tr = (torch.tensor(a, requires_grad=True) for a in arrays[:2])
     y, ty = B.relu(x * 2.0 + r) * r, torch.relu(tx * 2.0 + tr) * tr
