@@ -118,14 +118,21 @@ def _col2im(cols, sh, sw, pt, pl, dh, dw, out):
             plane = out[n, c]
             for i in range(kh):
                 for j in range(kw):
+                    off = j * dw - pl
+                    inside = sw == 1 and off >= 0 and off + ow <= W  # as in _im2col
                     for y in range(oh):
                         r = y * sh - pt + i * dh
                         if r < 0 or r >= H:
                             continue
                         src = cols[c, i, j, n, y]
+                        if inside:
+                            row = plane[r, off:]
+                            for xo in range(ow):
+                                row[xo] += src[xo]
+                            continue
                         row = plane[r]
                         for xo in range(ow):
-                            q = xo * sw - pl + j * dw
+                            q = xo * sw + off
                             if 0 <= q < W:
                                 row[q] += src[xo]
 
