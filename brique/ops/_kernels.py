@@ -219,6 +219,25 @@ def max_pool_scatter(gy, arg, g):
     return out
 
 
+# ----------------------------------------------------------------- ReLU's backward
+# g * (a > 0) in one pass, without the mask NumPy builds first: 128 x 16 x 32 x 32 float32 on
+# 2 cores 0.89 -> 0.51 ms; a ResNet-20 step's 19 ReLU backwards 14.5 -> 7.9 ms.
+
+
+def _relu_grad(g, a, out):
+    for i in range(g.size):
+        v = g[i]
+        out[i] = v if a[i] > 0 else v * 0  # v * 0: NaN stays NaN, -v gives -0, as in NumPy
+
+
+def relu_grad(g, a, out=None):
+    """g where a > 0, else g * 0, for g and a of one shape and dtype (usable_flat)."""
+    if out is None:
+        out = numpy.empty_like(g)
+    _jit(_relu_grad)(g.reshape(-1), a.reshape(-1), out.reshape(-1))
+    return out
+
+
 # ----------------------------------------------------------------- rows added at indices
 # An embedding's gradient: rows of g added into a table at (repeated) row indices. NumPy's
 # add.at takes 845 us for the char LSTM's 4096 rows of 32 into 65; this loop ~10x less.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import math
 
-from . import _threads
+from . import _kernels, _threads
 from .. import _special, backend
 from ..autograd import Function
 from ..tensor import Tensor
@@ -241,7 +241,22 @@ class Relu(Function):
 
     def backward(self, g):
         (a,) = self.saved
-        return g * _const(a._data > 0)
+        return ReluGrad.apply(g, _const(a._data))
+
+
+class ReluGrad(Function):
+    """g * (a > 0): Relu's backward (PyTorch's threshold_backward), a primitive so that a
+    compiled loop does it in one pass; in g it is its own derivative, in a zero."""
+
+    def forward(self, g, a):
+        if g.shape == a.shape and _kernels.usable_flat(g, a):
+            return _threads.elementwise(_kernels.relu_grad, g, a) if _threads.big(g) else \
+                _kernels.relu_grad(g, a)
+        return g * (a > 0)
+
+    def backward(self, gg):
+        _, a = self.saved
+        return ReluGrad.apply(gg, a), None
 
 
 class LeakyRelu(Function):

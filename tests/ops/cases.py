@@ -176,6 +176,18 @@ def _t_index_add_via_grad(v):
     return torch.autograd.grad(x[_tt(IDX)], x, v, create_graph=True)[0]
 
 
+def _b_relu_grad(v, a):
+    """ReluGrad, relu's backward, as an op of its own: the gradient of relu at the point a as
+    a function of the upstream gradient v."""
+    x = a.detach().requires_grad_()
+    return B.grad(B.relu(x), x, v, create_graph=True)[0]
+
+
+def _t_relu_grad(v, a):
+    x = a.detach().requires_grad_()
+    return torch.autograd.grad(torch.relu(x), x, v, create_graph=True)[0]
+
+
 CASES = [
     # ---------------------------------------------------------- arithmetic
     C("add", B.add, torch.add, [U(3, 4), U(4)]),
@@ -219,7 +231,8 @@ CASES = [
     C("cos", B.cos, torch.cos, [U(3, 4, lo=-4, hi=4)]),
     C("tanh", B.tanh, torch.tanh, [U(3, 4)], gradgrad=True),
     C("sigmoid", B.sigmoid, torch.sigmoid, [U(3, 4, lo=-5, hi=5)], gradgrad=True),
-    C("relu", B.relu, torch.relu, [Away(3, 4)]),
+    C("relu", B.relu, torch.relu, [Away(3, 4)], gradgrad=True),
+    C("relu_grad", _b_relu_grad, _t_relu_grad, [U(3, 4), Arg(U(3, 4).make, grad=False)]),
     C("leaky_relu", B.leaky_relu, TF.leaky_relu, [Away(3, 4)], {"negative_slope": 0.2}),
     C("elu", B.elu, TF.elu, [Away(3, 4)], {"alpha": 1.5}),
     C("softplus", B.softplus, TF.softplus, [U(3, 4, lo=-4, hi=4)]),
