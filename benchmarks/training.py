@@ -13,7 +13,7 @@ only, so that the other's idle BLAS/OpenMP threads cannot steal its cores; torch
 alternate `--rounds` times and the best time of each counts. Both use the same threads (the
 machine's cores). A worker also reports its peak memory: the process's peak resident set
 (ru_maxrss) beyond what it held before the first full step (model, optimizer and data built,
-and one step on 2 samples taken, which loads what each library initialises lazily): the
+and two steps on 2 samples taken, which load what each library initialises lazily): the
 activations, gradients, optimizer state and temporaries of training.
 `--same-process` adds the old measurement for comparison: both libraries imported in one
 process, PyTorch timed first, then brique.
@@ -147,10 +147,12 @@ def worker(lib_name, key, repeat):
         for x, y in data:
             step(x, y)
 
-    # One step on 2 samples first: what loads lazily (brique's compiled kernels: numba and
-    # LLVM, ~100 MB) is the library's, not training's.
+    # Two steps on 2 samples first: what loads lazily (brique's compiled kernels: numba and
+    # LLVM, ~100 MB) is the library's, not training's. Two, because an optimizer's first step
+    # builds its state and only the second takes the path of every later one.
     x, y = data[0]
-    step(x[:2], None if y is None else y[:y.shape[0] * 2 // x.shape[0]])
+    for _ in range(2):
+        step(x[:2], None if y is None else y[:y.shape[0] * 2 // x.shape[0]])
     held = _resident_kb()
     unit()
     best = float("inf")
@@ -209,7 +211,7 @@ def main():
              f"{args.repeat} units per process; {os.cpu_count()} threads each. BLAS: brique "
              + "; ".join(blas.get("brique", [])) + "; PyTorch " + "; ".join(blas.get("torch", []))
              + ".", "", "Peak memory of training: the peak resident set beyond what the process "
-             "held with the model, optimizer and data built and one step on 2 samples taken (so "
+             "held with the model, optimizer and data built and two steps on 2 samples taken (so "
              "that what a library loads lazily, such as brique's compiled kernels, is not "
              "counted): activations, gradients, optimizer state, temporaries.", "",
              "| model | brique | PyTorch |", "|---|---|---|"] + memory
