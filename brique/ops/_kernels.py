@@ -1,11 +1,13 @@
-"""Compiled CPU kernels for the hot loops of convs, pooling, batch norm and the recurrent
-layers (numba, an optional extra; optim/_fused.py holds the optimizers' own).
+"""Compiled CPU kernels for the hot loops of convs, pooling, batch norm and a few
+elementwise ops (numba, an optional extra; _kernels_rnn.py holds the recurrent layers' and
+optim/_fused.py the optimizers', compiled by `_jit` here).
 
 With numba installed (`pip install brique[fast]`), im2col, col2im, 2x2 max-pool and the
 max-pool gradient scatter run as compiled loops: one pass over memory each, no padded copies,
 no temporaries (2-4x faster than the NumPy loops over kernel offsets that conv.py and pool.py
-fall back to); so do batch norm over channels (norm.py) and, in float32, the time steps of
-the LSTM and GRU layers (recurrent.py).
+fall back to); so do batch norm over channels (norm.py), ReLU's backward, an embedding's
+gradient (rows added at indices) and nearest 2x upsampling, where NumPy needs several passes
+or strided ones.
 Without numba, or with the environment variable BRIQUE_NO_NUMBA=1, nothing here is compiled
 and `usable()` answers False, so the NumPy/CuPy code runs unchanged. This is the one place that
 chooses; the ops ask `usable(array)` (or `usable_float32`, `usable_flat`) before calling a
@@ -69,10 +71,11 @@ def _jit(fn, fastmath=False):
     if k is None:
         import numba
         jit = numba.njit(cache=True, fastmath=fastmath, nogil=True, error_model="numpy")
-        for name in _INLINED:  # the recurrent kernels' helpers: compiled first, inlined
+        scope = fn.__globals__  # the helpers its module lists: compiled first, inlined
+        for name in scope.get("_INLINED", ()):
             if name not in _jitted:
-                globals()[name] = _jitted[name] = numba.njit(
-                    inline="always", error_model="numpy")(globals()[name])
+                scope[name] = _jitted[name] = numba.njit(
+                    inline="always", error_model="numpy")(scope[name])
         k = _jitted[fn.__name__] = jit(fn)
     return k
 
@@ -240,7 +243,7 @@ def relu_grad(g, a, out=None):
 
 # ----------------------------------------------------------------- rows added at indices
 # An embedding's gradient: rows of g added into a table at (repeated) row indices. NumPy's
-# add.at takes 845 us for the char LSTM's 4096 rows of 32 into 65; this loop ~10x less.
+# add.at takes 845 us for the char LSTM's 4096 rows of 32 into 65; this loop 13 us.
 
 
 def _index_add_rows(out, index, g):
@@ -309,109 +312,6 @@ def block_sum_2x2(g):
     _jit(_block_sum_2x2)(numpy.ascontiguousarray(g).reshape(-1, 2 * H, 2 * W),
                          out.reshape(-1, H, W))
     return out
-
-
-# ----------------------------------------------------------------- LSTM steps (float32)
-# One compiled loop per time step does all of an LSTM cell's elementwise work, on the (N, 4H)
-# gate layout the input projection comes in: NumPy needs ~12 calls per step forward and ~8
-# backward, plus transposes into a layout where the gates are contiguous rows. The hidden
-# products (h W_hh^T, d W_hh) stay BLAS calls between the kernels.
-
-_F = numpy.float32
-# tanh(v) ~ v * P(v^2) / Q(v^2) on [-7.9, 7.9] (beyond, tanh is 1 in float32): the odd rational
-# approximation Eigen uses for float32, within 3e-7 of tanh. It is plain arithmetic, so LLVM
-# vectorizes the loops that call it; numba's libm tanh is a scalar call, 60x slower than
-# NumPy's SIMD one.
-_P1, _P3, _P5, _P7 = (_F(4.89352455891786e-03), _F(6.37261928875436e-04),
-                      _F(1.48572235717979e-05), _F(5.12229709037114e-08))
-_P9, _P11, _P13 = _F(-8.60467152213735e-11), _F(2.00018790482477e-13), _F(-2.76076847742355e-16)
-_Q0, _Q2, _Q4, _Q6 = (_F(4.89352518554385e-03), _F(2.26843463243900e-03),
-                      _F(1.18534705686654e-04), _F(1.19825839466702e-06))
-_CLAMP = _F(7.90531110763549805)
-_HALF, _ONE = _F(0.5), _F(1)
-
-
-def _tanh32(v):
-    v = v if v < _CLAMP else _CLAMP
-    v = v if v > -_CLAMP else -_CLAMP
-    v2 = v * v
-    p = ((((((_P13 * v2 + _P11) * v2 + _P9) * v2 + _P7) * v2 + _P5) * v2 + _P3) * v2 + _P1) * v
-    q = ((_Q6 * v2 + _Q4) * v2 + _Q2) * v2 + _Q0
-    return p / q
-
-
-def _sigmoid32(v):
-    return _HALF + _HALF * _tanh32(_HALF * v)  # sigmoid(v) = (1 + tanh(v / 2)) / 2
-
-
-def _sigmoid_of_sum(a, b, out):
-    for k in range(out.shape[0]):
-        out[k] = _sigmoid32(a[k] + b[k])
-
-
-_INLINED = ("_tanh32", "_sigmoid32", "_sigmoid_of_sum")
-
-
-def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
-    # pre + hh: the gate pre-activations (N, 4H), gate order i, f, g, o. Writes the activated
-    # gates, c = f c_prev + i g, tc = tanh(c), h = o tc.
-    # Written for LLVM's vectorizer: every inner loop indexes row slices by its own range()
-    # variable (a computed index such as H + r may be negative as far as numba knows, and its
-    # wraparound check keeps the loop scalar), and touches few arrays (it would otherwise
-    # give up checking them for overlap).
-    N, H = c.shape
-    for n in range(N):
-        a, b, out = pre[n], hh[n], gates[n]
-        _sigmoid_of_sum(a[:2 * H], b[:2 * H], out[:2 * H])
-        ag, bg, og = a[2 * H:3 * H], b[2 * H:3 * H], out[2 * H:3 * H]
-        for r in range(H):
-            og[r] = _tanh32(ag[r] + bg[r])
-        oo = out[3 * H:]
-        _sigmoid_of_sum(a[3 * H:], b[3 * H:], oo)
-        oi, of = out[:H], out[H:2 * H]
-        cn, cp = c[n], c_prev[n]
-        for r in range(H):
-            cn[r] = of[r] * cp[r] + oi[r] * og[r]
-        t, hn = tc[n], h[n]
-        for r in range(H):
-            t[r] = _tanh32(cn[r])
-        for r in range(H):
-            hn[r] = oo[r] * t[r]
-
-
-def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
-    # dh = gh (the output's gradient) + dh_next (d_{t+1} W_hh); dc (N, H) is carried in place
-    # to the previous step; d (N, 4H) gets the pre-activations' gradients. Loops written as
-    # in _lstm_forward_step.
-    N, H = dc.shape
-    for n in range(N):
-        g = gates[n]
-        gi, gf, gg, go = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
-        dn = d[n]
-        di, df, dg, do = dn[:H], dn[H:2 * H], dn[2 * H:3 * H], dn[3 * H:]
-        t, dcn, cp = tc[n], dc[n], c_prev[n]
-        dh = dh_next[n]
-        ghn = gh[n]
-        for r in range(H):  # dh -> the o gate
-            do[r] = (ghn[r] + dh[r]) * t[r] * go[r] * (_ONE - go[r])
-        for r in range(H):  # dc picks up dh's path through tanh(c)
-            dcn[r] += (ghn[r] + dh[r]) * go[r] * (_ONE - t[r] * t[r])
-        for r in range(H):
-            di[r] = dcn[r] * gg[r] * gi[r] * (_ONE - gi[r])
-        for r in range(H):
-            df[r] = dcn[r] * cp[r] * gf[r] * (_ONE - gf[r])
-        for r in range(H):
-            dg[r] = dcn[r] * gi[r] * (_ONE - gg[r] * gg[r])
-        for r in range(H):
-            dcn[r] *= gf[r]
-
-
-def lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
-    _jit(_lstm_forward_step)(pre, hh, c_prev, gates, c, tc, h)
-
-
-def lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
-    _jit(_lstm_backward_step)(gates, c_prev, tc, gh, dh_next, dc, d)
 
 
 # ----------------------------------------------------------------- batch norm (per channel)
@@ -512,63 +412,3 @@ def _by_channels(fn, x):
         return fn(0, C)
     bounds = [C * k // workers for k in range(workers + 1)]
     _threads.run(lambda part: [fn(*r) for r in part], list(zip(bounds, bounds[1:])), True)
-
-
-# ----------------------------------------------------------------- GRU steps (float32)
-# As the LSTM's: one compiled loop per time step for the cell's elementwise work, gate order
-# r, z, n; hp = h W_hh^T + b_hh comes from a BLAS call.
-
-def _gru_forward_step(x, hp, h_prev, rz, nn, hn, h):
-    # r, z = sigmoid(x_rz + hp_rz); n = tanh(x_n + r hp_n); h = n + z (h_prev - n). Keeps
-    # r and z (rz), n and hp_n (hn) for the backward. Loops written as in _lstm_forward_step.
-    N, H = h.shape
-    for b in range(N):
-        xb, pb, g = x[b], hp[b], rz[b]
-        _sigmoid_of_sum(xb, pb, g)
-        r, z = g[:H], g[H:]
-        xn, pn, nb, hnb = xb[2 * H:], pb[2 * H:], nn[b], hn[b]
-        for k in range(H):
-            hnb[k] = pn[k]
-        for k in range(H):
-            nb[k] = _tanh32(xn[k] + r[k] * pn[k])
-        hb, hpb = h[b], h_prev[b]
-        for k in range(H):
-            hb[k] = nb[k] + z[k] * (hpb[k] - nb[k])
-
-
-def _gru_backward_step(rz, nn, hn, h_prev, gh, dh_next, carry, dx, dhp):
-    # dh = gh + carry + dh_next (carry: z dh of the later step, dh_next: its dhp W_hh). Writes
-    # the pre-activations' gradients dx = (dr, dz, dn), dhp = (dr, dz, dn r), and carry = z dh.
-    N, H = carry.shape
-    for b in range(N):
-        r, z = rz[b, :H], rz[b, H:]
-        nb, hnb, hpb, cb = nn[b], hn[b], h_prev[b], carry[b]
-        dxb, dpb = dx[b], dhp[b]
-        dr, dz, dn = dxb[:H], dxb[H:2 * H], dxb[2 * H:]
-        pr, pz, pn = dpb[:H], dpb[H:2 * H], dpb[2 * H:]
-        ghb, dnb = gh[b], dh_next[b]
-        for k in range(H):  # dh, kept in carry until its last use
-            cb[k] += ghb[k] + dnb[k]
-        for k in range(H):
-            dn[k] = cb[k] * (_ONE - z[k]) * (_ONE - nb[k] * nb[k])
-        for k in range(H):
-            dz[k] = cb[k] * (hpb[k] - nb[k]) * z[k] * (_ONE - z[k])
-        for k in range(H):
-            dr[k] = dn[k] * hnb[k] * r[k] * (_ONE - r[k])
-        for k in range(H):
-            pr[k] = dr[k]
-        for k in range(H):
-            pz[k] = dz[k]
-        for k in range(H):
-            pn[k] = dn[k] * r[k]
-        for k in range(H):
-            cb[k] *= z[k]
-
-
-def gru_forward_step(x, hp, h_prev, rz, n, hn, h):
-    _jit(_gru_forward_step)(x, hp, h_prev, rz, n, hn, h)
-
-
-def gru_backward_step(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp):
-    _jit(_gru_backward_step)(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp)
-

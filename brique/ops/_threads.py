@@ -91,9 +91,10 @@ def big(a):
 
 
 def elementwise(f, a, b):
-    """f(a, b) for a NumPy ufunc f (add, multiply, maximum...), computed a part per core when
-    `a` is a big contiguous NumPy array and `b` a Python number or an array of a's shape
-    (broadcasting goes the plain way)."""
+    """f(a, b) for a NumPy ufunc f (add, multiply, maximum) or a compiled kernel that takes
+    `out=` as they do (_kernels.relu_grad), computed a part per core when `a` is a big
+    contiguous NumPy array and `b` a Python number or an array of a's shape (broadcasting goes
+    the plain way). The result has NumPy's dtype for a and b."""
     if not big(a) or type(a) is not numpy.ndarray or not a.flags.c_contiguous:
         return f(a, b)
     if type(b) is numpy.ndarray:

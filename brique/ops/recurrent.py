@@ -13,7 +13,7 @@ come out right (slowly).
 from __future__ import annotations
 
 from .. import backend
-from . import _kernels, _threads
+from . import _kernels, _kernels_rnn, _threads
 from .cells import _affine, gru_step, lstm_step, rnn_step
 from ..autograd import Function, enable_grad, grad, is_grad_enabled
 from ..tensor import Tensor
@@ -114,7 +114,7 @@ class LSTMLayer(_Layer):
     """
 
     # With numba and float32 NumPy arrays, one compiled kernel per time step does the cell's
-    # elementwise work (_kernels.lstm_forward_step / lstm_backward_step) on the (N, 4H) layout
+    # elementwise work (_kernels_rnn.lstm_forward_step / lstm_backward_step) on the (N, 4H) layout
     # xproj comes in. Otherwise the loop below works on transposed states (features, batch):
     # every gate is then a contiguous block of rows, and elementwise ops on strided column
     # slices cost 4x more in NumPy.
@@ -174,7 +174,7 @@ class LSTMLayer(_Layer):
         with _threads.blas_threads_for(xproj, N * wt.size):
             for t in _steps(L, self.reverse):
                 xp.matmul(h, wt, out=hh)
-                _kernels.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
+                _kernels_rnn.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
                 h, c = packed[t], cs[t]
         packed[L] = c
         self.acts, self.cs, self.tcs, self.hs = gates, cs, tcs, packed[:L]
@@ -197,7 +197,7 @@ class LSTMLayer(_Layer):
             for t in _steps(L, not self.reverse):
                 prev = t + 1 if self.reverse else t - 1
                 c_prev = cs[prev] if 0 <= prev < L else c0
-                _kernels.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
+                _kernels_rnn.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
                 xp.matmul(dgates[t], w, out=dh)
         hprev = _shifted(self.hs, self.h0, self.reverse)
         dw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H)
@@ -295,7 +295,7 @@ class GRULayer(_Layer):
                 x = xproj[t]
                 rz, n, hnew = rz_all[t], n_all[t], out[t]
                 if self.compiled:
-                    _kernels.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
+                    _kernels_rnn.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
                     h = hnew
                     continue
                 xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
@@ -335,7 +335,7 @@ class GRULayer(_Layer):
         dh_next = xp.zeros((N, H), dtype=gd.dtype)    # dhp W_hh of the later step
         with _threads.blas_threads_for(gd, N * w.size):
             for t in _steps(L, not self.reverse):
-                _kernels.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
+                _kernels_rnn.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
                                            dh_next, carry, dx[t], dhp[t])
                 xp.matmul(dhp[t], w, out=dh_next)
         return dx, dhp, carry + dh_next

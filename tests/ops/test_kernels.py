@@ -1,6 +1,6 @@
-"""The compiled conv/pool kernels (brique/ops/_kernels.py, numba) against the NumPy code they
-replace: same values and gradients on random inputs, across stride, padding, dilation, groups,
-dtypes, large and small images. Skipped when numba is not installed."""
+"""The compiled kernels (brique/ops/_kernels.py, _kernels_rnn.py; numba) against the NumPy
+code they replace: same values and gradients on random inputs, across stride, padding,
+dilation, groups, dtypes, large and small images. Skipped when numba is not installed."""
 import numpy as np
 import pytest
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import brique as B
-from brique.ops import _kernels, _threads
+from brique.ops import _kernels, _kernels_rnn, _threads
 
 _run = _threads.run
 
@@ -111,8 +111,8 @@ def test_lstm_steps_run_on_one_blas_thread(monkeypatch):
     if not blas or not _kernels.usable_float32(np.zeros(1, "float32")):
         pytest.skip("needs NumPy's OpenBLAS and numba")
     before, counts = blas[1](), []
-    step = _kernels.lstm_forward_step
-    monkeypatch.setattr(_kernels, "lstm_forward_step",
+    step = _kernels_rnn.lstm_forward_step
+    monkeypatch.setattr(_kernels_rnn, "lstm_forward_step",
                         lambda *args: (counts.append(blas[1]()), step(*args)))
     lstm = B.nn.LSTM(28, 64, batch_first=True)
     lstm(B.randn(64, 28, 28))
