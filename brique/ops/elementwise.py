@@ -4,6 +4,7 @@ gradient back to its input's shape."""
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 from . import _kernels, _threads
@@ -233,6 +234,15 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
+def _leaky(g, a, slope):
+    """g where a > 0, else g * slope: one compiled pass (split between the cores when big) on
+    NumPy float arrays of one shape and dtype; None where the kernel does not apply."""
+    if g.shape == a.shape and _kernels.usable_flat(g, a):
+        f = functools.partial(_kernels.leaky, slope=slope)
+        return _threads.elementwise(f, g, a) if _threads.big(g) else f(g, a)
+    return None
+
+
 class Relu(Function):
     def forward(self, a):
         y = _threads.elementwise(xp_of(a).maximum, a, 0) if _threads.big(a) else \
@@ -244,30 +254,36 @@ class Relu(Function):
         return ReluGrad.apply(g, _const(a._data))
 
 
-class ReluGrad(Function):
-    """g * (a > 0): Relu's backward (PyTorch's threshold_backward), a primitive so that a
-    compiled loop does it in one pass; in g it is its own derivative, in a zero."""
-
-    def forward(self, g, a):
-        if g.shape == a.shape and _kernels.usable_flat(g, a):
-            return _threads.elementwise(_kernels.relu_grad, g, a) if _threads.big(g) else \
-                _kernels.relu_grad(g, a)
-        return g * (a > 0)
-
-    def backward(self, gg):
-        _, a = self.saved
-        return ReluGrad.apply(gg, a), None
-
-
 class LeakyRelu(Function):
-    # Fused because where(a > 0, a, a * slope) takes 2.3x the time, forward + backward on 1M.
+    # One primitive because where(a > 0, a, a * slope) as a composite takes 2.3x the time,
+    # forward + backward on 1M; compiled (_leaky), 1M float32 forward 4.4 -> 0.21 ms.
     def forward(self, a, negative_slope=0.01):
         self.slope = negative_slope
-        return xp_of(a).where(a > 0, a, a * negative_slope)
+        y = _leaky(a, a, negative_slope)
+        return xp_of(a).where(a > 0, a, a * negative_slope) if y is None else y
 
     def backward(self, g):
         (a,) = self.saved
-        return g * _const(xp_of(a._data).where(a._data > 0, 1, self.slope).astype(a.dtype))
+        return ReluGrad.apply(g, _const(a._data), negative_slope=self.slope)
+
+
+class ReluGrad(Function):
+    """g * (a > 0), or g * (1 where a > 0 else negative_slope): the backward of Relu (PyTorch's
+    threshold_backward) and of LeakyRelu, a primitive so that a compiled loop does it in one
+    pass; in g it is its own derivative, in a zero."""
+
+    def forward(self, g, a, negative_slope=0.0):
+        self.slope = negative_slope
+        out = _leaky(g, a, negative_slope)
+        if out is not None:
+            return out
+        if not negative_slope:
+            return g * (a > 0)
+        return g * xp_of(a).where(a > 0, 1, negative_slope).astype(a.dtype)
+
+    def backward(self, gg):
+        _, a = self.saved
+        return ReluGrad.apply(gg, a, negative_slope=self.slope), None
 
 
 class Erf(Function):
