@@ -277,3 +277,44 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     if single:
         gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
     return gw.reshape(w_shape)
+
+
+def _shares_columns(w_shape, g):
+    """Does the conv's input gradient come from the full convolution of its output gradient
+    (stride 1, the channels not widened: see _conv_input_grad), whose columns then also give
+    its weight gradient (_conv_grads)?"""
+    return w_shape[0] <= w_shape[1] * g.groups and _full_conv_geom(g) is not None
+
+
+def _conv_grads(x, gy, w, g):
+    """(input gradient, weight gradient) of a conv that _shares_columns, from one set of
+    columns per chunk: those of gy's full convolution. The input gradient is that full
+    convolution; the weight gradient is x times the same columns, W[o, c, i, j] =
+    sum x[c, q] cols[(o, kh-1-i, kw-1-j), q] (the flipped kernel's offsets), instead of gy
+    times the columns of x built again. ResNet-20's 3x3 convs on 128 images, both gradients,
+    16 channels at 32x32 11.0 -> 9.1 ms, 32 at 16x16 8.2 -> 7.0 ms, 64 at 8x8 6.6 -> 5.6 ms."""
+    xp, full = xp_of(gy), _full_conv_geom(g)
+    (N, O), C, P = gy.shape[:2], x.shape[1], g.H * g.W
+    wf = _flip_t(w).reshape(C, -1)                            # (C, O*kh*kw)
+    K = wf.shape[1]
+    gx = xp.empty(x.shape, dtype=gy.dtype)
+
+    def run(spans):
+        gw = xp.zeros((K, C), dtype=gy.dtype)
+        for s, e, cols in _column_chunks(xp, spans, O, full, gy.dtype):
+            n = e - s
+            c = im2col(gy[s:e], full, cols).reshape(K, n * P)
+            if n == 1:  # straight into the output
+                xp.matmul(wf, c, out=gx[s].reshape(C, P))
+            else:
+                gx[s:e] = (wf @ c).reshape(C, n, g.H, g.W).transpose(1, 0, 2, 3)
+            gw += c @ _channels_first(x[s:e], 1)[0].T
+        return gw
+
+    parts = _run(xp, run, *_chunking(xp, N, O, full, gy.dtype))
+    gw = parts[0]
+    for p in parts[1:]:
+        gw += p
+    O, C, kh, kw = w.shape
+    gw = gw.reshape(O, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
+    return gx, xp.ascontiguousarray(gw)

@@ -15,7 +15,8 @@ conv1d and conv_transpose1d are conv2d on a height-1 image.
 """
 from __future__ import annotations
 
-from ._columns import Geom, _conv, _conv_input_grad, _conv_weight_grad
+from ._columns import (Geom, _conv, _conv_grads, _conv_input_grad, _conv_weight_grad,
+                       _shares_columns)
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 
@@ -41,9 +42,12 @@ class Conv2d(Function):
     def backward(self, gy):
         x, w, b = self.saved
         g = self.geom
-        gx = ConvTranspose2d.apply(gy, w, None, geom=g) if _needs(x) else None
-        gw = Conv2dGradW.apply(x, gy, geom=g, w_shape=w.shape, chunks=self.chunks) \
-            if _needs(w) else None
+        gx_gw = (None, None)
+        if _needs(x) and _needs(w) and self.chunks is None and _shares_columns(w.shape, g):
+            gx_gw = _conv_grads(x._data, gy._data, w._data, g)  # one im2col for both
+        gx = ConvTranspose2d.apply(gy, w, None, geom=g, value=gx_gw[0]) if _needs(x) else None
+        gw = Conv2dGradW.apply(x, gy, geom=g, w_shape=w.shape, chunks=self.chunks,
+                               value=gx_gw[1]) if _needs(w) else None
         self.chunks = None  # freed; built again from x if the graph is walked again
         gb = _bias_grad(gy) if _needs(b) else None
         return gx, gw, gb
@@ -53,9 +57,10 @@ class ConvTranspose2d(Function):
     """y = conv^T(x, w) + b: the input gradient of the conv described by `geom` (whose output
     has x's shape and whose input has y's shape)."""
 
-    def forward(self, x, w, b=None, geom=None):
+    def forward(self, x, w, b=None, geom=None, value=None):
+        # value: y already computed (with the weight gradient: Conv2d.backward)
         self.geom = geom
-        y = _conv_input_grad(x, w, geom)
+        y = _conv_input_grad(x, w, geom) if value is None else value
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -72,9 +77,9 @@ class ConvTranspose2d(Function):
 class Conv2dGradW(Function):
     """The weight gradient of conv(x, w) given the output gradient gy; bilinear in (x, gy)."""
 
-    def forward(self, x, gy, geom=None, w_shape=None, chunks=None):
-        self.geom = geom
-        return _conv_weight_grad(x, gy, w_shape, geom, chunks)
+    def forward(self, x, gy, geom=None, w_shape=None, chunks=None, value=None):
+        self.geom = geom  # value: as in ConvTranspose2d
+        return _conv_weight_grad(x, gy, w_shape, geom, chunks) if value is None else value
 
     def backward(self, ggw):
         x, gy = self.saved

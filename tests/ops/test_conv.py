@@ -69,6 +69,23 @@ def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, pa
     assert any(parts) == (parallel and xs[0] > 1)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("xs,ws,pad", [((3, 8, 9, 7), (8, 8, 3, 3), (1, 1)),
+                                       ((2, 6, 8, 8), (4, 6, 5, 5), (2, 2)),
+                                       ((2, 5, 7, 6), (5, 5, 2, 3), (1, 0))])
+def test_conv2d_gradients_from_shared_columns_match_torch(xs, ws, pad, dtype, monkeypatch):
+    """A stride-1 conv that does not widen the channels and keeps no columns (a big one: on
+    every core) gets its input and weight gradients from one set of columns, those of the
+    output gradient's full convolution (_columns._conv_grads), chunk by chunk."""
+    monkeypatch.setattr(_columns, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(_columns, "_PARALLEL_BYTES", 0)
+    calls, real = [], BC._conv_grads
+    monkeypatch.setattr(BC, "_conv_grads", lambda *a: calls.append(1) or real(*a))
+    check_against_torch(BC.conv2d, TF.conv2d, draw(xs, ws, (ws[0],)), dtype=dtype,
+                        kwargs={"padding": pad})
+    assert calls
+
+
 CONV1D = [
     ((2, 3, 9), (4, 3, 3), True, {}),
     ((2, 4, 10), (6, 2, 3), True, {"stride": 2, "padding": 1, "groups": 2}),
