@@ -70,14 +70,19 @@ def test_conv2d_in_chunks_of_one_image_matches_torch(xs, ws, bias, kw, numba, pa
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("per_chunk", [1, 2])
 @pytest.mark.parametrize("xs,ws,pad", [((3, 8, 9, 7), (8, 8, 3, 3), (1, 1)),
-                                       ((2, 6, 8, 8), (4, 6, 5, 5), (2, 2)),
-                                       ((2, 5, 7, 6), (5, 5, 2, 3), (1, 0))])
-def test_conv2d_gradients_from_shared_columns_match_torch(xs, ws, pad, dtype, monkeypatch):
+                                       ((3, 16, 6, 5), (16, 16, 3, 3), (1, 1)),  # one GEMM
+                                       ((3, 6, 8, 8), (4, 6, 5, 5), (2, 2)),
+                                       ((3, 5, 7, 6), (5, 5, 2, 3), (1, 0))])
+def test_conv2d_gradients_from_shared_columns_match_torch(xs, ws, pad, per_chunk, dtype,
+                                                          monkeypatch):
     """A stride-1 conv that does not widen the channels and keeps no columns (a big one: on
     every core) gets its input and weight gradients from one set of columns, those of the
-    output gradient's full convolution (_columns._conv_grads), chunk by chunk."""
-    monkeypatch.setattr(_columns, "_CHUNK_BYTES", 1)
+    output gradient's full convolution (_columns._conv_grads), chunk by chunk: chunks of one
+    image and of two, per-image GEMMs and (16 channels) one GEMM per chunk."""
+    full_columns = ws[0] * ws[2] * ws[3] * xs[2] * xs[3] * np.dtype(dtype).itemsize
+    monkeypatch.setattr(_columns, "_CHUNK_BYTES", per_chunk * full_columns)
     monkeypatch.setattr(_columns, "_PARALLEL_BYTES", 0)
     calls, real = [], BC._conv_grads
     monkeypatch.setattr(BC, "_conv_grads", lambda *a: calls.append(1) or real(*a))
