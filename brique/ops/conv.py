@@ -9,8 +9,8 @@ slices, or a compiled loop when numba is installed, see _kernels.py), then BLAS 
 output is NCHW; a big conv's chunks run on every core (_threads.py). A small conv keeps its
 columns for the weight gradient; a big one builds them again. The input gradient is W^T x grad
 followed by col2im, or, for stride-1 convs that do not widen the channels, a full convolution
-of the gradient; a stride-1 conv that narrows the channels runs as the transpose of its full
-convolution.
+of the gradient, whose columns then give a big conv's weight gradient too (_conv_grads); a
+stride-1 conv that narrows the channels runs as the transpose of its full convolution.
 conv1d and conv_transpose1d are conv2d on a height-1 image.
 """
 from __future__ import annotations
