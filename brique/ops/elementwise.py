@@ -234,10 +234,15 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
+# Below this many elements the compiled call costs more than NumPy's passes (ReLU's backward
+# on 16 x 16: 2.7 us against 1.2 us; on 64 x 256: 4.6 against 6.7 us).
+_LEAKY_MIN = 4096
+
+
 def _leaky(g, a, slope):
     """g where a > 0, else g * slope: one compiled pass (split between the cores when big) on
     NumPy float arrays of one shape and dtype; None where the kernel does not apply."""
-    if g.shape == a.shape and _kernels.usable_flat(g, a):
+    if g.size >= _LEAKY_MIN and g.shape == a.shape and _kernels.usable_flat(g, a):
         f = functools.partial(_kernels.leaky, slope=slope)
         return _threads.elementwise(f, g, a) if _threads.big(g) else f(g, a)
     return None

@@ -194,3 +194,17 @@ def test_gru_step_kernels_match_numpy(reverse, bias, monkeypatch):
         b_hh, h0 = rest if bias else (None, rest[0])
         return recurrent.GRULayer.apply(xproj, w_hh, b_hh, h0, reverse=reverse)
     assert_same(gru, arrays, monkeypatch, scaled=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fn", [F.relu, lambda x: F.leaky_relu(x, 0.2), F.leaky_relu],
+                         ids=["relu", "leaky_0.2", "leaky_default"])
+def test_leaky_kernel_matches_numpy_bit_for_bit(fn, dtype, monkeypatch):
+    """ReLU's backward and LeakyReLU's forward and backward (_kernels.leaky), on arrays big
+    enough for the kernel and for the split between cores, with zeros, NaN and infinities."""
+    from brique.ops import elementwise, _threads
+    x = np.random.default_rng(2).standard_normal((4, 16, 64, 64)).astype(dtype)
+    x.reshape(-1)[:6] = [0.0, -0.0, np.nan, np.inf, -np.inf, -1e-30]
+    assert x.size >= elementwise._LEAKY_MIN and x.nbytes >= _threads.ELEMENTWISE_BYTES
+    with np.errstate(invalid="ignore"):
+        assert_same(fn, [x], monkeypatch, exact=True)
