@@ -211,6 +211,21 @@ def _full_conv_geom(g):
     return Geom(g.oh, g.ow, g.kh, g.kw, (1, 1), pads, (1, 1), 1)
 
 
+def _full_input_grad(w_shape, g):
+    """Does the conv's input gradient come from the full convolution of its output gradient
+    (a stride-1 conv that does not widen the channels: see _conv_input_grad)? Then the columns
+    of that full convolution also give its weight gradient (_conv_grads)."""
+    return w_shape[0] <= w_shape[1] * g.groups and _full_conv_geom(g) is not None
+
+
+def _sum_parts(parts):
+    """The partial weight gradients of the threads' parts (_run), added into the first."""
+    total = parts[0]
+    for p in parts[1:]:
+        total += p
+    return total
+
+
 def _conv_input_grad(gy, w, g):
     """x-gradient of conv given y-gradient gy: col2im(W^T gy). Also conv_transpose's forward.
     When the conv does not widen the channels (O <= C, e.g. an autoencoder's last layer,
@@ -220,8 +235,8 @@ def _conv_input_grad(gy, w, g):
     xp = xp_of(gy)
     N, O = gy.shape[:2]
     G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
-    if O <= C and (full := _full_conv_geom(g)) is not None:
-        return _conv(gy, _flip_t(w), full)[0]
+    if _full_input_grad(w.shape, g):
+        return _conv(gy, _flip_t(w), _full_conv_geom(g))[0]
     wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
     K = wt.shape[1]
     gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
@@ -271,23 +286,14 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
         return gw
 
     parts = _run(xp, run, chunks or [(s, e, None) for s, e in spans], parallel and not chunks)
-    gw = parts[0]
-    for p in parts[1:]:
-        gw += p
+    gw = _sum_parts(parts)
     if single:
         gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
     return gw.reshape(w_shape)
 
 
-def _shares_columns(w_shape, g):
-    """Does the conv's input gradient come from the full convolution of its output gradient
-    (stride 1, the channels not widened: see _conv_input_grad), whose columns then also give
-    its weight gradient (_conv_grads)?"""
-    return w_shape[0] <= w_shape[1] * g.groups and _full_conv_geom(g) is not None
-
-
 def _conv_grads(x, gy, w, g):
-    """(input gradient, weight gradient) of a conv that _shares_columns, from one set of
+    """(input gradient, weight gradient) of a conv with a _full_input_grad, from one set of
     columns per chunk: those of gy's full convolution. The input gradient is that full
     convolution; the weight gradient is x times the same columns, W[o, c, i, j] =
     sum x[c, q] cols[(o, kh-1-i, kw-1-j), q] (the flipped kernel's offsets), instead of gy
@@ -316,10 +322,7 @@ def _conv_grads(x, gy, w, g):
                 gw += (per_image @ x[s:e].reshape(n, C, P).transpose(0, 2, 1)).sum(0)
         return gw
 
-    parts = _run(xp, run, *_chunking(xp, N, O, full, gy.dtype))
-    gw = parts[0]
-    for p in parts[1:]:
-        gw += p
+    gw = _sum_parts(_run(xp, run, *_chunking(xp, N, O, full, gy.dtype)))
     O, C, kh, kw = w.shape
     gw = gw.reshape(O, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
     return gx, xp.ascontiguousarray(gw)

@@ -14,6 +14,9 @@ threads spin for a while, taking a core from the pool's threads (ResNet-20 step 
 its first conv's GEMMs on 2 BLAS threads: 470 ms; on one: 382 ms; LeNet-5, whose convs are all
 small, measured the same either way). The BLAS thread count is set back after each conv.
 
+CPU-only, like the compiled kernels (_kernels.py), hence `import numpy`: it takes NumPy arrays
+and hands every other array back to the plain code path.
+
 NumPy's OpenBLAS is found among the loaded libraries and its thread count set through
 ctypes; where it is not found (another BLAS), everything runs on the calling thread as is.
 """
@@ -92,7 +95,7 @@ def big(a):
 
 def elementwise(f, a, b):
     """f(a, b) for a NumPy ufunc f (add, multiply, maximum) or a compiled kernel that takes
-    `out=` as they do (_kernels.relu_grad), computed a part per core when `a` is a big
+    `out=` as they do (_kernels.leaky), computed a part per core when `a` is a big
     contiguous NumPy array and `b` a Python number or an array of a's shape (broadcasting goes
     the plain way). The result has NumPy's dtype for a and b."""
     if not big(a) or type(a) is not numpy.ndarray or not a.flags.c_contiguous:

@@ -16,7 +16,7 @@ conv1d and conv_transpose1d are conv2d on a height-1 image.
 from __future__ import annotations
 
 from ._columns import (Geom, _conv, _conv_grads, _conv_input_grad, _conv_weight_grad,
-                       _shares_columns)
+                       _full_input_grad)
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 
@@ -42,12 +42,12 @@ class Conv2d(Function):
     def backward(self, gy):
         x, w, b = self.saved
         g = self.geom
-        gx_gw = (None, None)
-        if _needs(x) and _needs(w) and self.chunks is None and _shares_columns(w.shape, g):
-            gx_gw = _conv_grads(x._data, gy._data, w._data, g)  # one im2col for both
-        gx = ConvTranspose2d.apply(gy, w, None, geom=g, value=gx_gw[0]) if _needs(x) else None
+        gx_value = gw_value = None
+        if _needs(x) and _needs(w) and self.chunks is None and _full_input_grad(w.shape, g):
+            gx_value, gw_value = _conv_grads(x._data, gy._data, w._data, g)  # one im2col
+        gx = ConvTranspose2d.apply(gy, w, None, geom=g, value=gx_value) if _needs(x) else None
         gw = Conv2dGradW.apply(x, gy, geom=g, w_shape=w.shape, chunks=self.chunks,
-                               value=gx_gw[1]) if _needs(w) else None
+                               value=gw_value) if _needs(w) else None
         self.chunks = None  # freed; built again from x if the graph is walked again
         gb = _bias_grad(gy) if _needs(b) else None
         return gx, gw, gb

@@ -243,8 +243,7 @@ def _leaky(g, a, slope):
     """g where a > 0, else g * slope: one compiled pass (split between the cores when big) on
     NumPy float arrays of one shape and dtype; None where the kernel does not apply."""
     if g.size >= _LEAKY_MIN and g.shape == a.shape and _kernels.usable_flat(g, a):
-        f = functools.partial(_kernels.leaky, slope=slope)
-        return _threads.elementwise(f, g, a) if _threads.big(g) else f(g, a)
+        return _threads.elementwise(functools.partial(_kernels.leaky, slope=slope), g, a)
     return None
 
 

@@ -36,10 +36,9 @@ def convert_index(index, xp):
 def _rows(index, shape, g):
     """Is this an index of whole rows by one integer array (an embedding's), which the
     compiled index_add_rows can take?"""
-    return (len(index) == 1 and getattr(index[0], "dtype", None) is not None
+    return (len(index) == 1 and _kernels.usable(g) and type(index[0]) is type(g)
             and index[0].dtype.kind in "iu" and len(shape) >= 1
-            and g.shape == index[0].shape + tuple(shape[1:]) and _kernels.usable(g)
-            and type(index[0]) is type(g))
+            and g.shape == index[0].shape + tuple(shape[1:]))
 
 
 class GetItem(Function):
