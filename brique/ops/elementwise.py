@@ -249,6 +249,8 @@ def _leaky(g, a, slope):
 
 class Relu(Function):
     def forward(self, a):
+        if a.size >= _LEAKY_MIN and _kernels.usable_flat(a):
+            return _threads.elementwise(_kernels.clamp_min, a, 0)
         y = _threads.elementwise(xp_of(a).maximum, a, 0) if _threads.big(a) else \
             xp_of(a).maximum(a, 0)
         return y.astype(a.dtype, copy=False)

@@ -196,15 +196,18 @@ def test_gru_step_kernels_match_numpy(reverse, bias, monkeypatch):
     assert_same(gru, arrays, monkeypatch, scaled=True)
 
 
+@pytest.mark.parametrize("shape", [(4, 16, 64, 64), (4, 4, 16, 16)], ids=["split", "one_core"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fn", [F.relu, lambda x: F.leaky_relu(x, 0.2), F.leaky_relu],
                          ids=["relu", "leaky_0.2", "leaky_default"])
-def test_leaky_kernel_matches_numpy_bit_for_bit(fn, dtype, monkeypatch):
-    """ReLU's backward and LeakyReLU's forward and backward (_kernels.leaky), on arrays big
-    enough for the kernel and for the split between cores, with zeros, NaN and infinities."""
+def test_leaky_kernel_matches_numpy_bit_for_bit(fn, dtype, shape, monkeypatch):
+    """ReLU's forward (_kernels.clamp_min) and backward and LeakyReLU's forward and backward
+    (_kernels.leaky), on arrays big enough for the kernels, split between the cores or not,
+    with zeros, NaN and infinities."""
     from brique.ops import elementwise, _threads
-    x = np.random.default_rng(2).standard_normal((4, 16, 64, 64)).astype(dtype)
+    x = np.random.default_rng(2).standard_normal(shape).astype(dtype)
     x.reshape(-1)[:6] = [0.0, -0.0, np.nan, np.inf, -np.inf, -1e-30]
-    assert x.size >= elementwise._LEAKY_MIN and x.nbytes >= _threads.ELEMENTWISE_BYTES
+    assert x.size >= elementwise._LEAKY_MIN
+    assert (x.nbytes >= _threads.ELEMENTWISE_BYTES) == (shape[1] == 16)
     with np.errstate(invalid="ignore"):
         assert_same(fn, [x], monkeypatch, exact=True)

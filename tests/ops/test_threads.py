@@ -3,6 +3,7 @@ core and the one-BLAS-thread blocks around it; the medium-sized products (linear
 recurrent layers' steps) that run in such a block."""
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
 import numpy as np
@@ -32,6 +33,31 @@ def test_threads_run_every_part_on_one_blas_thread_and_restore_it(parallel):
     with pytest.raises(ZeroDivisionError):  # a worker's error reaches the caller
         _threads.run(lambda part: 1 / 0 if 3 in part else 0, list(range(7)), parallel)
     assert not blas or blas[1]() == before
+
+
+def test_threads_run_nested_concurrent_and_after_fork():
+    """A run inside a part, runs from several threads at once and a run in a forked child
+    (a DataLoader worker) all finish with every part done: those that find the workers busy
+    run on their own thread."""
+    def inner(part):
+        return sum(sum(_run(lambda p: sum(p), list(range(10 * k, 10 * k + 10)), True))
+                   for k in part)
+    assert sum(_run(inner, [0, 1, 2, 3], True)) == sum(range(40))
+    totals = []
+    threads = [threading.Thread(target=lambda: totals.append(sum(_run(
+        lambda p: sum(p), list(range(1000)), True)))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert totals == [sum(range(1000))] * 4
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply(_sum_in_child, (list(range(100)),)) == sum(range(100))
+
+
+def _sum_in_child(items):
+    return sum(_run(lambda p: sum(p), items, True))
 
 
 def test_one_blas_thread_sets_the_count_back():
