@@ -173,17 +173,19 @@ def _flip_t(w):
     return xp_of(w).ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
 
 
-# Convs from this many input channels (ungrouped, with the compiled kernels) build their
-# columns channels-last (_kernels_nhwc.py): a row of kw pixels is one copy of kw * C values
-# instead of C * kw copies of ow values, and the GEMM's long dimension is its rows (N*oh*ow x
-# K by K x O). Per image on one core, 3x3 convs, forward: 32 channels at 16x16 55 -> 47 us,
-# 64 at 8x8 47 -> 36 us; 16 at 32x32 70 -> 76 us, hence the threshold.
-_LAST_CHANNELS = 32
-
-
+# A conv's columns are built channels-last (_kernels_nhwc.py) when a kernel row's kw pixels of
+# C channels, kw * C contiguous values there, are more than twice the output width ow, the
+# length of a channels-first row: the copies are longer and fewer, and the GEMM's long
+# dimension is its rows (N*oh*ow x K by K x O). Measured on 2 cores (Intel Xeon), 64 images,
+# same-padded convs, forward and both gradients, channels-last / channels-first time:
+# 32 channels 3x3 at 7x7 0.54 / 0.70, at 28x28 0.97 / 0.95; 16 at 14x14 0.73 / 0.83;
+# 8 at 7x7 0.69 / 0.73, at 14x14 (kw * C = 1.7 ow) 1.03 / 1.14; 16 at 32x32 (1.5 ow)
+# 1.22; 4 at 28x28 (0.4 ow) 2.1 / 2.5. ResNet-20's 32- and 64-channel convs, forward:
+# 55 -> 47 and 47 -> 36 us per image on one core.
 def _channels_last(C, g, *arrays):
     """Does a conv whose columns come from C channels build them channels-last?"""
-    return g.groups == 1 and C >= _LAST_CHANNELS and _kernels.usable(*arrays)
+    span = g.kw * C if g.dw == 1 else C  # dilated: each pixel's C values are a copy
+    return g.groups == 1 and span > 2 * g.ow and _kernels.usable(*arrays)
 
 
 def _last_columns(x, g, cols):
@@ -194,7 +196,7 @@ def _last_columns(x, g, cols):
 
 
 def _conv_last(x, w, g):
-    """y = conv(x, w) through channels-last columns (see _LAST_CHANNELS)."""
+    """y = conv(x, w) through channels-last columns (see _channels_last)."""
     xp = xp_of(x)
     (N, C), O, P = x.shape[:2], w.shape[0], g.oh * g.ow
     wr = xp.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, O)  # rows (kh, kw, C)
