@@ -278,6 +278,8 @@ def _conv_input_grad(gy, w, g):
     G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
     if _full_input_grad(w.shape, g):
         return _conv(gy, _flip_t(w), _full_conv_geom(g))[0]
+    if _channels_last(C, g, gy, w):
+        return _conv_input_grad_last(gy, w, g)
     wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
     K = wt.shape[1]
     gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
@@ -298,6 +300,25 @@ def _conv_input_grad(gy, w, g):
     return gx
 
 
+def _conv_input_grad_last(gy, w, g):
+    """_conv_input_grad through channels-last columns: gy (n*oh*ow, O) times the kernel's
+    O x (kh, kw, C) matrix, put back in place by col2im_last."""
+    xp = xp_of(gy)
+    (N, O), (_, C, kh, kw) = gy.shape[:2], w.shape
+    wr = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(O, -1)
+    gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
+
+    def run(spans):
+        for s, e, cols in _column_chunks(xp, spans, C, g, gy.dtype):
+            n = e - s
+            c = cols.reshape(n * g.oh * g.ow, -1)
+            xp.matmul(_kernels_nhwc.to_channels_last(gy[s:e]).reshape(-1, O), wr, out=c)
+            _kernels_nhwc.col2im_last(c.reshape(n, g.oh, g.ow, kh, kw, C), g, gx[s:e])
+
+    _run(xp, run, *_chunking(xp, N, C, g, gy.dtype))
+    return gx
+
+
 def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     """w-gradient of conv: gy x cols^T summed over the batch and the output positions; from
     the forward's column chunks when given, else from columns built again chunk by chunk
@@ -307,6 +328,8 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
         return _flip_t(_conv_weight_grad(gy, x, (C, O, kh, kw), full))
     xp = xp_of(x)
     (N, C), O = x.shape[:2], gy.shape[1]
+    if not chunks and _channels_last(C, g, x, gy):
+        return _conv_weight_grad_last(x, gy, w_shape, g)
     G, P = g.groups, g.oh * g.ow
     K = C // G * g.kh * g.kw
     single = _single_gemm(O // G, K)
@@ -331,6 +354,21 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     if single:
         gw = gw.transpose(0, 2, 1)                            # (G, O/G, C/G*kh*kw)
     return gw.reshape(w_shape)
+
+
+def _conv_weight_grad_last(x, gy, w_shape, g):
+    """_conv_weight_grad through channels-last columns of x: gy (O, n*oh*ow) times them."""
+    xp = xp_of(x)
+    (N, C), (O, _, kh, kw) = x.shape[:2], w_shape
+
+    def run(spans):
+        gw = xp.zeros((O, kh * kw * C), dtype=x.dtype)
+        for s, e, cols in _column_chunks(xp, spans, C, g, x.dtype):
+            gw += _channels_first(gy[s:e], 1)[0] @ _last_columns(x[s:e], g, cols)
+        return gw
+
+    gw = _sum_parts(_run(xp, run, *_chunking(xp, N, C, g, x.dtype)))
+    return xp.ascontiguousarray(gw.reshape(O, kh, kw, C).transpose(0, 3, 1, 2))
 
 
 def _conv_grads(x, gy, w, g):

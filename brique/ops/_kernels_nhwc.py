@@ -58,6 +58,37 @@ def _columns_last(xt, kh, kw, sh, sw, pt, pl, dh, dw, cols):
                                     seg[k] = 0
 
 
+def _col2im_last(cols, kh, kw, sh, sw, pt, pl, dh, dw, xt):
+    # The adjoint of _columns_last: each row's values added back to their pixels of xt
+    N, H, W, C = xt.shape
+    oh, ow = cols.shape[1], cols.shape[2]
+    span = kw * C
+    xt[:] = 0
+    for n in range(N):
+        image = xt[n].reshape(H * W * C)
+        for y in range(oh):
+            for xo in range(ow):
+                q0 = xo * sw - pl
+                inside = dw == 1 and q0 >= 0 and q0 + kw <= W
+                for i in range(kh):
+                    r = y * sh - pt + i * dh
+                    if r < 0 or r >= H:
+                        continue
+                    src = cols[n, y, xo, i]
+                    if inside:
+                        dst = image[(r * W + q0) * C:]
+                        for k in range(span):
+                            dst[k] += src[k]
+                        continue
+                    for j in range(kw):
+                        q = q0 + j * dw
+                        if 0 <= q < W:
+                            seg = src[j * C:]
+                            dst = image[(r * W + q) * C:]
+                            for k in range(C):
+                                dst[k] += seg[k]
+
+
 def _to_channels_first(y, out):
     # (N, P, O) -> (N, O, P)
     N, P, O = y.shape
@@ -70,12 +101,28 @@ def _to_channels_first(y, out):
 
 def im2col_last(x, g, cols):
     """Fill cols (N, oh, ow, kh, kw, C) from x (N, C, H, W) for the conv geometry g (groups 1)."""
-    xt = numpy.empty((x.shape[0], x.shape[2], x.shape[3], x.shape[1]), dtype=x.dtype)
-    _jit(_to_channels_last)(numpy.ascontiguousarray(x), xt)
+    xt = to_channels_last(x)
     N, oh, ow, kh, kw, C = cols.shape  # each kernel row's kw * C values as one dim
     _jit(_columns_last)(xt, kh, kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
                         cols.reshape(N, oh, ow, kh, kw * C))
     return cols
+
+
+def to_channels_last(x):
+    """x (N, C, H, W) as a new (N, H, W, C) array."""
+    xt = numpy.empty((x.shape[0], x.shape[2], x.shape[3], x.shape[1]), dtype=x.dtype)
+    _jit(_to_channels_last)(numpy.ascontiguousarray(x), xt)
+    return xt
+
+
+def col2im_last(cols, g, out):
+    """out (N, C, H, W) = the adjoint of im2col_last applied to cols (N, oh, ow, kh, kw, C)."""
+    N, oh, ow, kh, kw, C = cols.shape
+    xt = numpy.empty((N, g.H, g.W, C), dtype=cols.dtype)
+    _jit(_col2im_last)(cols.reshape(N, oh, ow, kh, kw * C), kh, kw, g.sh, g.sw, g.pt, g.pl,
+                       g.dh, g.dw, xt)
+    to_channels_first(xt.reshape(N, g.H * g.W, C), out.reshape(N, C, g.H * g.W))
+    return out
 
 
 def to_channels_first(y, out):

@@ -8,7 +8,7 @@ pytest.importorskip("numba")
 
 import brique  # noqa: E402
 import brique.nn.functional as F  # noqa: E402
-from brique.ops import _columns, _kernels, conv  # noqa: E402
+from brique.ops import _columns, _kernels, _kernels_nhwc, conv  # noqa: E402
 
 
 def run(enabled, monkeypatch, fn, arrays, grads=True):
@@ -65,12 +65,15 @@ def test_conv2d_kernels_match_numpy(xs, ws, kw, dtype, monkeypatch):
                 scaled=dtype == np.float32)
 
 
+@pytest.mark.parametrize("xs, ws", [((2, 4, 7, 6), (4, 3, 3, 3)),
+                                    ((2, 8, 5, 4), (8, 32, 3, 3))])  # channels-last
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv_transpose2d_kernels_match_numpy(dtype, monkeypatch):
+def test_conv_transpose2d_kernels_match_numpy(xs, ws, dtype, monkeypatch):
     rng = np.random.default_rng(0)
-    arrays = [rng.standard_normal(s).astype(dtype) for s in ((2, 4, 7, 6), (4, 3, 3, 3), (3,))]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in (xs, ws, ws[1:2])]
     assert_same(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
-                                                   output_padding=1), arrays, monkeypatch)
+                                                   output_padding=1), arrays, monkeypatch,
+                scaled=dtype == np.float32)
 
 
 @pytest.mark.parametrize("xs, ws, kw", CONVS)
@@ -101,6 +104,13 @@ def test_im2col_col2im_exact_and_adjoint(xs, ws, kw, monkeypatch):
     np.testing.assert_allclose(back_fast, col2im(c), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(back_view, back_fast, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose((fast * c).sum(), (x * back_fast).sum(), rtol=1e-10)
+    if kw.get("groups", 1) == 1:  # the channels-last columns hold the same values, permuted
+        last = _kernels_nhwc.im2col_last(x, g, np.empty(
+            (xs[0], g.oh, g.ow, ws[2], ws[3], xs[1])))
+        np.testing.assert_array_equal(last, fast.transpose(3, 4, 5, 1, 2, 0))
+        c_last = np.ascontiguousarray(c.transpose(3, 4, 5, 1, 2, 0))
+        np.testing.assert_allclose(_kernels_nhwc.col2im_last(c_last, g, np.empty(xs)),
+                                   back_fast, rtol=1e-12, atol=1e-12)
 
 
 def _pair(v):
