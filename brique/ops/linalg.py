@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import _threads
 from .. import backend
 from ..autograd import Function
+from ..tensor import Tensor
 
 xp_of = backend.get_array_module
 
@@ -64,6 +65,15 @@ def _rows(shape):
     return n
 
 
+def sum_rows(g):
+    """A 2-D tensor summed over its rows (a bias's gradient), as the product ones @ g: BLAS's
+    GEMV takes 28 us for the LSTM's 1792 x 256 where NumPy's sum(0), which adds one row after
+    another, takes 66 (the char LSTM's 4096 x 65: 18 against 96), and its blocked sums are
+    the more accurate. Differentiable: a matmul with a constant."""
+    data = g._data
+    return Matmul.apply(Tensor._make(xp_of(data).ones(data.shape[0], dtype=data.dtype)), g)
+
+
 class Linear(Function):
     """x W^T + b fused (PyTorch's addmm), for speed: one node instead of three, leading dims
     folded into one BLAS call, and the weight gradient made directly in W's (out, in) layout
@@ -88,7 +98,7 @@ class Linear(Function):
         g2 = g.reshape(rows, w.shape[0])
         gx = (g2 @ w).reshape(x.shape) if x.requires_grad else None
         gw = g2.mT @ x.reshape(rows, w.shape[1]) if w.requires_grad else None
-        gb = g2.sum(0) if b is not None and b.requires_grad else None
+        gb = sum_rows(g2) if b is not None and b.requires_grad else None
         return gx, gw, gb
 
 
