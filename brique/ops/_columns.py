@@ -1,7 +1,8 @@
 """The array work of a convolution, the three products behind conv.py's primitives: the
 conv itself (_conv), its input gradient (_conv_input_grad, also conv_transpose's forward) and
 its weight gradient (_conv_weight_grad), on NumPy or CuPy arrays, through im2col columns built
-chunk by chunk over the batch.
+chunk by chunk over the batch: channels-first (C, kh, kw, n, oh, ow), or channels-last
+(n, oh, ow, kh, kw, C) where _channels_last says so (CPU, compiled kernels).
 """
 from __future__ import annotations
 

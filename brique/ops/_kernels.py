@@ -1,6 +1,7 @@
 """Compiled CPU kernels for the hot loops of convs, pooling, batch norm and a few
-elementwise ops (numba, an optional extra; _kernels_rnn.py holds the recurrent layers' and
-optim/_fused.py the optimizers', compiled by `_jit` here).
+elementwise ops (numba, an optional extra; _kernels_rnn.py holds the recurrent layers',
+_kernels_nhwc.py the channels-last conv columns' and optim/_fused.py the optimizers', compiled
+by `_jit` here).
 
 With numba installed (`pip install brique[fast]`), im2col, col2im, 2x2 max-pool and the
 max-pool gradient scatter run as compiled loops: one pass over memory each, no padded copies,

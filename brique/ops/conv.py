@@ -5,9 +5,11 @@ order of derivative is a convolution again.
 conv2d is a fused primitive for speed; its array work is in _columns.py. The batch goes
 through it in chunks of images whose columns fit in the CPU's cache: for each chunk, one im2col
 copy into a (C, kh, kw, n, oh, ow) buffer (a loop over the kh*kw kernel offsets copying strided
-slices, or a compiled loop when numba is installed, see _kernels.py), then BLAS products whose
-output is NCHW; a big conv's chunks run on every core (_threads.py). A small conv keeps its
-columns for the weight gradient; a big one builds them again. The input gradient is W^T x grad
+slices, or a compiled loop when numba is installed, see _kernels.py), or, with numba, into a
+channels-last (n, oh, ow, kh, kw, C) one where a kernel row holds many channels
+(_kernels_nhwc.py), then BLAS products whose output is NCHW; a big conv's chunks run on every
+core (_threads.py). A small channels-first conv keeps its columns for the weight gradient;
+the others build them again. The input gradient is W^T x grad
 followed by col2im, or, for stride-1 convs that do not widen the channels, a full convolution
 of the gradient, whose columns then give a big conv's weight gradient too (_conv_grads); a
 stride-1 conv that narrows the channels runs as the transpose of its full convolution.
