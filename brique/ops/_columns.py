@@ -2,12 +2,12 @@
 conv itself (_conv), its input gradient (_conv_input_grad, also conv_transpose's forward) and
 its weight gradient (_conv_weight_grad), on NumPy or CuPy arrays, through im2col columns built
 chunk by chunk over the batch: channels-first (C, kh, kw, n, oh, ow), or channels-last
-(n, oh, ow, kh, kw, C) where _channels_last says so (CPU, compiled kernels).
+(n, oh, ow, kh, kw, C) where _columns_last.use says so (CPU, compiled kernels).
 """
 from __future__ import annotations
 
 from .. import backend
-from . import _kernels, _kernels_nhwc, _threads
+from . import _columns_last, _kernels, _threads
 
 xp_of = backend.get_array_module
 
@@ -174,51 +174,12 @@ def _flip_t(w):
     return xp_of(w).ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
 
 
-# A conv's columns are built channels-last (_kernels_nhwc.py) when a kernel row's kw pixels of
-# C channels, kw * C contiguous values there, are more than twice the output width ow, the
-# length of a channels-first row: the copies are longer and fewer, and the GEMM's long
-# dimension is its rows (N*oh*ow x K by K x O). Measured on 2 cores (Intel Xeon), 64 images,
-# same-padded convs, forward and both gradients, channels-last / channels-first time:
-# 32 channels 3x3 at 7x7 0.54 / 0.70, at 28x28 0.97 / 0.95; 16 at 14x14 0.73 / 0.83;
-# 8 at 7x7 0.69 / 0.73, at 14x14 (kw * C = 1.7 ow) 1.03 / 1.14; 16 at 32x32 (1.5 ow)
-# 1.22; 4 at 28x28 (0.4 ow) 2.1 / 2.5. ResNet-20's 32- and 64-channel convs, forward:
-# 55 -> 47 and 47 -> 36 us per image on one core.
-def _channels_last(C, g, *arrays):
-    """Does a conv whose columns come from C channels build them channels-last?"""
-    span = g.kw * C if g.dw == 1 else C  # dilated: each pixel's C values are a copy
-    return g.groups == 1 and span > 2 * g.ow and _kernels.usable(*arrays)
-
-
-def _last_columns(x, g, cols):
-    """x's channels-last columns (n*oh*ow, kh*kw*C) in the chunk buffer `cols`."""
-    n, C = x.shape[:2]
-    cols = cols.reshape(n, g.oh, g.ow, g.kh, g.kw, C)
-    return _kernels_nhwc.im2col_last(x, g, cols).reshape(n * g.oh * g.ow, -1)
-
-
-def _conv_last(x, w, g):
-    """y = conv(x, w) through channels-last columns (see _channels_last)."""
-    xp = xp_of(x)
-    (N, C), O, P = x.shape[:2], w.shape[0], g.oh * g.ow
-    wr = xp.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, O)  # rows (kh, kw, C)
-    y = xp.empty((N, O, g.oh, g.ow), dtype=x.dtype)
-
-    def run(spans):
-        for s, e, cols in _column_chunks(xp, spans, C, g, x.dtype):
-            n = e - s
-            _kernels_nhwc.to_channels_first((_last_columns(x[s:e], g, cols) @ wr).reshape(
-                n, P, O), y[s:e].reshape(n, O, P))
-
-    _run(xp, run, *_chunking(xp, N, C, g, x.dtype))
-    return y
-
-
 def _conv(x, w, g, keep=False):
     """y = conv(x, w), no bias; returns (y, the columns of each chunk if `keep` else None)."""
     if (full := _narrowing(w.shape, g)) is not None:
         return _conv_input_grad(x, _flip_t(w), full), None
-    if _channels_last(x.shape[1], g, x, w):
-        return _conv_last(x, w, g), None
+    if _columns_last.use(x.shape[1], g, x, w):
+        return _columns_last.conv(x, w, g), None
     xp = xp_of(x)
     (N, C), G, O, P = x.shape[:2], g.groups, w.shape[0], g.oh * g.ow
     K = C // G * g.kh * g.kw
@@ -279,8 +240,8 @@ def _conv_input_grad(gy, w, g):
     G, P, C = g.groups, g.oh * g.ow, w.shape[1] * g.groups
     if _full_input_grad(w.shape, g):
         return _conv(gy, _flip_t(w), _full_conv_geom(g))[0]
-    if _channels_last(C, g, gy, w):
-        return _conv_input_grad_last(gy, w, g)
+    if _columns_last.use(C, g, gy, w):
+        return _columns_last.input_grad(gy, w, g)
     wt = _grouped(w, G).transpose(0, 2, 1)                   # (G, C/G*kh*kw, O/G)
     K = wt.shape[1]
     gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
@@ -301,25 +262,6 @@ def _conv_input_grad(gy, w, g):
     return gx
 
 
-def _conv_input_grad_last(gy, w, g):
-    """_conv_input_grad through channels-last columns: gy (n*oh*ow, O) times the kernel's
-    O x (kh, kw, C) matrix, put back in place by col2im_last."""
-    xp = xp_of(gy)
-    (N, O), (_, C, kh, kw) = gy.shape[:2], w.shape
-    wr = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(O, -1)
-    gx = xp.empty((N, C, g.H, g.W), dtype=gy.dtype)
-
-    def run(spans):
-        for s, e, cols in _column_chunks(xp, spans, C, g, gy.dtype):
-            n = e - s
-            c = cols.reshape(n * g.oh * g.ow, -1)
-            xp.matmul(_kernels_nhwc.to_channels_last(gy[s:e]).reshape(-1, O), wr, out=c)
-            _kernels_nhwc.col2im_last(c.reshape(n, g.oh, g.ow, kh, kw, C), g, gx[s:e])
-
-    _run(xp, run, *_chunking(xp, N, C, g, gy.dtype))
-    return gx
-
-
 def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     """w-gradient of conv: gy x cols^T summed over the batch and the output positions; from
     the forward's column chunks when given, else from columns built again chunk by chunk
@@ -329,8 +271,8 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
         return _flip_t(_conv_weight_grad(gy, x, (C, O, kh, kw), full))
     xp = xp_of(x)
     (N, C), O = x.shape[:2], gy.shape[1]
-    if not chunks and _channels_last(C, g, x, gy):
-        return _conv_weight_grad_last(x, gy, w_shape, g)
+    if not chunks and _columns_last.use(C, g, x, gy):
+        return _columns_last.weight_grad(x, gy, w_shape, g)
     G, P = g.groups, g.oh * g.ow
     K = C // G * g.kh * g.kw
     single = _single_gemm(O // G, K)
@@ -357,21 +299,6 @@ def _conv_weight_grad(x, gy, w_shape, g, chunks=None):
     return gw.reshape(w_shape)
 
 
-def _conv_weight_grad_last(x, gy, w_shape, g):
-    """_conv_weight_grad through channels-last columns of x: gy (O, n*oh*ow) times them."""
-    xp = xp_of(x)
-    (N, C), (O, _, kh, kw) = x.shape[:2], w_shape
-
-    def run(spans):
-        gw = xp.zeros((O, kh * kw * C), dtype=x.dtype)
-        for s, e, cols in _column_chunks(xp, spans, C, g, x.dtype):
-            gw += _channels_first(gy[s:e], 1)[0] @ _last_columns(x[s:e], g, cols)
-        return gw
-
-    gw = _sum_parts(_run(xp, run, *_chunking(xp, N, C, g, x.dtype)))
-    return xp.ascontiguousarray(gw.reshape(O, kh, kw, C).transpose(0, 3, 1, 2))
-
-
 def _conv_grads(x, gy, w, g):
     """(input gradient, weight gradient) of a conv with a _full_input_grad, from one set of
     columns per chunk: those of gy's full convolution. The input gradient is that full
@@ -383,8 +310,8 @@ def _conv_grads(x, gy, w, g):
     where _single_gemm says so)."""
     xp, full = xp_of(gy), _full_conv_geom(g)
     (N, O), C, P = gy.shape[:2], x.shape[1], g.H * g.W
-    if _channels_last(O, full, gy, x, w):
-        return _conv_grads_last(x, gy, w, full)
+    if _columns_last.use(O, full, gy, x, w):
+        return _columns_last.grads(x, gy, w, full)
     wf = _flip_t(w).reshape(C, -1)                            # (C, O*kh*kw)
     K = wf.shape[1]
     single = _single_gemm(C, K)
@@ -407,28 +334,4 @@ def _conv_grads(x, gy, w, g):
     gw = _sum_parts(_run(xp, run, *_chunking(xp, N, O, full, gy.dtype)))
     O, C, kh, kw = w.shape
     gw = gw.reshape(O, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
-    return gx, xp.ascontiguousarray(gw)
-
-
-def _conv_grads_last(x, gy, w, full):
-    """_conv_grads through channels-last columns of gy's full convolution `full`: the input
-    gradient is those columns times the flipped kernel's (kh, kw, O) x C matrix, the weight
-    gradient x (C, n*H*W) times the columns."""
-    xp = xp_of(gy)
-    (N, O), C, P = gy.shape[:2], x.shape[1], full.oh * full.ow
-    wf = xp.ascontiguousarray(_flip_t(w).transpose(2, 3, 1, 0)).reshape(-1, C)
-    gx = xp.empty(x.shape, dtype=gy.dtype)
-
-    def run(spans):
-        gw = xp.zeros((C, wf.shape[0]), dtype=gy.dtype)
-        for s, e, cols in _column_chunks(xp, spans, O, full, gy.dtype):
-            n = e - s
-            c = _last_columns(gy[s:e], full, cols)
-            _kernels_nhwc.to_channels_first((c @ wf).reshape(n, P, C), gx[s:e].reshape(n, C, P))
-            gw += _channels_first(x[s:e], 1)[0] @ c
-        return gw
-
-    gw = _sum_parts(_run(xp, run, *_chunking(xp, N, O, full, gy.dtype)))
-    kh, kw = full.kh, full.kw
-    gw = gw.reshape(C, kh, kw, O)[:, ::-1, ::-1].transpose(3, 0, 1, 2)
     return gx, xp.ascontiguousarray(gw)

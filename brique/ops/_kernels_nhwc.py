@@ -1,11 +1,11 @@
-"""Compiled kernels for channels-last conv columns (_columns._conv_nhwc, float32/float64),
-compiled by _kernels._jit; _columns._channels_last decides when they run.
+"""Compiled kernels for channels-last conv columns (_columns_last.py, float32/float64),
+compiled by _kernels._jit; _columns_last.use decides when they run.
 
 Channels-last columns, (N, oh, ow, kh, kw, C): an output position's row holds, for each kernel
-row, kw pixels of C channels, which in a channels-last image are kw * C contiguous values. With
-32 or more channels that is one copy of 96+ values per kernel row, where the channels-first
-columns (C, kh, kw, N, oh, ow) copy rows of ow (8-32) values, C * kh * kw of them per image;
-the image is made channels-last first, one pass over it.
+row, kw pixels of C channels, which in a channels-last image are kw * C contiguous values: one
+copy per kernel row (96 values for 32 channels and a 3x3 kernel), where the channels-first
+columns (C, kh, kw, N, oh, ow) copy rows of ow (8-32) values, C * kh * kw of them per image.
+The image is made channels-last first, one pass over it.
 """
 from __future__ import annotations
 
