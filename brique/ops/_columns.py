@@ -7,7 +7,7 @@ chunk by chunk over the batch: channels-first (C, kh, kw, n, oh, ow), or channel
 from __future__ import annotations
 
 from .. import backend
-from . import _columns_last, _kernels, _threads
+from . import _columns_last, _kernels, _kernels_conv, _threads
 
 xp_of = backend.get_array_module
 
@@ -45,7 +45,7 @@ def im2col(x, g, out):
     the conv is a single GEMM over (C*kh*kw, N*oh*ow)."""
     xp = xp_of(x)
     if _kernels.usable(x, out):
-        return _kernels.im2col(x, g, out)
+        return _kernels_conv.im2col(x, g, out)
     N, C = x.shape[:2]
     if g.padded():
         xpad = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=x.dtype)
@@ -63,7 +63,7 @@ def col2im(cols, g, out):
     place, overlaps summed."""
     xp = xp_of(cols)
     if _kernels.usable(cols, out):
-        return _kernels.col2im(cols, g, out)
+        return _kernels_conv.col2im(cols, g, out)
     C, N = cols.shape[0], cols.shape[3]
     full = xp.zeros((N, C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=cols.dtype)
     view = full.transpose(1, 0, 2, 3)

@@ -1,17 +1,17 @@
-"""Convolutions through channels-last columns, (n, oh, ow, kh, kw, C) (_kernels_nhwc.py): the
+"""Convolutions through channels-last columns, (n, oh, ow, kh, kw, C) (_kernels_conv.py): the
 conv (`conv`), its input gradient (`input_grad`), its weight gradient (`weight_grad`) and both
 gradients from the columns of the output gradient's full convolution (`grads`), each the
 channels-last twin of _columns.py's product of the same role, which calls it where `use` says.
 """
 from __future__ import annotations
 
-from . import _columns as cf, _kernels, _kernels_nhwc
+from . import _columns as cf, _kernels, _kernels_conv
 from .. import backend
 
 xp_of = backend.get_array_module
 
 
-# A conv's columns are built channels-last (_kernels_nhwc.py) when a kernel row's kw pixels of
+# A conv's columns are built channels-last (_kernels_conv.py) when a kernel row's kw pixels of
 # C channels, kw * C contiguous values there, are more than twice the output width ow, the
 # length of a channels-first row: the copies are longer and fewer, and the GEMM's long
 # dimension is its rows (N*oh*ow x K by K x O). Measured on 2 cores (Intel Xeon), 64 images,
@@ -30,7 +30,7 @@ def _columns(x, g, cols):
     """x's channels-last columns (n*oh*ow, kh*kw*C) in the chunk buffer `cols`."""
     n, C = x.shape[:2]
     cols = cols.reshape(n, g.oh, g.ow, g.kh, g.kw, C)
-    return _kernels_nhwc.im2col_last(x, g, cols).reshape(n * g.oh * g.ow, -1)
+    return _kernels_conv.im2col_last(x, g, cols).reshape(n * g.oh * g.ow, -1)
 
 
 def conv(x, w, g):
@@ -43,7 +43,7 @@ def conv(x, w, g):
     def run(spans):
         for s, e, cols in cf._column_chunks(xp, spans, C, g, x.dtype):
             n = e - s
-            _kernels_nhwc.to_channels_first((_columns(x[s:e], g, cols) @ wr).reshape(
+            _kernels_conv.to_channels_first((_columns(x[s:e], g, cols) @ wr).reshape(
                 n, P, O), y[s:e].reshape(n, O, P))
 
     cf._run(xp, run, *cf._chunking(xp, N, C, g, x.dtype))
@@ -62,8 +62,8 @@ def input_grad(gy, w, g):
         for s, e, cols in cf._column_chunks(xp, spans, C, g, gy.dtype):
             n = e - s
             c = cols.reshape(n * g.oh * g.ow, -1)
-            xp.matmul(_kernels_nhwc.to_channels_last(gy[s:e]).reshape(-1, O), wr, out=c)
-            _kernels_nhwc.col2im_last(c.reshape(n, g.oh, g.ow, kh, kw, C), g, gx[s:e])
+            xp.matmul(_kernels_conv.to_channels_last(gy[s:e]).reshape(-1, O), wr, out=c)
+            _kernels_conv.col2im_last(c.reshape(n, g.oh, g.ow, kh, kw, C), g, gx[s:e])
 
     cf._run(xp, run, *cf._chunking(xp, N, C, g, gy.dtype))
     return gx
@@ -99,7 +99,7 @@ def grads(x, gy, w, full):
         for s, e, cols in cf._column_chunks(xp, spans, O, full, gy.dtype):
             n = e - s
             c = _columns(gy[s:e], full, cols)
-            _kernels_nhwc.to_channels_first((c @ wf).reshape(n, P, C), gx[s:e].reshape(n, C, P))
+            _kernels_conv.to_channels_first((c @ wf).reshape(n, P, C), gx[s:e].reshape(n, C, P))
             gw += cf._channels_first(x[s:e], 1)[0] @ c
         return gw
 

@@ -1,12 +1,12 @@
 """Compiled CPU kernels for the hot loops of convs, pooling, batch norm and a few
 elementwise ops (numba, an optional extra; _kernels_rnn.py holds the recurrent layers',
-_kernels_nhwc.py the channels-last conv columns' and optim/_fused.py the optimizers', compiled
-by `_jit` here).
+_kernels_conv.py the conv columns' and optim/_fused.py the optimizers', compiled by `_jit`
+here).
 
-With numba installed (`pip install brique[fast]`), im2col, col2im, 2x2 max-pool and the
-max-pool gradient scatter run as compiled loops: one pass over memory each, no padded copies,
-no temporaries (2-4x faster than the NumPy loops over kernel offsets that conv.py and pool.py
-fall back to); so do batch norm over channels (norm.py), (leaky) ReLU, an embedding's
+With numba installed (`pip install brique[fast]`), im2col, col2im (_kernels_conv.py), 2x2
+max-pool and the max-pool gradient scatter run as compiled loops: one pass over memory each,
+no padded copies, no temporaries (2-4x faster than the NumPy loops over kernel offsets that
+conv.py and pool.py fall back to); so do batch norm over channels (norm.py), (leaky) ReLU, an embedding's
 gradient (rows added at indices) and nearest 2x upsampling, where NumPy needs several passes
 or strided ones.
 Without numba, or with the environment variable BRIQUE_NO_NUMBA=1, nothing here is compiled
@@ -24,9 +24,9 @@ on first use. This module is CPU-only by nature, so it imports numpy by name: DE
 (no `import numpy` in op code) is about ops that must also run on CuPy, and `usable()` sends
 every CuPy array (and every dtype but float32/float64) to the xp code instead.
 
-Layouts: images (N, C, H, W); columns (C, kh, kw, N, oh, ow), as conv.py multiplies them
-(col2im also takes a strided view of that shape). Padding is handled by bounds checks (reads
-outside the image are 0 for conv and -inf for max-pool; writes outside are dropped).
+Layouts: images (N, C, H, W); columns as _kernels_conv.py says. Padding is handled by bounds
+checks (reads outside the image are 0 for conv and -inf for max-pool; writes outside are
+dropped).
 """
 from __future__ import annotations
 
@@ -79,80 +79,6 @@ def _jit(fn, fastmath=False):
                     inline="always", error_model="numpy")(scope[name])
         k = _jitted[fn.__name__] = jit(fn)
     return k
-
-
-# ----------------------------------------------------------------- conv: im2col / col2im
-
-
-def _im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, cols):
-    N, C, H, W = x.shape
-    oh, ow = cols.shape[4], cols.shape[5]
-    for c in range(C):
-        for i in range(kh):
-            for j in range(kw):
-                # With stride 1 across, a row inside the image is a plain copy from a slice
-                # that starts at the offset: indexed by the loop's own variable, it has no
-                # wraparound check and vectorizes (rows of 8-32 values: 10-35% faster).
-                off = j * dw - pl
-                inside = sw == 1 and off >= 0 and off + ow <= W
-                for n in range(N):
-                    for y in range(oh):
-                        r = y * sh - pt + i * dh
-                        dst = cols[c, i, j, n, y]
-                        if r < 0 or r >= H:
-                            dst[:] = 0
-                            continue
-                        src = x[n, c, r]
-                        if inside:
-                            row = src[off:]
-                            for xo in range(ow):
-                                dst[xo] = row[xo]
-                            continue
-                        for xo in range(ow):
-                            q = xo * sw + off
-                            dst[xo] = src[q] if 0 <= q < W else 0
-
-
-def _col2im(cols, sh, sw, pt, pl, dh, dw, out):
-    C, kh, kw, N, oh, ow = cols.shape
-    H, W = out.shape[2], out.shape[3]
-    out[:] = 0
-    for n in range(N):
-        for c in range(C):
-            plane = out[n, c]
-            for i in range(kh):
-                for j in range(kw):
-                    off = j * dw - pl
-                    inside = sw == 1 and off >= 0 and off + ow <= W  # as in _im2col
-                    for y in range(oh):
-                        r = y * sh - pt + i * dh
-                        if r < 0 or r >= H:
-                            continue
-                        src = cols[c, i, j, n, y]
-                        if inside:
-                            row = plane[r, off:]
-                            for xo in range(ow):
-                                row[xo] += src[xo]
-                            continue
-                        row = plane[r]
-                        for xo in range(ow):
-                            q = xo * sw + off
-                            if 0 <= q < W:
-                                row[q] += src[xo]
-
-
-def im2col(x, g, cols):
-    """Fill cols (C, kh, kw, N, oh, ow) from x (N, C, H, W) for the conv geometry g."""
-    _jit(_im2col)(numpy.ascontiguousarray(x), g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
-                  cols)
-    return cols
-
-
-def col2im(cols, g, out):
-    """out (N, C, H, W) = the adjoint of im2col applied to cols (C, kh, kw, N, oh, ow), which
-    may be a strided view."""
-    _jit(_col2im)(cols, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, out)
-    return out
 
 
 # ----------------------------------------------------------------- max-pool

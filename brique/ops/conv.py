@@ -7,7 +7,7 @@ through it in chunks of images whose columns fit in the CPU's cache: for each ch
 copy into a (C, kh, kw, n, oh, ow) buffer (a loop over the kh*kw kernel offsets copying strided
 slices, or a compiled loop when numba is installed, see _kernels.py), or, with numba, into a
 channels-last (n, oh, ow, kh, kw, C) one where a kernel row holds many channels
-(_kernels_nhwc.py), then BLAS products whose output is NCHW; a big conv's chunks run on every
+(_kernels_conv.py), then BLAS products whose output is NCHW; a big conv's chunks run on every
 core (_threads.py). A small channels-first conv keeps its columns for the weight gradient;
 the others build them again. The input gradient is W^T x grad
 followed by col2im, or, for stride-1 convs that do not widen the channels, a full convolution

@@ -93,7 +93,7 @@ CASES = [
     # convolution, whose own input gradient is a full convolution again
     C("conv2d_narrowing", BC.conv2d, TF.conv2d, [U(2, 4, 5, 6), U(2, 4, 3, 2), U(2)],
       {"padding": (2, 0)}, gradgrad=True),
-    # 32 input channels, 2x2 kernel, 2 output columns: channels-last columns (_kernels_nhwc.py)
+    # 32 input channels, 2x2 kernel, 2 output columns: channels-last columns (_kernels_conv.py)
     C("conv2d_channels_last", BC.conv2d, TF.conv2d, [U(1, 32, 3, 3), U(2, 32, 2, 2), U(2)],
       {"stride": 2, "padding": 1}),
     C("conv2d_gradgrad", BC.conv2d, TF.conv2d, [U(1, 2, 4, 4), U(2, 2, 2, 2), U(2)],

@@ -8,7 +8,7 @@ pytest.importorskip("numba")
 
 import brique  # noqa: E402
 import brique.nn.functional as F  # noqa: E402
-from brique.ops import _columns, _kernels, _kernels_nhwc, conv  # noqa: E402
+from brique.ops import _columns, _kernels, _kernels_conv, conv  # noqa: E402
 
 
 def run(enabled, monkeypatch, fn, arrays, grads=True):
@@ -105,11 +105,11 @@ def test_im2col_col2im_exact_and_adjoint(xs, ws, kw, monkeypatch):
     np.testing.assert_allclose(back_view, back_fast, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose((fast * c).sum(), (x * back_fast).sum(), rtol=1e-10)
     if kw.get("groups", 1) == 1:  # the channels-last columns hold the same values, permuted
-        last = _kernels_nhwc.im2col_last(x, g, np.empty(
+        last = _kernels_conv.im2col_last(x, g, np.empty(
             (xs[0], g.oh, g.ow, ws[2], ws[3], xs[1])))
         np.testing.assert_array_equal(last, fast.transpose(3, 4, 5, 1, 2, 0))
         c_last = np.ascontiguousarray(c.transpose(3, 4, 5, 1, 2, 0))
-        np.testing.assert_allclose(_kernels_nhwc.col2im_last(c_last, g, np.empty(xs)),
+        np.testing.assert_allclose(_kernels_conv.col2im_last(c_last, g, np.empty(xs)),
                                    back_fast, rtol=1e-12, atol=1e-12)
 
 
