@@ -87,11 +87,18 @@ class _Worker:
         self._go.release()
 
     def wait(self):
-        self._done.acquire()
+        """(result, exception or None) of the job, once it has finished. An exception raised in
+        this thread while it waits (Ctrl-C) is held until then and handed back instead: the
+        worker must not be given a new job while the old one runs."""
+        interrupt = None
+        while True:
+            try:
+                self._done.acquire()
+                break
+            except BaseException as e:
+                interrupt = e
         (value, error), self._result = self._result, None
-        if error is not None:
-            raise error
-        return value
+        return value, interrupt or error
 
 
 def _after_fork():
@@ -121,21 +128,18 @@ def run(fn, items, parallel):
             _malloc.keep_freed_memory()  # before the workers' first allocation: see there
             _workers = [_Worker(k) for k in range(1, WORKERS)]
         with one_blas_thread():
-            started = list(zip(_workers, parts[1:]))
-            for worker, part in started:
-                worker.start(fn, part)
+            started = []
             try:
-                results = [fn(parts[0])]
-            finally:  # every worker waited for, even when this part raised
-                errors = []
-                for worker, _ in started:
-                    try:
-                        results.append(worker.wait())
-                    except BaseException as e:
-                        errors.append(e)
-            if errors:
-                raise errors[0]
-            return results
+                for worker, part in zip(_workers, parts[1:]):
+                    worker.start(fn, part)
+                    started.append(worker)
+                first = fn(parts[0])
+            finally:  # every started worker waited for, even when this part raised
+                outcomes = [worker.wait() for worker in started]
+        for _, error in outcomes:
+            if error is not None:
+                raise error
+        return [first] + [value for value, _ in outcomes]
     finally:
         _busy.release()
 

@@ -4,7 +4,9 @@ recurrent layers' steps) that run in such a block."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -54,6 +56,25 @@ def test_threads_run_nested_concurrent_and_after_fork():
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:
         assert pool.apply(_sum_in_child, (list(range(100)),)) == sum(range(100))
+
+
+@pytest.mark.skipif(_threads.WORKERS < 2 or not _threads._openblas(), reason="one thread")
+def test_threads_run_after_an_interrupt_waits_for_the_running_job():
+    """Ctrl-C in the calling thread while a worker's part runs: the interrupt reaches the
+    caller once the worker is done, and the next run gets its own results, not the old
+    job's."""
+    main = threading.main_thread().ident
+
+    def fn(part):
+        if part == [1]:  # the worker's part
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.2)
+            return "old"
+        time.sleep(0.05)
+        return "main"
+    with pytest.raises(KeyboardInterrupt):
+        _run(fn, [0, 1], True)
+    assert _run(lambda part: part, [0, 1], True) == [[0], [1]]
 
 
 def _sum_in_child(items):
