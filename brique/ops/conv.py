@@ -9,10 +9,10 @@ slices, or a compiled loop when numba is installed, see _kernels.py), or, with n
 channels-last (n, oh, ow, kh, kw, C) one where a kernel row holds many channels
 (_kernels_conv.py), then BLAS products whose output is NCHW; a big conv's chunks run on every
 core (_threads.py). A small channels-first conv keeps its columns for the weight gradient;
-the others build them again. The input gradient is W^T x grad
-followed by col2im, or, for stride-1 convs that do not widen the channels, a full convolution
-of the gradient, whose columns then give a big conv's weight gradient too (_conv_grads); a
-stride-1 conv that narrows the channels runs as the transpose of its full convolution.
+the others build them again. The input gradient is W^T x grad followed by col2im, or, for
+stride-1 convs that do not widen the channels, a full convolution of the gradient, whose
+columns then give a big conv's weight gradient too (_conv_grads); a stride-1 conv that
+narrows the channels runs as the transpose of its full convolution.
 conv1d and conv_transpose1d are conv2d on a height-1 image.
 """
 from __future__ import annotations
