@@ -197,7 +197,8 @@ def to_channels_last(x):
 
 
 def col2im_last(cols, g, out):
-    """out (N, C, H, W) = the adjoint of im2col_last applied to cols (N, oh, ow, kh, kw, C)."""
+    """out (N, C, H, W), C-contiguous, = the adjoint of im2col_last applied to cols
+    (N, oh, ow, kh, kw, C)."""
     N, oh, ow, kh, kw, C = cols.shape
     xt = numpy.empty((N, g.H, g.W, C), dtype=cols.dtype)
     _jit(_col2im_last)(cols.reshape(N, oh, ow, kh, kw * C), kh, kw, g.sh, g.sw, g.pt, g.pl,
@@ -207,6 +208,6 @@ def col2im_last(cols, g, out):
 
 
 def to_channels_first(y, out):
-    """out (N, O, P) = y (N, P, O) transposed."""
+    """out (N, O, P) = y (N, P, O) transposed (out a C-contiguous array or view)."""
     _jit(_to_channels_first)(y, out)
     return out
