@@ -6,9 +6,9 @@ here).
 With numba installed (`pip install brique[fast]`), im2col, col2im (_kernels_conv.py), 2x2
 max-pool and the max-pool gradient scatter run as compiled loops: one pass over memory each,
 no padded copies, no temporaries (2-4x faster than the NumPy loops over kernel offsets that
-conv.py and pool.py fall back to); so do batch norm over channels (norm.py), (leaky) ReLU, an embedding's
-gradient (rows added at indices) and nearest 2x upsampling, where NumPy needs several passes
-or strided ones.
+conv.py and pool.py fall back to); so do batch norm over channels (norm.py), (leaky) ReLU, an
+embedding's gradient (rows added at indices) and nearest 2x upsampling, where NumPy needs
+several passes or strided ones.
 Without numba, or with the environment variable BRIQUE_NO_NUMBA=1, nothing here is compiled
 and `usable()` answers False, so the NumPy/CuPy code runs unchanged. This is the one place that
 chooses; the ops ask `usable(array)` (or `usable_float32`, `usable_flat`) before calling a
