@@ -109,6 +109,16 @@ def test_every_control_round_trips_through_the_url(page, server):
     assert page.input_value("#batch-size") == "4" and page.is_checked("#show-test")
 
 
+def test_a_reply_landing_before_the_hashchange_event_does_not_hide_it(page):
+    # A reply's replaceState between a navigation and its (queued) hashchange event: the page
+    # must follow the URL it went to, not the hash it finds when the event runs.
+    page.evaluate("() => { const was = location.hash;"
+                  " location.hash = 'dataset=spiral&layers=3,3';"
+                  " history.replaceState(null, '', was); }")
+    page.wait_for_function("document.querySelector('#network').dataset.shape === '2-3-3-1'")
+    assert "dataset=spiral" in page.url
+
+
 def test_edit_a_weight_by_clicking_its_link(page):
     page.locator("#links path").first.click(force=True)
     page.fill("#param-value", "2.5")

@@ -92,12 +92,16 @@
   // A reply is shown only if no newer change went out meanwhile: a stale one would undo
   // what the user typed since.
   let changes = 0;
-  async function changed() {
-    const query = readQuery(), mine = ++changes;
-    refreshLabels();
+  async function post(query) {
+    const mine = ++changes;
     history.replaceState(null, "", `#${query}`);
     const reply = await send("/api/state", query);
     if (reply && mine === changes) applyQuery(reply.state, query);
+  }
+
+  function changed() {
+    refreshLabels();
+    return post(readQuery());
   }
 
   function ensureCustomOption() {
@@ -271,9 +275,11 @@
       if (e.key === "Enter") closeEditor(true);
       if (e.key === "Escape") closeEditor(false);
     });
-    window.addEventListener("hashchange", () => {
-      const query = location.hash.slice(1);
-      if (query !== lastQuery) send("/api/state", query).then((r) => r && applyQuery(r.state));
+    // The URL the user went to, from the event: by the time it is dispatched, a reply that
+    // arrived meanwhile may have replaced location.hash with an older setting.
+    window.addEventListener("hashchange", (e) => {
+      const query = new URL(e.newURL).hash.slice(1);
+      if (query !== lastQuery) post(query);
     });
   }
 
