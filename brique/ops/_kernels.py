@@ -136,7 +136,8 @@ def max_pool(x, g, arg_dtype):
     N, C = x.shape[:2]
     out = numpy.empty((N, C, g.oh, g.ow), dtype=x.dtype)
     arg = numpy.empty((N, C, g.oh, g.ow), dtype=arg_dtype)
-    _jit(_max_pool_2x2)(x, out, arg)
+    kernel = _jit(_max_pool_2x2)
+    _threads.over_batch(lambda s, e: kernel(x[s:e], out[s:e], arg[s:e]), x)
     return out, arg
 
 
@@ -144,8 +145,9 @@ def max_pool_scatter(gy, arg, g):
     """zeros (N, C, H, W) with each gy added at its window's maximum (offset `arg`)."""
     N, C = gy.shape[:2]
     out = numpy.empty((N, C, g.H, g.W), dtype=gy.dtype)
-    _jit(_max_pool_scatter)(numpy.ascontiguousarray(gy), numpy.ascontiguousarray(arg), g.kh,
-                            g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, out)
+    gy, arg, kernel = numpy.ascontiguousarray(gy), numpy.ascontiguousarray(arg), _jit(_max_pool_scatter)
+    _threads.over_batch(lambda s, e: kernel(gy[s:e], arg[s:e], g.kh, g.kw, g.sh, g.sw, g.pt,
+                                            g.pl, g.dh, g.dw, out[s:e]), out)
     return out
 
 

@@ -132,6 +132,47 @@ def test_big_relu_and_residual_add_match_torch():
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_over_batch_splits_a_big_batch_in_contiguous_parts():
+    """One contiguous part per core, in order, where run gives a conv's chunks to the cores
+    on the same bounds; a small array (or a busy pool) is one part on the calling thread."""
+    big = np.zeros((7, _threads.ELEMENTWISE_BYTES // 4 // 7 + 1), np.float32)
+    threads = set()
+
+    def fn(s, e):
+        threads.add(threading.get_ident())
+        return s, e
+    spans = _threads.over_batch(fn, big)
+    parts = min(_threads.WORKERS, 7) if _threads._openblas() else 1
+    assert spans[0][0] == 0 and spans[-1][1] == 7 and len(spans) == len(threads) == parts
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    chunks = _threads.run(lambda part: part, list(range(7)), True)
+    assert [len(c) for c in chunks] == [e - s for s, e in spans] or parts == 1
+    assert sum(chunks, []) == list(range(7))
+    assert _threads.over_batch(fn, np.zeros((7, 3), np.float32)) == [(0, 7)]
+    # Nested in a run (the workers busy): the same parts, one after another.
+    assert _run(lambda p: _threads.over_batch(fn, big), [0, 1], True) == [spans] * parts
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_big_conv_bias_and_max_pool_match_torch(bias):
+    """The ops a LeNet-5 step splits over the batch (bias add and gradient, 2x2 max-pool and
+    its gradient) on an activation above the threshold, forward and backward."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype("float32")
+              for s in ((65, 1, 28, 28), (6, 1, 5, 5), (6,), (65, 6, 14, 14))]
+    assert 65 * 6 * 28 * 28 * 4 >= _threads.ELEMENTWISE_BYTES
+    x, w, b = (B.tensor(a, requires_grad=True) for a in arrays[:3])
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in arrays[:3])
+    y = B.nn.functional.max_pool2d(B.nn.functional.conv2d(x, w, b if bias else None, padding=2), 2)
+    ty = torch.nn.functional.max_pool2d(
+        torch.nn.functional.conv2d(tx, tw, tb if bias else None, padding=2), 2)
+    y.backward(B.tensor(arrays[3]))
+    ty.backward(torch.tensor(arrays[3]))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for mine, theirs in ((x, tx), (w, tw)) + (((b, tb),) if bias else ()):
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_medium_linear_matches_torch(dtype):
     """A linear layer whose products run on one BLAS thread (LeNet-5's first, on 64 images:
