@@ -180,7 +180,7 @@ def elementwise(f, a, b):
         for s, e in spans:
             f(flat_a[s:e], b if flat_b is None else flat_b[s:e], out=flat_out[s:e])
 
-    run(part, _bounds(n), True)
+    run(part, bounds(n), True)
     return out
 
 
@@ -195,11 +195,11 @@ def over_batch(fn, a):
     n = a.shape[0]
     if not big(a) or type(a) is not numpy.ndarray or n < WORKERS:
         return [fn(0, n)]
-    return [r for part in run(lambda part: [fn(s, e) for s, e in part], _bounds(n), True)
+    return [r for part in run(lambda part: [fn(s, e) for s, e in part], bounds(n), True)
             for r in part]
 
 
-def _bounds(n):
+def bounds(n):
     """n items cut into one contiguous (start, stop) per core: the one split of a batch, or
     of a flat array, that every op uses."""
     return [(n * k // WORKERS, n * (k + 1) // WORKERS) for k in range(WORKERS)]
