@@ -247,8 +247,9 @@ def nearest_up_2x2(x):
     """x (..., H, W) with each element repeated in a 2 x 2 block: (..., 2H, 2W)."""
     H, W = x.shape[-2:]
     out = numpy.empty(x.shape[:-2] + (2 * H, 2 * W), dtype=x.dtype)
-    _jit(_nearest_up_2x2)(numpy.ascontiguousarray(x).reshape(-1, H, W),
-                          out.reshape(-1, 2 * H, 2 * W))
+    src, dst, kernel = (numpy.ascontiguousarray(x).reshape(-1, H, W),
+                        out.reshape(-1, 2 * H, 2 * W), _jit(_nearest_up_2x2))
+    _threads.over_batch(lambda s, e: kernel(src[s:e], dst[s:e]), dst)
     return out
 
 
@@ -256,8 +257,9 @@ def block_sum_2x2(g):
     """The sums of g (..., 2H, 2W) over its 2 x 2 blocks: (..., H, W)."""
     H, W = g.shape[-2] // 2, g.shape[-1] // 2
     out = numpy.empty(g.shape[:-2] + (H, W), dtype=g.dtype)
-    _jit(_block_sum_2x2)(numpy.ascontiguousarray(g).reshape(-1, 2 * H, 2 * W),
-                         out.reshape(-1, H, W))
+    src, dst, kernel = (numpy.ascontiguousarray(g).reshape(-1, 2 * H, 2 * W),
+                        out.reshape(-1, H, W), _jit(_block_sum_2x2))
+    _threads.over_batch(lambda s, e: kernel(src[s:e], dst[s:e]), src)
     return out
 
 

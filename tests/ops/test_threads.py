@@ -173,6 +173,20 @@ def test_big_conv_bias_and_max_pool_match_torch(bias):
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-3)
 
 
+def test_big_nearest_upsample_matches_torch():
+    """2x nearest upsampling and its gradient split over the batch (an odd one)."""
+    rng = np.random.default_rng(4)
+    a, g = (rng.standard_normal(s).astype("float32") for s in ((5, 7, 20, 20), (5, 7, 40, 40)))
+    assert g.nbytes >= _threads.ELEMENTWISE_BYTES
+    x, tx = B.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y = B.nn.functional.interpolate(x, scale_factor=2)
+    ty = torch.nn.functional.interpolate(tx, scale_factor=2)
+    y.backward(B.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_medium_linear_matches_torch(dtype):
     """A linear layer whose products run on one BLAS thread (LeNet-5's first, on 64 images:
