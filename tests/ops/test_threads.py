@@ -176,7 +176,7 @@ def test_big_conv_bias_and_max_pool_match_torch(bias):
 def test_big_nearest_upsample_matches_torch():
     """2x nearest upsampling and its gradient split over the batch (an odd one)."""
     rng = np.random.default_rng(4)
-    a, g = (rng.standard_normal(s).astype("float32") for s in ((5, 7, 20, 20), (5, 7, 40, 40)))
+    a, g = (rng.standard_normal(s).astype("float32") for s in ((5, 7, 60, 60), (5, 7, 120, 120)))
     assert g.nbytes >= _threads.ELEMENTWISE_BYTES
     x, tx = B.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     y = B.nn.functional.interpolate(x, scale_factor=2)
