@@ -145,7 +145,8 @@ def max_pool_scatter(gy, arg, g):
     """zeros (N, C, H, W) with each gy added at its window's maximum (offset `arg`)."""
     N, C = gy.shape[:2]
     out = numpy.empty((N, C, g.H, g.W), dtype=gy.dtype)
-    gy, arg, kernel = numpy.ascontiguousarray(gy), numpy.ascontiguousarray(arg), _jit(_max_pool_scatter)
+    gy, arg, kernel = (numpy.ascontiguousarray(gy), numpy.ascontiguousarray(arg),
+                       _jit(_max_pool_scatter))
     _threads.over_batch(lambda s, e: kernel(gy[s:e], arg[s:e], g.kh, g.kw, g.sh, g.sw, g.pt,
                                             g.pl, g.dh, g.dw, out[s:e]), out)
     return out

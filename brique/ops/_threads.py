@@ -112,10 +112,10 @@ os.register_at_fork(after_in_child=_after_fork)
 
 def run(fn, items, parallel):
     """[fn(items)] with BLAS at one thread; with `parallel`, [fn(part) for each part] instead,
-    the parts (contiguous runs of items, on the bounds over_batch uses) each on a thread of
-    its own. As [fn(items)] on the
-    calling thread, BLAS untouched, where NumPy's OpenBLAS is not found; on the calling thread
-    alone while another `run` uses the workers (another thread's, or one nested in fn)."""
+    the parts (contiguous runs of items, cut as `bounds` cuts a batch) each on a thread of its
+    own. As [fn(items)] on the calling thread, BLAS untouched, where NumPy's OpenBLAS is not
+    found; on the calling thread alone while another `run` uses the workers (another thread's,
+    or one nested in fn)."""
     blas = _openblas()
     if not blas:
         return [fn(items)]
