@@ -13,7 +13,7 @@ from ._activation import (celu, elu, glu, hardshrink, hardsigmoid, hardswish, ha
                           silu, softmin, softshrink, tanhshrink, threshold)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
-from ..ops.loss import SoftmaxCrossEntropy
+from ..ops.loss import SoftmaxCrossEntropy, check_targets
 from ..ops.movement import pad  # noqa: F401
 from ..ops.norm import normalize as _normalize
 from ..ops.reduce import log_softmax, softmax  # noqa: F401
@@ -223,18 +223,6 @@ def _check_class_weight(op, input, weight):
                          f"class, shape ({n_classes},)")
 
 
-def _check_targets(op, target, n_classes, ignore_index):
-    """The class indices with ignored ones replaced by 0; an error names any out of range."""
-    t = target._data
-    xp = backend.get_array_module(t)
-    safe = xp.where(t != ignore_index, t, 0)
-    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
-        bad = safe[(safe < 0) | (safe >= n_classes)].reshape(-1)[0]
-        raise IndexError(f"{op}: target {int(bad)} is out of bounds for {n_classes} classes "
-                         f"(ignore_index={ignore_index})")
-    return safe
-
-
 def _pick(op, logp, target, weight, ignore_index):
     """-w[t] * logp[t] per element, and the weights w[t] (0 where t == ignore_index)."""
     class_dim = 1 if logp.ndim > 1 else 0
@@ -243,7 +231,7 @@ def _pick(op, logp, target, weight, ignore_index):
     t = target._data
     xp = backend.get_array_module(t)
     keep = t != ignore_index
-    safe = _check_targets(op, target, n_classes, ignore_index)
+    safe = check_targets(op, t, n_classes, ignore_index)
     index = Tensor._make(xp.expand_dims(safe, class_dim))
     picked = logp.gather(class_dim, index).squeeze(class_dim)
     if weight is None:
@@ -299,7 +287,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 1 if input.ndim > 1 else 0
     n_classes = input.shape[class_dim]
     if kind != "probabilities" and input.ndim == 2 and weight is None and not label_smoothing:
-        _check_targets("cross_entropy", target, n_classes, ignore_index)
         return SoftmaxCrossEntropy.apply(input, target, ignore_index=ignore_index,
                                          reduction=reduction)
     logp = log_softmax(input, class_dim)

@@ -31,6 +31,7 @@ dropped).
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 
 import numpy
@@ -186,6 +187,77 @@ def leaky(g, a, slope, out=None):
     if out is None:
         out = numpy.empty_like(g)
     _jit(_leaky)(g.reshape(-1), a.reshape(-1), g.dtype.type(slope), out.reshape(-1))
+    return out
+
+
+# ----------------------------------------------------------------- softmax cross-entropy
+# The loss of class indices on (N, C) logits: one pass per row instead of NumPy's ~16 calls
+# (max, exp, sum, log, gather, the target checks...), which cost more than the arithmetic
+# on the usual batch of 64 x 10. numba's exp is a scalar libm call, so the loss takes these
+# loops only up to SOFTMAX_XENT_MAX values; NumPy's vectorized exp wins beyond.
+
+SOFTMAX_XENT_MAX = 1 << 14
+
+
+def _softmax_xent(x, target, ignore_index, logp, losses):
+    # Writes log_softmax(x) and each row's loss (0 where the target is ignore_index); returns
+    # the number of rows counted, or -1 - i for the first row i whose target is out of range.
+    N, C = x.shape
+    count = 0
+    for i in range(N):
+        t = target[i]
+        keep = t != ignore_index
+        if keep and (t < 0 or t >= C):
+            return -1 - i
+        row, lp = x[i], logp[i]
+        m = row[0]
+        for c in range(1, C):
+            v = row[c]
+            m = v if v > m or v != v else m  # NaN wins, as in numpy.max
+        s = 0.0
+        for c in range(C):
+            s += math.exp(row[c] - m)
+        log_s = math.log(s)
+        for c in range(C):
+            lp[c] = (row[c] - m) - log_s
+        losses[i] = -lp[t] if keep else 0
+        count += keep
+    return count
+
+
+def _softmax_xent_grad(logp, target, ignore_index, scale, out):
+    # (softmax - onehot(target)) * scale per row, 0 on ignored rows; scale has one value per
+    # row or one for all.
+    N, C = logp.shape
+    step = 1 if scale.size == N else 0
+    for i in range(N):
+        t = target[i]
+        o, lp = out[i], logp[i]
+        if t == ignore_index:
+            for c in range(C):
+                o[c] = 0
+            continue
+        s = scale[i * step]
+        for c in range(C):
+            o[c] = math.exp(lp[c]) * s
+        o[t] = (math.exp(lp[t]) - 1) * s
+
+
+def softmax_xent(x, target, ignore_index):
+    """(log_softmax(x, 1), per-row losses, count) for (N, C) logits (usable, C-contiguous,
+    at most SOFTMAX_XENT_MAX values) and (N,) integer targets; count is -1 - i when row i's
+    target is out of range."""
+    logp = numpy.empty_like(x)
+    losses = numpy.empty(x.shape[0], x.dtype)
+    count = _jit(_softmax_xent)(x, target, ignore_index, logp, losses)
+    return logp, losses, count
+
+
+def softmax_xent_grad(logp, target, ignore_index, scale):
+    """The gradient of softmax_xent's losses in x, each row scaled by `scale`: a 0-d array
+    or one per row, of logp's dtype."""
+    out = numpy.empty_like(logp)
+    _jit(_softmax_xent_grad)(logp, target, ignore_index, scale.reshape(-1), out)
     return out
 
 

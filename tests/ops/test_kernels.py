@@ -229,3 +229,27 @@ def test_leaky_kernel_matches_numpy_bit_for_bit(fn, dtype, shape, monkeypatch):
     assert (x.nbytes >= _threads.ELEMENTWISE_BYTES) == (shape[1] == 16)
     with np.errstate(invalid="ignore"):
         assert_same(fn, [x], monkeypatch, exact=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_cross_entropy_kernels_match_numpy(reduction, dtype, monkeypatch):
+    """The compiled loss and gradient (_kernels.softmax_xent, up to SOFTMAX_XENT_MAX logits)
+    against the NumPy code: ignored targets, a large logit, NaN and -inf rows, targets of
+    another integer dtype; and the same error for a target out of range."""
+    x = np.random.default_rng(3).standard_normal((64, 10)).astype(dtype) * 3
+    x[1, 2], x[2, 4], x[3] = 80.0, np.nan, -np.inf
+    x[3, 5] = 0.0
+    t = np.random.default_rng(4).integers(0, 10, 64).astype(np.int32)
+    t[[0, 7]] = -100
+    assert x.size <= _kernels.SOFTMAX_XENT_MAX
+
+    def loss(x):
+        return F.cross_entropy(x, brique.tensor(t), reduction=reduction)
+    with np.errstate(invalid="ignore"):
+        assert_same(loss, [x], monkeypatch, scaled=dtype == np.float32)
+    for enabled in (True, False):
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
+        with pytest.raises(IndexError, match="cross_entropy: target 10 is out of bounds for 10 "
+                                             r"classes \(ignore_index=-100\)"):
+            F.cross_entropy(brique.tensor(x), brique.tensor(np.where(t == 4, 10, t)))
