@@ -281,6 +281,9 @@ CASES = [
     # ---------------------------------------------------------- linear (fused x W^T + b)
     C("linear", B.nn.functional.linear, TF.linear, [U(5, 4), U(3, 4), U(3)], gradgrad=True),
     C("linear_3d_no_bias", B.nn.functional.linear, TF.linear, [U(2, 5, 4), U(3, 4)]),
+    # an output much bigger than x and W: the bias folded into the product (linalg._bias_folded)
+    C("linear_bias_folded", B.nn.functional.linear, TF.linear, [U(4, 10, 3), U(24, 3), U(24)],
+      gradgrad=True),
     # ---------------------------------------------------------- fused softmax cross-entropy
     C("cross_entropy_indices", B.nn.functional.cross_entropy, TF.cross_entropy,
       [U(6, 4), Arg(lambda rng: rng.integers(0, 4, 6), grad=False)], gradgrad=True),
