@@ -44,7 +44,8 @@ def _openblas():
         try:
             with open("/proc/self/maps") as f:
                 paths = {line.split()[-1] for line in f if "openblas" in line}
-            for path in sorted(paths):
+            # NumPy's first: SciPy (which numba imports) loads an OpenBLAS of its own.
+            for path in sorted(paths, key=lambda p: ("numpy" not in p, p)):
                 lib = ctypes.CDLL(path)
                 for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
                                        ("openblas", "64_"), ("openblas", "")):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -89,6 +91,27 @@ def test_one_blas_thread_sets_the_count_back():
             assert not blas or blas[1]() == 1
             raise KeyError
     assert not blas or blas[1]() == before
+
+
+def test_one_blas_thread_is_numpys_even_with_scipys_openblas_loaded_first():
+    """SciPy (which numba imports) brings an OpenBLAS of its own; the count set must be
+    NumPy's, which brique's products use."""
+    pytest.importorskip("scipy.linalg")
+    pytest.importorskip("threadpoolctl")
+    code = """if True:
+        import scipy.linalg, numpy, threadpoolctl
+        from brique.ops import _threads
+        def numpys():
+            return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                    if i["internal_api"] == "openblas" and "numpy" in i["filepath"]]
+        with _threads.one_blas_thread():
+            print(numpys())
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    if out.strip() == "[]":
+        pytest.skip("NumPy's BLAS is not a bundled OpenBLAS")
+    assert out.strip() == "[1]"
 
 
 @pytest.mark.parametrize("f, a, b", [
