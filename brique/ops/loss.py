@@ -65,9 +65,9 @@ class SoftmaxCrossEntropy(Function):
 
 
 def _compiled(x, target):
-    """Do the compiled loops take this loss (NumPy, C-contiguous, small enough)?"""
-    return (x.size <= _kernels.SOFTMAX_XENT_MAX and _kernels.usable(x) and x.flags.c_contiguous
-            and type(target) is type(x) and target.dtype.kind in "iu")
+    """Do the compiled loops take this loss (NumPy, C-contiguous, some classes, small enough)?"""
+    return (0 < x.shape[1] and x.size <= _kernels.SOFTMAX_XENT_MAX and _kernels.usable(x)
+            and x.flags.c_contiguous and type(target) is type(x) and target.dtype.kind in "iu")
 
 
 def check_targets(op, target, n_classes, ignore_index):

@@ -236,7 +236,7 @@ def test_leaky_kernel_matches_numpy_bit_for_bit(fn, dtype, shape, monkeypatch):
 def test_softmax_cross_entropy_kernels_match_numpy(reduction, dtype, monkeypatch):
     """The compiled loss and gradient (_kernels.softmax_xent, up to SOFTMAX_XENT_MAX logits)
     against the NumPy code: ignored targets, a large logit, NaN and -inf rows, targets of
-    another integer dtype; and the same error for a target out of range."""
+    another integer dtype; and the same error for a target out of range or no classes."""
     x = np.random.default_rng(3).standard_normal((64, 10)).astype(dtype) * 3
     x[1, 2], x[2, 4], x[3] = 80.0, np.nan, -np.inf
     x[3, 5] = 0.0
@@ -253,3 +253,5 @@ def test_softmax_cross_entropy_kernels_match_numpy(reduction, dtype, monkeypatch
         with pytest.raises(IndexError, match="cross_entropy: target 10 is out of bounds for 10 "
                                              r"classes \(ignore_index=-100\)"):
             F.cross_entropy(brique.tensor(x), brique.tensor(np.where(t == 4, 10, t)))
+        with pytest.raises(IndexError, match="out of bounds for 0 classes"):  # no row to read
+            F.cross_entropy(brique.tensor(x[:, :0]), brique.tensor(np.full(64, -100)))
