@@ -33,12 +33,13 @@ from .. import _malloc
 
 WORKERS = os.cpu_count() or 1
 _blas = None  # (set_num_threads, get_num_threads) of NumPy's OpenBLAS, False if not found
+_sgemm = None  # (address of its cblas_sgemm, whether its integers are 64-bit), or None
 _workers = None  # the WORKERS - 1 threads beside the calling one, started on first use
 _busy = threading.Lock()  # held while a `run` uses the workers
 
 
 def _openblas():
-    global _blas
+    global _blas, _sgemm
     if _blas is None:
         _blas = False
         try:
@@ -53,10 +54,21 @@ def _openblas():
                     g = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
                     if s is not None and g is not None:
                         _blas = (s, g)
+                        gemm = getattr(lib, f"{prefix.replace('openblas', 'cblas')}_sgemm"
+                                            f"{suffix}", None)
+                        if gemm is not None:
+                            _sgemm = (ctypes.cast(gemm, ctypes.c_void_p).value, suffix == "64_")
                         return _blas
         except OSError:
             pass
     return _blas
+
+
+def sgemm():
+    """(address, 64-bit integers?) of cblas_sgemm in NumPy's OpenBLAS, for compiled loops that
+    multiply matrices between their steps (_kernels_rnn.py); None where it is not found."""
+    _openblas()
+    return _sgemm
 
 
 class _Worker:

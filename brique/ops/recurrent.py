@@ -113,9 +113,9 @@ class LSTMLayer(_Layer):
     -> (L + 1, N, H): [:L] the hidden state at each time, [L] the final cell state.
     """
 
-    # With numba and float32 NumPy arrays, one compiled kernel per time step does the cell's
-    # elementwise work (_kernels_rnn.lstm_forward_step / lstm_backward_step) on the (N, 4H) layout
-    # xproj comes in. Otherwise the loop below works on transposed states (features, batch):
+    # With numba, NumPy's OpenBLAS and float32 NumPy arrays, the time loop is one compiled
+    # call (_kernels_rnn.lstm_forward / lstm_backward) on the (N, 4H) layout xproj comes in.
+    # Otherwise the loop below works on transposed states (features, batch):
     # every gate is then a contiguous block of rows, and elementwise ops on strided column
     # slices cost 4x more in NumPy.
     def forward(self, xproj, w_hh, h0, c0, reverse=False):
@@ -123,7 +123,8 @@ class LSTMLayer(_Layer):
         L, N, G = xproj.shape
         H = G // 4
         self.reverse = reverse
-        self.compiled = _kernels.usable_float32(xproj, w_hh, h0, c0)
+        self.compiled = (_kernels.usable_float32(xproj, w_hh, h0, c0)
+                         and _kernels_rnn.usable_lstm())
         if self.compiled:
             return self._forward_compiled(xproj, w_hh, h0, c0)
         # sigmoid(x) = (1 + tanh(x/2)) / 2: halve the i, f, o rows so that one tanh call
@@ -168,15 +169,9 @@ class LSTMLayer(_Layer):
         cs = xp.empty((L, N, H), dtype=xproj.dtype)
         tcs = xp.empty((L, N, H), dtype=xproj.dtype)
         packed = xp.empty((L + 1, N, H), dtype=xproj.dtype)
-        hh = xp.empty((N, G), dtype=xproj.dtype)
-        wt = xp.ascontiguousarray(w_hh.T)
-        h, c = xp.ascontiguousarray(h0), xp.ascontiguousarray(c0)
-        with _threads.blas_threads_for(xproj, N * wt.size):
-            for t in _steps(L, self.reverse):
-                xp.matmul(h, wt, out=hh)
-                _kernels_rnn.lstm_forward_step(xproj[t], hh, c, gates[t], cs[t], tcs[t], packed[t])
-                h, c = packed[t], cs[t]
-        packed[L] = c
+        with _threads.blas_threads_for(xproj, N * G * H):
+            _kernels_rnn.lstm_forward(*(xp.ascontiguousarray(a) for a in (xproj, w_hh.T, h0, c0)),
+                                      self.reverse, gates, cs, tcs, packed)
         self.acts, self.cs, self.tcs, self.hs = gates, cs, tcs, packed[:L]
         self.h0, self.c0 = h0, c0
         return packed
@@ -187,18 +182,14 @@ class LSTMLayer(_Layer):
         L, N, G = gates.shape
         H = G // 4
         _, w_hh, _, _ = self.saved
-        w = xp.ascontiguousarray(w_hh._data)
-        gh = xp.ascontiguousarray(g[:L])
-        c0 = xp.ascontiguousarray(self.c0)
         dgates = xp.empty((L, N, G), dtype=gates.dtype)
         dh = xp.zeros((N, H), dtype=gates.dtype)
         dc = xp.array(g[L], dtype=gates.dtype, order="C")
-        with _threads.blas_threads_for(gates, N * w.size):
-            for t in _steps(L, not self.reverse):
-                prev = t + 1 if self.reverse else t - 1
-                c_prev = cs[prev] if 0 <= prev < L else c0
-                _kernels_rnn.lstm_backward_step(gates[t], c_prev, tcs[t], gh[t], dh, dc, dgates[t])
-                xp.matmul(dgates[t], w, out=dh)
+        with _threads.blas_threads_for(gates, N * G * H):
+            _kernels_rnn.lstm_backward(gates, cs, xp.ascontiguousarray(self.c0), tcs,
+                                       xp.ascontiguousarray(g[:L]),
+                                       xp.ascontiguousarray(w_hh._data), self.reverse, dh, dc,
+                                       dgates)
         hprev = _shifted(self.hs, self.h0, self.reverse)
         dw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H)
         return Tensor._make(dgates), Tensor._make(dw), Tensor._make(dh), Tensor._make(dc)

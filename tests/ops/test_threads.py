@@ -236,9 +236,23 @@ def test_lstm_steps_run_on_one_blas_thread(monkeypatch):
     if not blas or not _kernels.usable_float32(np.zeros(1, "float32")):
         pytest.skip("needs NumPy's OpenBLAS and numba")
     before, counts = blas[1](), []
-    step = _kernels_rnn.lstm_forward_step
-    monkeypatch.setattr(_kernels_rnn, "lstm_forward_step",
-                        lambda *args: (counts.append(blas[1]()), step(*args)))
+    for name in ("lstm_forward", "lstm_backward"):
+        loop = getattr(_kernels_rnn, name)
+        monkeypatch.setattr(_kernels_rnn, name,
+                            lambda *args, loop=loop: (counts.append(blas[1]()), loop(*args)))
     lstm = B.nn.LSTM(28, 64, batch_first=True)
-    lstm(B.randn(64, 28, 28))
-    assert counts == [1] * 28 and blas[1]() == before
+    lstm(B.randn(64, 28, 28))[0].sum().backward()
+    assert counts == [1, 1] and blas[1]() == before
+
+
+def test_lstm_loop_product_through_ctypes_matches_numpy():
+    """The LSTM loops' product in its plain-Python form (the loops uncompiled), C = A B
+    through NumPy's cblas_sgemm by address."""
+    if _threads.sgemm() is None:
+        pytest.skip("needs NumPy's OpenBLAS")
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in ((5, 7), (7, 3)))
+    c = np.empty((5, 3), np.float32)
+    _kernels_rnn._sgemm_ctypes(_threads.sgemm(), 5, 3, 7, a.ctypes.data, b.ctypes.data,
+                               c.ctypes.data)
+    np.testing.assert_allclose(c, a @ b, rtol=1e-6, atol=1e-6)
