@@ -1,7 +1,7 @@
-"""Compiled kernels for the LSTM layer's time loop and the GRU layer's steps (float32;
-recurrent.py), compiled by _kernels._jit (with the helpers listed in _INLINED inlined into them);
-_kernels.usable_float32 decides when they run, and for the LSTM's, which call NumPy's
-OpenBLAS, usable_lstm too."""
+"""Compiled kernels for the time loops of the LSTM and GRU layers (float32; recurrent.py),
+compiled by _kernels._jit (with the helpers listed in _INLINED inlined into them);
+_kernels.usable_float32 and, as the loops call NumPy's OpenBLAS, usable_loops decide when
+they run."""
 from __future__ import annotations
 
 import ctypes
@@ -51,7 +51,7 @@ def _sigmoid_of_sum(a, b, out):
 
 
 _INLINED = ("_tanh32", "_sigmoid32", "_sigmoid_of_sum", "_lstm_forward_step",
-            "_lstm_backward_step")
+            "_lstm_backward_step", "_gru_forward_step", "_gru_backward_step")
 
 
 def _lstm_forward_step(pre, hh, c_prev, gates, c, tc, h):
@@ -108,7 +108,7 @@ def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
             dcn[r] *= gf[r]
 
 
-# An LSTM direction's whole time loop is one compiled call: the hidden product of each step
+# An LSTM or GRU direction's whole time loop is one compiled call: the hidden product of each step
 # (h W_hh^T forward, d W_hh backward) calls NumPy's OpenBLAS sgemm from inside the loop
 # (_sgemm), so no step goes back to Python, whose calls per step (a product, a kernel, the
 # slices) had cost about as much as a small LSTM's arithmetic: the benchmark's layer, forward
@@ -147,8 +147,8 @@ def _lstm_backward(blas, gates, cs, c0, tcs, gh, w, reverse, dh, dc, dgates):
         _sgemm(blas, N, H, G, dgates[t].ctypes.data, w.ctypes.data, dh.ctypes.data)
 
 
-def usable_lstm():
-    """Can the LSTM loops call NumPy's BLAS (its OpenBLAS found)?"""
+def usable_loops():
+    """Can the LSTM and GRU loops call NumPy's BLAS (its OpenBLAS found)?"""
     return _threads.sgemm() is not None
 
 
@@ -223,8 +223,8 @@ def _sgemm_intrinsic():
 
 
 # ----------------------------------------------------------------- GRU steps (float32)
-# As the LSTM's: one compiled loop per time step for the cell's elementwise work, gate order
-# r, z, n; hp = h W_hh^T + b_hh comes from a BLAS call.
+# As the LSTM's: the cell's elementwise work of one time step, gate order r, z, n, inside the
+# compiled time loop; hp = h W_hh^T + b_hh comes from the loop's sgemm.
 
 def _gru_forward_step(x, hp, h_prev, rz, nn, hn, h):
     # r, z = sigmoid(x_rz + hp_rz); n = tanh(x_n + r hp_n); h = n + z (h_prev - n). Keeps
@@ -273,9 +273,40 @@ def _gru_backward_step(rz, nn, hn, h_prev, gh, dh_next, carry, dx, dhp):
             cb[k] *= z[k]
 
 
-def gru_forward_step(x, hp, h_prev, rz, n, hn, h):
-    _jit(_gru_forward_step)(x, hp, h_prev, rz, n, hn, h)
+def _gru_forward(blas, xproj, wt, b_hh, h0, reverse, rz, nn, hn, out, hp):
+    # xproj (L, N, 3H) and hp = h_{t-1} wt + b_hh (wt = W_hh^T, (H, 3H); b_hh of size 3H, or
+    # empty) -> rz, nn, hn and the hidden states out, by time. hp: (N, 3H) scratch.
+    L, N, G = xproj.shape
+    for step in range(L):
+        t = L - 1 - step if reverse else step
+        h_prev = h0 if step == 0 else out[t + 1 if reverse else t - 1]
+        _sgemm(blas, N, G, G // 3, h_prev.ctypes.data, wt.ctypes.data, hp.ctypes.data)
+        if b_hh.size:
+            for b in range(N):
+                row = hp[b]
+                for k in range(G):
+                    row[k] += b_hh[k]
+        _gru_forward_step(xproj[t], hp, h_prev, rz[t], nn[t], hn[t], out[t])
 
 
-def gru_backward_step(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp):
-    _jit(_gru_backward_step)(rz, n, hn, h_prev, gh, dh_next, carry, dx, dhp)
+def _gru_backward(blas, rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, dhp):
+    # Back through time from gh (L, N, H): dx and dhp (L, N, 3H); carry + dh_next is then h0's
+    # gradient (w = W_hh).
+    L, N, H = gh.shape
+    for step in range(L):
+        t = step if reverse else L - 1 - step
+        _gru_backward_step(rz[t], nn[t], hn[t], hprev[t], gh[t], dh_next, carry, dx[t], dhp[t])
+        _sgemm(blas, N, H, 3 * H, dhp[t].ctypes.data, w.ctypes.data, dh_next.ctypes.data)
+
+
+def gru_forward(xproj, wt, b_hh, h0, reverse, rz, nn, hn, out):
+    """The GRU forward loop (_gru_forward) on float32 C-contiguous arrays."""
+    hp = numpy.empty(xproj.shape[1:], numpy.float32)
+    _with_sgemm(_gru_forward)(_threads.sgemm(), xproj, wt, b_hh, h0, reverse, rz, nn, hn, out,
+                              hp)
+
+
+def gru_backward(rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, dhp):
+    """The GRU backward loop (_gru_backward) on float32 C-contiguous arrays."""
+    _with_sgemm(_gru_backward)(_threads.sgemm(), rz, nn, hn, hprev, gh, w, reverse, dh_next,
+                               carry, dx, dhp)

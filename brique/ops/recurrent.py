@@ -124,7 +124,7 @@ class LSTMLayer(_Layer):
         H = G // 4
         self.reverse = reverse
         self.compiled = (_kernels.usable_float32(xproj, w_hh, h0, c0)
-                         and _kernels_rnn.usable_lstm())
+                         and _kernels_rnn.usable_loops())
         if self.compiled:
             return self._forward_compiled(xproj, w_hh, h0, c0)
         # sigmoid(x) = (1 + tanh(x/2)) / 2: halve the i, f, o rows so that one tanh call
@@ -272,35 +272,43 @@ class GRULayer(_Layer):
         rz_all = xp.empty((L, N, 2 * H), dtype=xproj.dtype)
         n_all = xp.empty((L, N, H), dtype=xproj.dtype)
         hn_all = xp.empty((L, N, H), dtype=xproj.dtype)   # W_hn h + b_hn, needed by backward
-        hp = xp.empty((N, G), dtype=xproj.dtype)
-        h = h0
-        # With numba and float32 NumPy arrays, one compiled kernel per step does the gates,
-        # as in LSTMLayer.
-        self.compiled = _kernels.usable_float32(
+        # With numba, NumPy's OpenBLAS and float32 NumPy arrays, the time loop is one compiled
+        # call, as in LSTMLayer.
+        self.compiled = (_kernels.usable_float32(
             *(a for a in (xproj, w_hh, b_hh, h0) if a is not None))
+            and _kernels_rnn.usable_loops())
         with _threads.blas_threads_for(xproj, N * wt.size):
-            for t in _steps(L, reverse):
-                xp.matmul(h, wt, out=hp)
-                if b_hh is not None:
-                    hp += b_hh
-                x = xproj[t]
-                rz, n, hnew = rz_all[t], n_all[t], out[t]
-                if self.compiled:
-                    _kernels_rnn.gru_forward_step(x, hp, h, rz, n, hn_all[t], hnew)
-                    h = hnew
-                    continue
-                xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
-                _sigmoid_(rz, xp)
-                hn_all[t] = hp[:, 2 * H:]
-                xp.multiply(rz[:, :H], hp[:, 2 * H:], out=n)
-                n += x[:, 2 * H:]
-                xp.tanh(n, out=n)
-                xp.subtract(h, n, out=hnew)
-                hnew *= rz[:, H:]
-                hnew += n
-                h = hnew
+            if self.compiled:
+                b = xp.empty(0, xproj.dtype) if b_hh is None else xp.ascontiguousarray(b_hh)
+                _kernels_rnn.gru_forward(xp.ascontiguousarray(xproj), wt, b,
+                                         xp.ascontiguousarray(h0), reverse, rz_all, n_all,
+                                         hn_all, out)
+            else:
+                self._forward_steps(xproj, wt, b_hh, h0, reverse, rz_all, n_all, hn_all, out)
         self.rz, self.n, self.hn, self.out, self.h0 = rz_all, n_all, hn_all, out, h0
         return out
+
+    def _forward_steps(self, xproj, wt, b_hh, h, reverse, rz_all, n_all, hn_all, out):
+        xp = xp_of(xproj)
+        N, G = xproj.shape[1:]
+        H = G // 3
+        hp = xp.empty((N, G), dtype=xproj.dtype)
+        for t in _steps(xproj.shape[0], reverse):
+            xp.matmul(h, wt, out=hp)
+            if b_hh is not None:
+                hp += b_hh
+            x = xproj[t]
+            rz, n, hnew = rz_all[t], n_all[t], out[t]
+            xp.add(x[:, :2 * H], hp[:, :2 * H], out=rz)
+            _sigmoid_(rz, xp)
+            hn_all[t] = hp[:, 2 * H:]
+            xp.multiply(rz[:, :H], hp[:, 2 * H:], out=n)
+            n += x[:, 2 * H:]
+            xp.tanh(n, out=n)
+            xp.subtract(h, n, out=hnew)
+            hnew *= rz[:, H:]
+            hnew += n
+            h = hnew
 
     def backward(self, g):
         if is_grad_enabled():
@@ -325,10 +333,9 @@ class GRULayer(_Layer):
         carry = xp.zeros((N, H), dtype=gd.dtype)      # z dh of the later step
         dh_next = xp.zeros((N, H), dtype=gd.dtype)    # dhp W_hh of the later step
         with _threads.blas_threads_for(gd, N * w.size):
-            for t in _steps(L, not self.reverse):
-                _kernels_rnn.gru_backward_step(self.rz[t], self.n[t], self.hn[t], hprev[t], gd[t],
-                                           dh_next, carry, dx[t], dhp[t])
-                xp.matmul(dhp[t], w, out=dh_next)
+            _kernels_rnn.gru_backward(self.rz, self.n, self.hn, hprev, xp.ascontiguousarray(gd),
+                                      xp.ascontiguousarray(w), self.reverse, dh_next, carry, dx,
+                                      dhp)
         return dx, dhp, carry + dh_next
 
     def _backward_steps(self, gd, hprev, w):

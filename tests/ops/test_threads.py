@@ -234,7 +234,7 @@ def test_lstm_steps_run_on_one_blas_thread(monkeypatch):
     count is set back after."""
     blas = _threads._openblas()
     if not (blas and _kernels.usable_float32(np.zeros(1, "float32"))
-            and _kernels_rnn.usable_lstm()):
+            and _kernels_rnn.usable_loops()):
         pytest.skip("needs NumPy's OpenBLAS and numba")
     before, counts = blas[1](), []
     for name in ("lstm_forward", "lstm_backward"):
