@@ -1,4 +1,4 @@
-"""Compiled kernels for the time loops of the LSTM and GRU layers (float32; recurrent.py),
+"""Compiled kernels for the time loops of the RNN, LSTM and GRU layers (float32; recurrent.py),
 compiled by _kernels._jit (with the helpers listed in _INLINED inlined into them);
 _kernels.usable_float32 and, as the loops call NumPy's OpenBLAS, usable_loops decide when
 they run."""
@@ -108,7 +108,7 @@ def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
             dcn[r] *= gf[r]
 
 
-# An LSTM or GRU direction's whole time loop is one compiled call: the hidden product of each step
+# An RNN, LSTM or GRU direction's whole time loop is one compiled call: the hidden product of each step
 # (h W_hh^T forward, d W_hh backward) calls NumPy's OpenBLAS sgemm from inside the loop
 # (_sgemm), so no step goes back to Python, whose calls per step (a product, a kernel, the
 # slices) had cost about as much as a small LSTM's arithmetic: the benchmark's layer, forward
@@ -148,7 +148,7 @@ def _lstm_backward(blas, gates, cs, c0, tcs, gh, w, reverse, dh, dc, dgates):
 
 
 def usable_loops():
-    """Can the LSTM and GRU loops call NumPy's BLAS (its OpenBLAS found)?"""
+    """Can the recurrent loops call NumPy's BLAS (its OpenBLAS found)?"""
     return _threads.sgemm() is not None
 
 
@@ -310,3 +310,50 @@ def gru_backward(rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, dhp):
     """The GRU backward loop (_gru_backward) on float32 C-contiguous arrays."""
     _with_sgemm(_gru_backward)(_threads.sgemm(), rz, nn, hn, hprev, gh, w, reverse, dh_next,
                                carry, dx, dhp)
+
+
+# ----------------------------------------------------------------- plain RNN (float32)
+
+def _rnn_forward(blas, xproj, wt, h0, reverse, relu, out):
+    # h_t = act(xproj_t + h_{t-1} wt), wt = W_hh^T (H, H); act tanh, or ReLU with `relu`.
+    L, N, H = xproj.shape
+    for step in range(L):
+        t = L - 1 - step if reverse else step
+        h_prev = h0 if step == 0 else out[t + 1 if reverse else t - 1]
+        _sgemm(blas, N, H, H, h_prev.ctypes.data, wt.ctypes.data, out[t].ctypes.data)
+        for b in range(N):
+            o, x = out[t, b], xproj[t, b]
+            if relu:
+                for k in range(H):
+                    v = o[k] + x[k]
+                    o[k] = v if v > 0 or v != v else _F(0)
+            else:
+                for k in range(H):
+                    o[k] = _tanh32(o[k] + x[k])
+
+
+def _rnn_backward(blas, out, gh, w, reverse, relu, dh, dpre):
+    # Back through time from gh (L, N, H): the pre-activations' gradients dpre, and dh carried
+    # down to h0 (w = W_hh).
+    L, N, H = out.shape
+    for step in range(L):
+        t = step if reverse else L - 1 - step
+        for b in range(N):
+            d, o, g, carried = dpre[t, b], out[t, b], gh[t, b], dh[b]
+            if relu:
+                for k in range(H):
+                    d[k] = (carried[k] + g[k]) if o[k] > 0 else _F(0)
+            else:
+                for k in range(H):
+                    d[k] = (carried[k] + g[k]) * (_ONE - o[k] * o[k])
+        _sgemm(blas, N, H, H, dpre[t].ctypes.data, w.ctypes.data, dh.ctypes.data)
+
+
+def rnn_forward(xproj, wt, h0, reverse, relu, out):
+    """The RNN forward loop (_rnn_forward) on float32 C-contiguous arrays."""
+    _with_sgemm(_rnn_forward)(_threads.sgemm(), xproj, wt, h0, reverse, relu, out)
+
+
+def rnn_backward(out, gh, w, reverse, relu, dh, dpre):
+    """The RNN backward loop (_rnn_backward) on float32 C-contiguous arrays."""
+    _with_sgemm(_rnn_backward)(_threads.sgemm(), out, gh, w, reverse, relu, dh, dpre)

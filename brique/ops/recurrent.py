@@ -60,22 +60,32 @@ class RNNLayer(_Layer):
     def forward(self, xproj, w_hh, h0, reverse=False, nonlinearity="tanh"):
         xp = xp_of(xproj)
         self.reverse, self.nonlinearity = reverse, nonlinearity
-        L = xproj.shape[0]
         out = xp.empty(xproj.shape, dtype=xproj.dtype)
         wt = xp.ascontiguousarray(w_hh.T)
-        h = h0
+        # With numba, NumPy's OpenBLAS and float32 NumPy arrays, the time loop is one compiled
+        # call (_kernels_rnn.rnn_forward / rnn_backward), as in LSTMLayer.
+        self.compiled = _kernels.usable_float32(xproj, w_hh, h0) and _kernels_rnn.usable_loops()
         with _threads.blas_threads_for(xproj, xproj.shape[1] * wt.size):
-            for t in _steps(L, reverse):
-                hn = out[t]
-                xp.matmul(h, wt, out=hn)
-                hn += xproj[t]
-                if nonlinearity == "tanh":
-                    xp.tanh(hn, out=hn)
-                else:
-                    xp.maximum(hn, 0, out=hn)
-                h = hn
+            if self.compiled:
+                _kernels_rnn.rnn_forward(xp.ascontiguousarray(xproj), wt,
+                                         xp.ascontiguousarray(h0), reverse,
+                                         nonlinearity == "relu", out)
+            else:
+                self._forward_steps(xproj, wt, h0, out)
         self.out, self.h0 = out, h0
         return out
+
+    def _forward_steps(self, xproj, wt, h, out):
+        xp = xp_of(xproj)
+        for t in _steps(xproj.shape[0], self.reverse):
+            hn = out[t]
+            xp.matmul(h, wt, out=hn)
+            hn += xproj[t]
+            if self.nonlinearity == "tanh":
+                xp.tanh(hn, out=hn)
+            else:
+                xp.maximum(hn, 0, out=hn)
+            h = hn
 
     def backward(self, g):
         if is_grad_enabled():
@@ -84,19 +94,30 @@ class RNNLayer(_Layer):
         gd, out, h0 = g._data, self.out, self.h0
         _, w_hh, _ = self.saved
         w = w_hh._data
-        deriv = 1 - out * out if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
         dpre = xp.empty(out.shape, dtype=out.dtype)
-        dh = xp.zeros_like(h0)
         with _threads.blas_threads_for(gd, gd.shape[1] * w.size):
-            for t in _steps(out.shape[0], not self.reverse):
-                d = dpre[t]
-                xp.add(dh, gd[t], out=d)
-                d *= deriv[t]
-                dh = d @ w
+            if self.compiled:
+                dh = xp.zeros_like(h0)
+                _kernels_rnn.rnn_backward(out, xp.ascontiguousarray(gd), xp.ascontiguousarray(w),
+                                          self.reverse, self.nonlinearity == "relu", dh, dpre)
+            else:
+                dh = self._backward_steps(gd, w, dpre)
         hprev = _shifted(out, h0, self.reverse)
         H = out.shape[-1]
         dw = dpre.reshape(-1, H).T @ hprev.reshape(-1, H)
         return Tensor._make(dpre), Tensor._make(dw), Tensor._make(dh)
+
+    def _backward_steps(self, gd, w, dpre):
+        """dpre, the pre-activations' gradients, filled by time; returns h0's gradient."""
+        xp, out = xp_of(gd), self.out
+        deriv = 1 - out * out if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
+        dh = xp.zeros_like(self.h0)
+        for t in _steps(out.shape[0], not self.reverse):
+            d = dpre[t]
+            xp.add(dh, gd[t], out=d)
+            d *= deriv[t]
+            dh = d @ w
+        return dh
 
     def _composite(self, xproj, w_hh, h0):
         h, hs = h0, [None] * xproj.shape[0]

@@ -214,6 +214,21 @@ def test_gru_step_kernels_match_numpy(reverse, bias, monkeypatch):
     assert_same(gru, arrays, monkeypatch, scaled=True)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_loop_kernels_match_numpy(reverse, nonlinearity, monkeypatch):
+    """The compiled float32 RNN loop against the NumPy one: hidden states and gradients."""
+    from brique.ops import recurrent
+    rng = np.random.default_rng(0)
+    L, N, H = 6, 5, 7
+    arrays = [(rng.standard_normal(s) * 2).astype(np.float32)
+              for s in ((L, N, H), (H, H), (N, H))]
+    arrays[1] *= 0.3  # ReLU states that neither die nor blow up
+    assert_same(lambda *ts: recurrent.RNNLayer.apply(*ts, reverse=reverse,
+                                                     nonlinearity=nonlinearity),
+                arrays, monkeypatch, scaled=True)
+
+
 @pytest.mark.parametrize("shape", [(4, 16, 64, 64), (4, 4, 16, 16)], ids=["split", "one_core"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("fn", [F.relu, lambda x: F.leaky_relu(x, 0.2), F.leaky_relu],
