@@ -108,12 +108,12 @@ def _lstm_backward_step(gates, c_prev, tc, gh, dh_next, dc, d):
             dcn[r] *= gf[r]
 
 
-# An RNN, LSTM or GRU direction's whole time loop is one compiled call: the hidden product of each step
-# (h W_hh^T forward, d W_hh backward) calls NumPy's OpenBLAS sgemm from inside the loop
-# (_sgemm), so no step goes back to Python, whose calls per step (a product, a kernel, the
-# slices) had cost about as much as a small LSTM's arithmetic: the benchmark's layer, forward
-# and backward, 3.62-3.70 -> 3.34-3.54 ms; its epoch 1.5-7% shorter in each of 8 pairs of
-# alternating processes (241-255 -> 226-251 ms).
+# An RNN, LSTM or GRU direction's whole time loop is one compiled call: the hidden product of
+# each step (h W_hh^T forward, d W_hh backward) calls NumPy's OpenBLAS sgemm from inside the
+# loop (_sgemm), so no step goes back to Python, whose calls per step (a product, a kernel,
+# the slices) had cost about as much as a small LSTM's arithmetic: the benchmark's layer,
+# forward and backward, 3.62-3.70 -> 3.34-3.54 ms; its epoch 1.5-7% shorter in each of 8 pairs
+# of alternating processes (241-255 -> 226-251 ms).
 
 def _lstm_forward(blas, xproj, wt, h0, c0, reverse, gates, cs, tcs, packed, hh):
     # xproj (L, N, 4H) + h_{t-1} wt (wt = W_hh^T, (H, 4H)) -> gates, cs, tcs (L, N, *) and

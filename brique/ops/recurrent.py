@@ -2,11 +2,12 @@
 composite cells that RNNCell/LSTMCell/GRUCell use are in cells.py).
 
 The layer primitives take the input projection of every time step at once (`xproj`, one matmul
-done by the caller) and run the time loop in the array module. They are fused because a graph
-of per-step ops slices `xproj` once per step, and each slice's backward scatters into a zero
-array of the whole sequence: O(L^2) memory traffic and ~20 graph nodes per step.
+done by the caller) and run the time loop: one compiled call on float32 NumPy arrays
+(_kernels_rnn.py), else in the array module. They are fused because a graph of per-step ops
+slices `xproj` once per step, and each slice's backward scatters into a zero array of the
+whole sequence: O(L^2) memory traffic and ~20 graph nodes per step.
 
-Their backward is BPTT in the array module too. Under `create_graph=True` it instead replays
+Their backward is BPTT, the same way. Under `create_graph=True` it instead replays
 the forward with the composite cells and differentiates that, so higher-order gradients still
 come out right (slowly).
 """
