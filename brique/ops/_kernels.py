@@ -54,7 +54,7 @@ def usable(*arrays):
 
 
 def usable_float32(*arrays):
-    """Can the float32-only kernels (the LSTM and GRU steps) take these arrays?"""
+    """Can the float32-only kernels (the recurrent loops: _kernels_rnn.usable) take these arrays?"""
     return usable(*arrays) and all(a.dtype == _FLOATS[0] for a in arrays)
 
 

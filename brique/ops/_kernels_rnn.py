@@ -1,7 +1,6 @@
 """Compiled kernels for the time loops of the RNN, LSTM and GRU layers (float32; recurrent.py),
 compiled by _kernels._jit (with the helpers listed in _INLINED inlined into them);
-_kernels.usable_float32 and, as the loops call NumPy's OpenBLAS, usable_loops decide when
-they run."""
+`usable` decides when they run."""
 from __future__ import annotations
 
 import ctypes
@@ -9,7 +8,7 @@ import ctypes
 import numpy
 
 from . import _threads
-from ._kernels import _jit
+from ._kernels import _jit, usable_float32
 
 
 # ----------------------------------------------------------------- LSTM steps (float32)
@@ -147,22 +146,21 @@ def _lstm_backward(blas, gates, cs, c0, tcs, gh, w, reverse, dh, dc, dgates):
         _sgemm(blas, N, H, G, dgates[t].ctypes.data, w.ctypes.data, dh.ctypes.data)
 
 
-def usable_loops():
-    """Can the recurrent loops call NumPy's BLAS (its OpenBLAS found)?"""
-    return _threads.sgemm() is not None
+def usable(*arrays):
+    """Can the compiled loops take these arrays (float32 NumPy, numba on) and call NumPy's
+    BLAS (its OpenBLAS found)?"""
+    return usable_float32(*arrays) and _threads.sgemm() is not None
 
 
 def lstm_forward(xproj, wt, h0, c0, reverse, gates, cs, tcs, packed):
     """The LSTM forward loop (_lstm_forward) on float32 C-contiguous arrays."""
-    hh = numpy.empty(xproj.shape[1:], numpy.float32)
-    _with_sgemm(_lstm_forward)(_threads.sgemm(), xproj, wt, h0, c0, reverse, gates, cs, tcs,
-                               packed, hh)
+    _loop(_lstm_forward, xproj, wt, h0, c0, reverse, gates, cs, tcs, packed,
+          numpy.empty(xproj.shape[1:], numpy.float32))
 
 
 def lstm_backward(gates, cs, c0, tcs, gh, w, reverse, dh, dc, dgates):
     """The LSTM backward loop (_lstm_backward) on float32 C-contiguous arrays."""
-    _with_sgemm(_lstm_backward)(_threads.sgemm(), gates, cs, c0, tcs, gh, w, reverse, dh, dc,
-                                dgates)
+    _loop(_lstm_backward, gates, cs, c0, tcs, gh, w, reverse, dh, dc, dgates)
 
 
 def _sgemm_ctypes(blas, m, n, k, a, b, c):
@@ -179,13 +177,14 @@ def _sgemm_ctypes(blas, m, n, k, a, b, c):
 _sgemm = _sgemm_ctypes
 
 
-def _with_sgemm(fn):
-    """fn compiled, once this module's _sgemm is the compiled call (numba imported here)."""
+def _loop(fn, *args):
+    """fn(NumPy's sgemm, *args) compiled, once this module's _sgemm is the compiled call
+    (numba imported here)."""
     global _sgemm
     import numba
     if _sgemm is _sgemm_ctypes and not numba.config.DISABLE_JIT:
         _sgemm = _sgemm_intrinsic()
-    return _jit(fn)
+    _jit(fn)(_threads.sgemm(), *args)
 
 
 def _sgemm_intrinsic():
@@ -301,15 +300,13 @@ def _gru_backward(blas, rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, d
 
 def gru_forward(xproj, wt, b_hh, h0, reverse, rz, nn, hn, out):
     """The GRU forward loop (_gru_forward) on float32 C-contiguous arrays."""
-    hp = numpy.empty(xproj.shape[1:], numpy.float32)
-    _with_sgemm(_gru_forward)(_threads.sgemm(), xproj, wt, b_hh, h0, reverse, rz, nn, hn, out,
-                              hp)
+    _loop(_gru_forward, xproj, wt, b_hh, h0, reverse, rz, nn, hn, out,
+          numpy.empty(xproj.shape[1:], numpy.float32))
 
 
 def gru_backward(rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, dhp):
     """The GRU backward loop (_gru_backward) on float32 C-contiguous arrays."""
-    _with_sgemm(_gru_backward)(_threads.sgemm(), rz, nn, hn, hprev, gh, w, reverse, dh_next,
-                               carry, dx, dhp)
+    _loop(_gru_backward, rz, nn, hn, hprev, gh, w, reverse, dh_next, carry, dx, dhp)
 
 
 # ----------------------------------------------------------------- plain RNN (float32)
@@ -351,9 +348,9 @@ def _rnn_backward(blas, out, gh, w, reverse, relu, dh, dpre):
 
 def rnn_forward(xproj, wt, h0, reverse, relu, out):
     """The RNN forward loop (_rnn_forward) on float32 C-contiguous arrays."""
-    _with_sgemm(_rnn_forward)(_threads.sgemm(), xproj, wt, h0, reverse, relu, out)
+    _loop(_rnn_forward, xproj, wt, h0, reverse, relu, out)
 
 
 def rnn_backward(out, gh, w, reverse, relu, dh, dpre):
     """The RNN backward loop (_rnn_backward) on float32 C-contiguous arrays."""
-    _with_sgemm(_rnn_backward)(_threads.sgemm(), out, gh, w, reverse, relu, dh, dpre)
+    _loop(_rnn_backward, out, gh, w, reverse, relu, dh, dpre)

@@ -132,8 +132,7 @@ def run(fn, items, parallel):
     blas = _openblas()
     if not blas:
         return [fn(items)]
-    parts = [items[len(items) * k // WORKERS:len(items) * (k + 1) // WORKERS]
-             for k in range(min(WORKERS, len(items)))] if parallel else []
+    parts = [items[s:e] for s, e in bounds(len(items)) if e > s] if parallel else []
     if len(parts) < 2 or not _busy.acquire(blocking=False):
         with one_blas_thread():
             return [fn(items)]

@@ -14,7 +14,7 @@ come out right (slowly).
 from __future__ import annotations
 
 from .. import backend
-from . import _kernels, _kernels_rnn, _threads
+from . import _kernels_rnn, _threads
 from .cells import _affine, gru_step, lstm_step, rnn_step
 from ..autograd import Function, enable_grad, grad, is_grad_enabled
 from ..tensor import Tensor
@@ -65,7 +65,7 @@ class RNNLayer(_Layer):
         wt = xp.ascontiguousarray(w_hh.T)
         # With numba, NumPy's OpenBLAS and float32 NumPy arrays, the time loop is one compiled
         # call (_kernels_rnn.rnn_forward / rnn_backward), as in LSTMLayer.
-        self.compiled = _kernels.usable_float32(xproj, w_hh, h0) and _kernels_rnn.usable_loops()
+        self.compiled = _kernels_rnn.usable(xproj, w_hh, h0)
         with _threads.blas_threads_for(xproj, xproj.shape[1] * wt.size):
             if self.compiled:
                 _kernels_rnn.rnn_forward(xp.ascontiguousarray(xproj), wt,
@@ -145,8 +145,7 @@ class LSTMLayer(_Layer):
         L, N, G = xproj.shape
         H = G // 4
         self.reverse = reverse
-        self.compiled = (_kernels.usable_float32(xproj, w_hh, h0, c0)
-                         and _kernels_rnn.usable_loops())
+        self.compiled = _kernels_rnn.usable(xproj, w_hh, h0, c0)
         if self.compiled:
             return self._forward_compiled(xproj, w_hh, h0, c0)
         # sigmoid(x) = (1 + tanh(x/2)) / 2: halve the i, f, o rows so that one tanh call
@@ -296,9 +295,8 @@ class GRULayer(_Layer):
         hn_all = xp.empty((L, N, H), dtype=xproj.dtype)   # W_hn h + b_hn, needed by backward
         # With numba, NumPy's OpenBLAS and float32 NumPy arrays, the time loop is one compiled
         # call, as in LSTMLayer.
-        self.compiled = (_kernels.usable_float32(
+        self.compiled = _kernels_rnn.usable(
             *(a for a in (xproj, w_hh, b_hh, h0) if a is not None))
-            and _kernels_rnn.usable_loops())
         with _threads.blas_threads_for(xproj, N * wt.size):
             if self.compiled:
                 b = xp.empty(0, xproj.dtype) if b_hh is None else xp.ascontiguousarray(b_hh)

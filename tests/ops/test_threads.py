@@ -233,8 +233,7 @@ def test_lstm_steps_run_on_one_blas_thread(monkeypatch):
     """The benchmark's LSTM (64 x 64 by 64 x 256 a step) multiplies on one BLAS thread, and the
     count is set back after."""
     blas = _threads._openblas()
-    if not (blas and _kernels.usable_float32(np.zeros(1, "float32"))
-            and _kernels_rnn.usable_loops()):
+    if not (blas and _kernels_rnn.usable(np.zeros(1, "float32"))):
         pytest.skip("needs NumPy's OpenBLAS and numba")
     before, counts = blas[1](), []
     for name in ("lstm_forward", "lstm_backward"):
