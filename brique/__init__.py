@@ -41,7 +41,7 @@ from .ops.elementwise import (ceil, clamp_max, clamp_min, cosh, exp2, floor, isc
                               isinf, log2, log10, round, sinh, tan, trunc)
 from .ops.indexing import (argwhere, bincount, count_nonzero, masked_select,  # noqa: F401
                            nonzero, unique)
-from .ops.linalg import diag, diagonal, einsum, trace, tril, triu  # noqa: F401
+from .ops.linalg import diag, diagonal, einsum, inner, trace, tril, triu  # noqa: F401
 from .ops.movement import (meshgrid, movedim, moveaxis, narrow, ravel, repeat_interleave,  # noqa
                            roll, select, swapaxes, swapdims, tile)
 from .creation import logspace  # noqa: E402,F401

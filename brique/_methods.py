@@ -22,9 +22,35 @@ def _where(self, condition, other):
 
 
 def _view(a, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):  # view(dtype)
-        return a.to(shape[0])
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+        return _view_dtype(a, shape[0])
     return M.reshape(a, *shape)
+
+
+def _view_dtype(a, dtype):
+    """view(dtype): the same bytes read as another dtype (not a cast), as PyTorch's. With a
+    different element size the last dim holds proportionally more or fewer elements, so it
+    must be contiguous. Shares memory and the version counter; not differentiable."""
+    dtype = backend.as_dtype(dtype)
+    old, new = a.dtype.itemsize, dtype.itemsize
+    if old != new:
+        what = f"view {a.dtype} as {dtype} (different element sizes)"
+        if a.ndim == 0:
+            raise ValueError(f"view: a 0-d tensor cannot {what}")
+        if a.stride(-1) != 1 and a.shape[-1] != 1:
+            raise ValueError(f"view: to {what} the last dim must be contiguous (stride 1), "
+                             f"got strides {a.stride()} for shape {tuple(a.shape)}")
+        if new > old and (a.shape[-1] * old) % new:
+            raise ValueError(f"view: to {what} the last dim's size must be a multiple of "
+                             f"{new // old}, got shape {tuple(a.shape)}")
+    try:
+        data = a._data.view(dtype)
+    except ValueError as e:  # strides of the other dims not multiples of the new size
+        raise ValueError(f"view: cannot view {a.dtype} as {dtype} with strides {a.stride()} "
+                         f"(shape {tuple(a.shape)}): {e}") from None
+    out = Tensor._make(data)
+    out._vc = a._vc  # an in-place change through either is seen by the other
+    return out
 
 
 def _type(a, dtype=None):
@@ -136,7 +162,7 @@ METHODS = {
     "negative": E.neg, "absolute": E.abs, "greater": E.gt, "greater_equal": E.ge,
     "less": E.lt, "less_equal": E.le, "not_equal": E.ne, "lerp": lambda a, b, w: a + (b - a) * w,
     "tril": L.tril, "triu": L.triu, "diag": L.diag, "diagonal": L.diagonal, "trace": L.trace,
-    "mv": L.matmul, "inner": lambda a, b: (a * b).sum(-1),
+    "mv": L.matmul, "inner": L.inner,
     "movedim": M.movedim, "moveaxis": M.movedim, "swapaxes": M.swapaxes, "swapdims": M.swapaxes,
     "narrow": M.narrow, "select": M.select, "roll": M.roll, "tile": M.tile,
     "repeat_interleave": M.repeat_interleave, "ravel": M.ravel,

@@ -131,6 +131,31 @@ def test_cast_is_differentiable():
     assert x.grad.dtype == brique.float32 and x.grad.tolist() == [2.0, 4.0]
 
 
+def test_view_dtype_reads_the_same_bytes_as_pytorch():
+    a = np.array([[1.0, -2.0, 0.5, 3.25], [0.0, -0.0, 7.0, 1e-3]], dtype=np.float32)
+    for dtype in ("int32", "float16", "uint8", "float64", "int64", "float32"):
+        got = brique.tensor(a).view(getattr(brique, dtype))
+        want = torch.tensor(a).view(getattr(torch, dtype))
+        assert got.shape == tuple(want.shape) and str(got.dtype) == dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    x = brique.tensor(a)
+    x.view(brique.int32)[0, 0] = 0  # shares memory: the write reaches x
+    assert x[0, 0].item() == 0.0
+    assert not brique.tensor(a, requires_grad=True).view(brique.int32).requires_grad
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda m: m.tensor(1.0).view(m.float16), "0-d"),
+    (lambda m: m.ones(3, 3).t().view(m.float16), "contiguous"),
+    (lambda m: m.ones(2, 3).view(m.float64), "multiple of 2"),
+])
+def test_view_dtype_errors(make, match):
+    with pytest.raises(RuntimeError):
+        make(torch)
+    with pytest.raises(ValueError, match=match):
+        make(brique)
+
+
 def test_view_as_eq():
     x = brique.arange(6)
     y = brique.zeros(2, 3)

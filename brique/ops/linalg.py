@@ -155,7 +155,21 @@ def dot(a, b):
 
 
 def outer(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expected 1-D tensors, got shapes {a.shape} and {b.shape}")
     return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+def inner(a, b):
+    """Sums over the last dims of a and b for every pair of their other indices: shape
+    a.shape[:-1] + b.shape[:-1] (a 0-d operand multiplies), as PyTorch's inner."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"inner: the last dims must match, got shapes {a.shape} and {b.shape}")
+    k = a.shape[-1]
+    out = Matmul.apply(a.reshape(-1, k), b.reshape(-1, k).t())
+    return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
 # ----------------------------------------------------------------- einsum

@@ -307,6 +307,9 @@ CASES = [
     C("bmm", B.bmm, torch.bmm, [U(2, 3, 4), U(2, 4, 2)]),
     C("dot", B.dot, torch.dot, [U(5), U(5)]),
     C("outer", B.outer, torch.outer, [U(3), U(4)]),
+    C("inner_1d", B.inner, torch.inner, [U(4), U(4)]),
+    C("inner_nd", B.inner, torch.inner, [U(2, 3, 4), U(5, 4)], gradgrad=True),
+    C("inner_square", lambda a, b: a.inner(b), lambda a, b: a.inner(b), [U(3, 3), U(3, 3)]),
     # ---------------------------------------------------------- reductions
     C("sum", lambda a: a.sum(), lambda a: a.sum(), [U(2, 3, 4)]),
     C("sum_dim", lambda a: a.sum(1), lambda a: a.sum(1), [U(2, 3, 4)]),
