@@ -392,17 +392,41 @@ def adaptive_avg_pool1d(input, output_size):
     return input @ Tensor._make(A.T)
 
 
+def _adaptive_windows(L, n, xp):
+    """(n, k) indices of each output's window over L inputs, [floor(i L / n), ceil((i + 1) L
+    / n)), as _adaptive_matrix's rows, padded to the longest window k by repeating the window's
+    last index: a repeat changes neither the maximum nor which index comes first."""
+    lo = [(i * L) // n for i in range(n)]
+    hi = [-(-((i + 1) * L) // n) for i in range(n)]
+    k = max(h - l for l, h in zip(lo, hi))
+    return xp.asarray([[min(l + j, h - 1) for j in range(k)] for l, h in zip(lo, hi)])
+
+
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed output size; only sizes that divide the input are supported.
+    """Max pooling to a fixed output size (None keeps that input size): output (i, j) is the
+    maximum of rows [floor(i H / oh), ceil((i + 1) H / oh)) and the columns alike. Sizes that
+    divide the input are a plain max-pool; others gather each window (windows of two sizes
+    that may overlap) and take its first maximum, as PyTorch does.
 
     Shape: input (N, C, H, W) or (C, H, W); output (N, C, *output_size).
     """
     oh, ow = _adaptive_size("adaptive_max_pool2d", input, output_size, 2)
     H, W = input.shape[-2:]
-    if H % oh or W % ow:
-        raise NotImplementedError(f"adaptive_max_pool2d: output size {(oh, ow)} must divide "
-                                  f"the input size {(H, W)}")
-    return max_pool2d(input, (H // oh, W // ow), return_indices=return_indices)
+    if H % oh == 0 and W % ow == 0:
+        return max_pool2d(input, (H // oh, W // ow), return_indices=return_indices)
+    xp = xp_of(input._data)
+    rows, cols = _adaptive_windows(H, oh, xp), _adaptive_windows(W, ow, xp)
+    kh, kw = rows.shape[1], cols.shape[1]
+    lead = tuple(input.shape[:-2])
+    x = input.index_select(-2, Tensor._make(rows.reshape(-1)))
+    x = x.index_select(-1, Tensor._make(cols.reshape(-1)))          # (..., oh*kh, ow*kw)
+    x = x.reshape(lead + (oh, kh, ow, kw)).transpose(-3, -2)        # (..., oh, ow, kh, kw)
+    values, arg = x.reshape(lead + (oh, ow, kh * kw)).max(-1)
+    if not return_indices:
+        return values
+    a = arg._data
+    flat = rows[xp.arange(oh)[:, None], a // kw] * W + cols[xp.arange(ow), a % kw]
+    return values, Tensor._make(flat.astype(backend.int64))
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

@@ -108,6 +108,18 @@ def test_adaptive_pools_1d_and_max():
                         kwargs={"output_size": (4, 5), "return_indices": True})
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [3, (3, 7), (None, 4), (9, 10), (5, 1)])
+def test_adaptive_max_pool2d_windows_that_do_not_divide(size, dtype):
+    x = draw(2, 3, 7, 9)
+    x[0, 0, :3, :4] = 0.0       # ties: the first maximum takes the gradient
+    x[1, 2, 4, 5] = np.nan      # NaN wins its windows
+    check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [x], dtype=dtype,
+                        kwargs={"output_size": size, "return_indices": True})
+    check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(3, 7, 9)],
+                        dtype=dtype, kwargs={"output_size": size})
+
+
 @pytest.mark.parametrize("kw,out", [({"kernel_size": 2}, None),
                                     ({"kernel_size": 3, "stride": 2, "padding": 1}, (9, 10)),
                                     ({"kernel_size": 2}, (2, 3, 9, 11))])
