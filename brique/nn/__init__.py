@@ -13,8 +13,8 @@ from .summary import summary  # noqa: F401
 from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: F401
                           RNNCellBase)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402,F401
-from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d,  # noqa
-                              AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d,
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,  # noqa
+                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d,
                               PixelShuffle, Upsample)
 from .modules.dropout import Dropout, Dropout1d, Dropout2d  # noqa: F401
 from .modules.sparse import Embedding  # noqa: F401

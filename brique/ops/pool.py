@@ -429,6 +429,16 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return values, Tensor._make(flat.astype(backend.int64))
 
 
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """adaptive_max_pool2d over the last dim. Shape: input (N, C, L) or (C, L); output
+    (N, C, output_size)."""
+    (n,) = _adaptive_size("adaptive_max_pool1d", input, output_size, 1)
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, n), return_indices)
+    if not return_indices:
+        return out.squeeze(-2)
+    return out[0].squeeze(-2), out[1].squeeze(-2)  # index into 1 x L: the index into L
+
+
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: values go back to the positions in `indices`
     (from max_pool2d(..., return_indices=True)); everything else is zero.

@@ -106,6 +106,11 @@ def test_adaptive_pools_1d_and_max():
                         kwargs={"output_size": 4})
     check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(2, 3, 8, 10)],
                         kwargs={"output_size": (4, 5), "return_indices": True})
+    for n in (4, 5, 3):
+        check_against_torch(BP.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(2, 3, 10)],
+                            kwargs={"output_size": n, "return_indices": True})
+        check_against_torch(BP.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(3, 10)],
+                            kwargs={"output_size": n})
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

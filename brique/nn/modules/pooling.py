@@ -99,6 +99,12 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    def forward(self, x):
+        self._check(x, 1)
+        return F.adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+
 class MaxUnpool2d(_Pool):
     """The partial inverse of MaxPool2d(return_indices=True): each value goes back to where
     its maximum came from, zeros elsewhere."""
