@@ -1,4 +1,5 @@
-"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, area) and pixel_shuffle.
+"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, area) and
+pixel_shuffle.
 - nearest by integer factors is one primitive, NearestUp, whose derivative is the sum over
   blocks, BlockSum, and the other way round: each is a few strided copies or adds, one per
   offset in the block (written as expand + reshape per dim, a 2x upsampling of an autoencoder's
@@ -6,7 +7,8 @@
   arrays run as compiled loops (_kernels.nearest_up_2x2, block_sum_2x2), 3-4x faster still;
 All others are composites of primitives, so their gradients (of any order) come for free:
 - other nearest sizes pick rows and columns with index_select;
-- (bi)linear is separable: out = A_h @ x @ A_w^T with constant interpolation matrices;
+- (bi)linear and bicubic are separable: out = A_h @ x @ A_w^T with constant interpolation
+  matrices;
 - area is adaptive_avg_pool.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 xp_of = backend.get_array_module
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
 
 
 def _output_size(name, x, nd, size, scale_factor):
@@ -135,10 +137,40 @@ def _linear_matrix(n_in, n_out, scale, align_corners, dtype, xp):
     return A
 
 
+# PyTorch's cubic convolution kernel (Keys, a = -0.75), for a tap at distance d: 1 - (a + 3) d^2
+# + (a + 2) d^3 within 1, a (d^3 - 5 d^2 + 8 d - 4) from 1 to 2.
+_CUBIC_A = -0.75
+
+
+def _cubic_near(d):
+    return ((_CUBIC_A + 2) * d - (_CUBIC_A + 3)) * d * d + 1
+
+
+def _cubic_far(d):
+    return ((_CUBIC_A * d - 5 * _CUBIC_A) * d + 8 * _CUBIC_A) * d - 4 * _CUBIC_A
+
+
+def _cubic_matrix(n_in, n_out, scale, align_corners, dtype, xp):
+    """(n_out, n_in) matrix of PyTorch's bicubic weights: four taps around each source
+    position (not clamped to 0 as the linear one is), the taps past an edge reading the edge
+    pixel."""
+    step = _scale(n_in, n_out, scale, align_corners)
+    dst = xp.arange(n_out, dtype=backend.float64)
+    src = dst * step if align_corners else (dst + 0.5) * step - 0.5
+    base = xp.floor(src)
+    t = src - base
+    A = xp.zeros((n_out, n_in), dtype=backend.float64)
+    rows = xp.arange(n_out)
+    for k, w in enumerate((_cubic_far(t + 1), _cubic_near(t), _cubic_near(1 - t),
+                           _cubic_far(2 - t))):
+        A[rows, xp.clip(base - 1 + k, 0, n_in - 1).astype(backend.int64)] += w
+    return A.astype(dtype)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of a batch: mode 'nearest', 'nearest-exact', 'linear' (3-D
-    input), 'bilinear' (4-D input) or 'area'.
+    input), 'bilinear' or 'bicubic' (4-D input) or 'area'.
 
     Shape:
         input (N, C, L) or (N, C, H, W); output (N, C, *size), or the input size times
@@ -154,11 +186,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise NotImplementedError(f"{name}: antialias=True is not supported")
     nd = input.ndim - 2
-    if mode in ("linear", "bilinear") and nd != (1 if mode == "linear" else 2):
+    if mode in ("linear", "bilinear", "bicubic") and nd != (1 if mode == "linear" else 2):
         raise ValueError(f"{name}: mode {mode!r} expects a {3 if mode == 'linear' else 4}-D "
                          f"input, got shape {tuple(input.shape)}")
-    if align_corners is not None and mode not in ("linear", "bilinear"):
-        raise ValueError(f"{name}: align_corners can only be set with the linear modes")
+    if align_corners is not None and mode not in ("linear", "bilinear", "bicubic"):
+        raise ValueError(f"{name}: align_corners can only be set with the linear and bicubic modes")
     out, scales = _output_size(name, input, nd, size, scale_factor)
     if min(out) < 1:
         raise ValueError(f"{name}: output size {out} must be positive")
@@ -170,7 +202,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode.startswith("nearest"):
         return _nearest(y, out, scales, mode == "nearest-exact")
     xp = xp_of(input._data)
-    mats = [Tensor._make(_linear_matrix(n, o, s, bool(align_corners), input.dtype, xp))
+    matrix = _cubic_matrix if mode == "bicubic" else _linear_matrix
+    mats = [Tensor._make(matrix(n, o, s, bool(align_corners), input.dtype, xp))
             for n, o, s in zip(input.shape[2:], out, scales)]
     if nd == 1:
         return y @ mats[0].mT

@@ -157,6 +157,10 @@ INTERPOLATE = [
     {"size": (11, 3), "mode": "bilinear", "align_corners": True},
     {"scale_factor": 0.6, "mode": "bilinear"},
     {"size": (3, 4), "mode": "area"},
+    {"scale_factor": 2, "mode": "bicubic"},
+    {"size": (11, 3), "mode": "bicubic", "align_corners": True},
+    {"scale_factor": (1.7, 0.6), "mode": "bicubic"},
+    {"size": (1, 4), "mode": "bicubic", "align_corners": True},
 ]
 
 
@@ -201,8 +205,10 @@ def test_pixel_shuffle_and_unshuffle_match_torch(dtype):
     (lambda: BP.max_unpool2d(B.zeros(1, 1, 2, 2), B.zeros(1, 1, 2, 2, dtype=B.int64) + 99, 2),
      ValueError, "out of range"),
     (lambda: BU.interpolate(B.zeros(1, 1, 4, 4)), ValueError, "exactly one of size"),
-    (lambda: BU.interpolate(B.zeros(1, 1, 4, 4), scale_factor=2, mode="bicubic"),
-     NotImplementedError, "bicubic"),
+    (lambda: BU.interpolate(B.zeros(1, 1, 4, 4), scale_factor=2, mode="trilinear"),
+     NotImplementedError, "trilinear"),
+    (lambda: BU.interpolate(B.zeros(1, 1, 4), scale_factor=2, mode="bicubic"), ValueError,
+     "4-D input"),
     (lambda: BU.interpolate(B.zeros(1, 1, 4), scale_factor=2, mode="bilinear"), ValueError,
      "4-D input"),
     (lambda: BU.pixel_shuffle(B.zeros(1, 3, 2, 2), 2), ValueError, "divisible"),
