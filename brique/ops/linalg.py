@@ -176,7 +176,8 @@ def inner(a, b):
 class Einsum(Function):
     """Einstein summation over explicit subscripts (no '...', no implicit output: `einsum`
     rewrites those). The gradient of each operand is another einsum: the output gradient
-    contracted with the other operands, onto that operand's subscripts."""
+    contracted with the other operands, onto that operand's subscripts (for an operand with
+    a repeated index, onto its distinct ones, then put on the diagonal)."""
 
     def forward(self, *operands, subscripts=(), output=""):
         self.subscripts, self.output = subscripts, output
@@ -190,21 +191,42 @@ class Einsum(Function):
             if not x.requires_grad:
                 grads.append(None)
                 continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError(f"einsum: no gradient for an operand with a repeated "
-                                          f"index ({sub!r}, a diagonal)")
             others = [(s, o) for j, (s, o) in enumerate(zip(self.subscripts, operands))
                       if j != i]
             reached = set(self.output).union(*(s for s, _ in others))
-            kept = "".join(c for c in sub if c in reached)
+            distinct = "".join(dict.fromkeys(sub))
+            size = {c: x.shape[sub.index(c)] for c in distinct}
+            kept = "".join(c for c in distinct if c in reached)
             gx = Einsum.apply(g, *(o for _, o in others),
                               subscripts=(self.output,) + tuple(s for s, _ in others),
                               output=kept)
-            if kept != sub:  # an index summed in this operand only: its gradient is constant
-                gx = gx.reshape([x.shape[k] if c in reached else 1 for k, c in enumerate(sub)])
-                gx = gx.expand(*x.shape)
+            if kept != distinct:  # an index summed in this operand only: constant gradient
+                gx = gx.reshape([size[c] if c in reached else 1 for c in distinct])
+                gx = gx.expand(*(size[c] for c in distinct))
+            if distinct != sub:
+                gx = self._onto_diagonal(gx, distinct, sub, size)
             grads.append(gx)
         return tuple(grads)
+
+    def _onto_diagonal(self, g, distinct, sub, size):
+        """g over the distinct indices of `sub` (such as 'ij' for 'iij') as a tensor of
+        sub's shape that is g where the repeated indices agree and 0 elsewhere: each repeat
+        becomes a new index tied to the first by an identity matrix ('ij,ia->iaj')."""
+        used = set(self.output).union(*self.subscripts)
+        free = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    if c not in used)
+        target, ties, seen = [], [], set()
+        for c in sub:
+            if c in seen:
+                target.append(next(free))
+                ties.append(c + target[-1])
+            else:
+                target.append(c)
+                seen.add(c)
+        xp = xp_of(g._data)
+        eyes = [Tensor._make(xp.eye(size[t[0]], dtype=g.dtype)) for t in ties]
+        return Einsum.apply(g, *eyes, subscripts=(distinct,) + tuple(ties),
+                            output="".join(target))
 
 
 def _explicit(equation, operands):
