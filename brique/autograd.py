@@ -382,7 +382,19 @@ def _as_grad_list(outputs, grad_outputs, create_graph):
     return outputs, grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of `tensors` into `.grad`: of the graph's leaves, or, with
+    `inputs`, of those tensors only (PyTorch's `torch.autograd.backward`)."""
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ValueError("backward: `inputs` cannot be empty")
+        got = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
+        claimed = set()
+        for t, g in zip(inputs, got):
+            if g is not None:
+                _accumulate(t, g, create_graph, claimed)
+        return
     outputs, grads = _as_grad_list(tensors, grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph

@@ -231,9 +231,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ autodiff
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        if inputs is not None:
-            raise NotImplementedError("backward(inputs=...) is not supported; use brique.grad")
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        """Accumulates the gradient into `.grad` of the graph's leaves, or, with `inputs`, of
+        those tensors only (leaves or not)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # ------------------------------------------------------------------ python protocol
     def __len__(self):

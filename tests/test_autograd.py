@@ -49,6 +49,20 @@ def test_backward_with_gradient_argument():
     assert x.grad.tolist() == [3.0, 3.0] and x.grad.dtype == brique.float32
 
 
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_backward_inputs_accumulates_into_those_only(lib):
+    a, b, c = (lib.ones(2, requires_grad=True) for _ in range(3))
+    h = a * 5
+    (a * 2 + b * 3 + h).sum().backward(inputs=[a, c], retain_graph=True)
+    assert a.grad.tolist() == [7.0, 7.0] and b.grad is None and c.grad is None
+    (h * 2).sum().backward(inputs=h)  # a non-leaf gets .grad; the leaf below it does not
+    assert h.grad.tolist() == [2.0, 2.0] and a.grad.tolist() == [7.0, 7.0]
+    (a * a).sum().backward(inputs=[a], create_graph=True)
+    assert a.grad.tolist() == [9.0, 9.0] and a.grad.requires_grad
+    with pytest.raises((ValueError, RuntimeError), match="cannot be empty"):
+        (a * 2).sum().backward(inputs=[])
+
+
 def test_non_scalar_backward_needs_gradient():
     x = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2,\)"):
