@@ -7,8 +7,8 @@
 """
 from .backend import (bool_ as bool, device, double, float, float16, float32, float64,  # noqa
                       get_default_dtype, get_num_threads, half, int, int8, int16, int32,
-                      int64, long, manual_seed, seed, set_default_dtype, set_num_threads,
-                      short, uint8)
+                      int64, long, manual_seed, result_type, seed, set_default_dtype,
+                      set_num_threads, short, uint8)
 # autograd first: it imports tensor at its end, once Function is defined.
 from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)

@@ -61,6 +61,36 @@ def is_floating(dtype):
     return dtype.kind == "f"
 
 
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+
+
+def result_type(*operands):
+    """PyTorch's dtype for an op on `operands` (tensors, arrays, Python numbers): the highest
+    kind among them (bool < integer < float < complex), with the dtype that the operands with
+    dims of that kind promote to, else the 0-d ones, else a Python number's (int64, the
+    default float dtype). So float32 with a 0-d float64 stays float32, and int64 with float32
+    gives float32 (NumPy: float64 both)."""
+    levels = ([], [], [])  # Python numbers, 0-d, with dims
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if d is not None:
+            levels[2 if x.ndim else 1].append(numpy.dtype(d))
+        elif isinstance(x, builtins.bool):
+            levels[0].append(bool_)
+        elif isinstance(x, builtins.int):
+            levels[0].append(int64)
+        elif isinstance(x, builtins.float):
+            levels[0].append(_default_dtype)
+        elif isinstance(x, builtins.complex):
+            levels[0].append(numpy.dtype(numpy.complex128 if _default_dtype == float64
+                                         else numpy.complex64))
+    top = builtins.max(_KIND_RANK[d.kind] for level in levels for d in level)
+    for level in reversed(levels):
+        kinds = [d for d in level if _KIND_RANK[d.kind] == top]
+        if kinds:
+            return numpy.result_type(*kinds)
+
+
 class device:
     """A device: `device("cpu")`, `device("cuda")`, `device("cuda:0")`, `device("cuda", 1)`."""
 

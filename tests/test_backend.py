@@ -96,6 +96,29 @@ def test_as_dtype():
         backend.as_dtype("floaty")
 
 
+PROMOTIONS = [
+    lambda m, i, f, d: i + f,                           # int64 with float32: float32
+    lambda m, i, f, d: f + m.tensor(2.0, dtype=m.float64),  # a 0-d float64 does not widen
+    lambda m, i, f, d: i * m.tensor(2.5, dtype=m.float64),  # but gives an int its kind
+    lambda m, i, f, d: d + f,
+    lambda m, i, f, d: i / 2, lambda m, i, f, d: i / i, lambda m, i, f, d: i * 0.5,
+    lambda m, i, f, d: i + True, lambda m, i, f, d: (i > 0) + (i > 1), lambda m, i, f, d: i // 2,
+    lambda m, i, f, d: m.where(i > 0, 1.0, 0.0), lambda m, i, f, d: m.where(i > 0, i, 0.5),
+    lambda m, i, f, d: m.cat([i, f]), lambda m, i, f, d: m.cat([f, d]),
+    lambda m, i, f, d: i.clamp(-1.5, 1.5), lambda m, i, f, d: m.maximum(i, f),
+    lambda m, i, f, d: f ** i, lambda m, i, f, d: m.tensor([1, 2], dtype=m.uint8) - 3,
+]
+
+
+@pytest.mark.parametrize("op", PROMOTIONS)
+def test_result_dtypes_follow_pytorch(op):
+    torch = pytest.importorskip("torch")
+    got, want = (op(m, m.tensor([[3, -1], [0, 2]]), m.tensor([[0.5, -1.5], [2.0, 1.0]]),
+                    m.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=m.float64)) for m in (brique, torch))
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
 def test_default_dtype_roundtrip():
     assert brique.get_default_dtype() == brique.float32
     brique.set_default_dtype(brique.float64)

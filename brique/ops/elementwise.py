@@ -28,23 +28,19 @@ def _float(a):
     return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
 
 
-def _promote(out, *operands):
-    # NumPy promotes an integer array mixed with a float to float64; PyTorch gives the float
-    # tensor's dtype, or the default dtype for a Python float (int64 * 0.5 -> float32).
+def _promote(out, *operands, floating=False):
+    # NumPy's dtype where it differs from PyTorch's (backend.result_type): an integer array
+    # with a float32 one or a Python float gives float64 in NumPy, float32 in PyTorch; so
+    # does float32 with a 0-d float64. `floating`: a true division, whose integer operands
+    # give the default float dtype.
     dtype = out.dtype
-    if dtype.kind != "f":
-        return out
-    for x in operands:
-        d = getattr(x, "dtype", dtype)
-        if d != dtype and d.kind in "biu":
-            break
-    else:
-        return out  # the fast path: no integer operand
-    floats = [x.dtype for x in operands if getattr(x, "dtype", dtype).kind == "f"
-              and hasattr(x, "dtype")]
-    target = builtins.max(floats, key=lambda d: d.itemsize) if floats else \
-        backend.get_default_dtype()
-    return out.astype(target, copy=False)
+    if all(getattr(x, "dtype", None) is not None and x.dtype == dtype and x.ndim
+           for x in operands):
+        return out  # the fast path: arrays with dims, all of out's dtype
+    target = backend.result_type(*(x for x in operands if x is not None))
+    if floating and target.kind in "biu":
+        target = backend.get_default_dtype()
+    return out if target == dtype else out.astype(target, copy=False)
 
 
 class Add(Function):
@@ -76,7 +72,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        return _promote(a / b, a, b)
+        return _promote(a / b, a, b, floating=True)
 
     def backward(self, g):
         a, b = self.saved
