@@ -57,6 +57,10 @@ def P(*shape, lo=0.5, hi=2.0):
     return U(*shape, lo=lo, hi=hi)
 
 
+ZERO_ROW = Arg(lambda rng: np.concatenate([np.zeros((1, 4)), rng.uniform(0.5, 2.0, (2, 4)),
+                                          [[0.0, 1.5, -0.7, 0.0]]]))
+
+
 def Away(*shape, kinks=(0.0,), margin=0.1, lo=-2.0, hi=2.0):
     """Uniform values at least `margin` from every kink (abs, relu, clamp bounds)."""
     def make(rng):
@@ -366,7 +370,23 @@ CASES = [
     C("log_softmax_dim0", lambda a: a.log_softmax(0), lambda a: a.log_softmax(0), [U(2, 3, 4)]),
     C("cumsum", B.cumsum, torch.cumsum, [U(3, 4)], {"dim": 0}),
     C("cumsum_last", lambda a: a.cumsum(-1), lambda a: a.cumsum(-1), [U(2, 3, 4)]),
-    C("norm", lambda a: a.norm(), lambda a: a.norm(), [U(3, 4)]),
+    C("norm", lambda a: a.norm(), lambda a: a.norm(), [U(3, 4)], gradgrad=True),
+    C("norm_p3_gradgrad", lambda a: a.norm(3, 1), lambda a: a.norm(3, 1), [Away(3, 4)],
+      gradgrad=True),
+    C("norm_p_half", lambda a: a.norm(0.5, 1), lambda a: a.norm(0.5, 1), [Away(3, 4)]),
+    C("norm_neg_inf", lambda a: a.norm(float("-inf"), 0), lambda a: a.norm(float("-inf"), 0),
+      [DistinctAbs(3, 4)]),
+    C("norm_p0", lambda a: a.norm(0, 1), lambda a: a.norm(0, 1), [ZERO_ROW], grad=False),
+    # PyTorch's subgradients: 0 where a norm is 0, and at zeros for p < 1; ties of +-inf
+    # share the gradient (finite differences do not apply on those kinks)
+    C("norm_zero_rows", lambda a: a.norm(dim=1), lambda a: a.norm(dim=1), [ZERO_ROW], fd=False),
+    C("norm_p3_zero_rows", lambda a: a.norm(3, 1), lambda a: a.norm(3, 1), [ZERO_ROW], fd=False),
+    C("norm_p_half_zeros", lambda a: a.norm(0.5, 1), lambda a: a.norm(0.5, 1), [ZERO_ROW],
+      fd=False),
+    C("norm_inf_ties", lambda a: a.norm(float("inf"), 1), lambda a: a.norm(float("inf"), 1),
+      [Arg(lambda rng: np.array([[1.0, -1.0, 0.5], [2.0, 0.0, -2.0]]))], fd=False),
+    C("normalize_zero_rows", lambda a: B.nn.functional.normalize(a),
+      lambda a: torch.nn.functional.normalize(a), [ZERO_ROW], fd=False),
     C("norm_p1_dim", lambda a: a.norm(p=1, dim=1), lambda a: a.norm(p=1, dim=1), [Away(3, 4)]),
     C("norm_inf", lambda a: a.norm(p=float("inf"), dim=1),
       lambda a: a.norm(p=float("inf"), dim=1), [DistinctAbs(3, 4)]),
