@@ -80,9 +80,10 @@ def _inplace_of(name, fn):
 
 def _scatter_(self, dim, index, src=None, value=None, reduce=None):
     """Write `src` (a tensor or a number) at `index` along `dim`: self[i][index[i][j]] = src[i][j]
-    for dim 1. No reduction modes."""
-    if reduce is not None:
-        raise ValueError("scatter_: reduce modes are not supported; use scatter_add")
+    for dim 1; with reduce='add' or 'multiply', combine with what is there instead (repeated
+    indices accumulate)."""
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter_: reduce must be 'add' or 'multiply', got {reduce!r}")
     src = value if src is None else src
     data = self._inplace("scatter_", src)
     xp = backend.get_array_module(data)
@@ -91,7 +92,10 @@ def _scatter_(self, dim, index, src=None, value=None, reduce=None):
     region = data[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))]
     values = (src._data[tuple(slice(0, n) for n in idx.shape)] if isinstance(src, Tensor)
               else xp.full(idx.shape, src, dtype=data.dtype))
-    xp.put_along_axis(region, idx, values, axis=d)
+    if reduce is None:
+        xp.put_along_axis(region, idx, values, axis=d)
+    else:
+        (xp.add if reduce == "add" else xp.multiply).at(region, I._along(idx, d), values)
     return self
 
 
@@ -154,6 +158,7 @@ METHODS = {
     "expand_as": lambda a, other: M.expand(a, other.shape),
     # indexing
     "gather": I.gather, "scatter_add": I.scatter_add, "index_select": I.index_select,
+    "index_add": I.index_add,
     "masked_fill": I.masked_fill, "topk": I.topk, "sort": I.sort, "argsort": I.argsort,
     # added for PyTorch programs (docs/api.md lists the rest)
     "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "log2": E.log2,
@@ -164,7 +169,7 @@ METHODS = {
     "tril": L.tril, "triu": L.triu, "diag": L.diag, "diagonal": L.diagonal, "trace": L.trace,
     "mv": L.matmul, "inner": L.inner,
     "movedim": M.movedim, "moveaxis": M.movedim, "swapaxes": M.swapaxes, "swapdims": M.swapaxes,
-    "narrow": M.narrow, "select": M.select, "roll": M.roll, "tile": M.tile,
+    "narrow": M.narrow, "select": M.select, "roll": M.roll, "tile": M.tile, "rot90": M.rot90,
     "repeat_interleave": M.repeat_interleave, "ravel": M.ravel,
     "nonzero": I.nonzero, "argwhere": I.argwhere, "masked_select": I.masked_select,
     "count_nonzero": I.count_nonzero, "unique": I.unique, "bincount": I.bincount,
@@ -186,7 +191,7 @@ INPLACE = {
     "floor_": E.floor, "ceil_": E.ceil, "round_": E.round, "trunc_": E.trunc,
     "reciprocal_": E.reciprocal, "square_": E.square, "rsqrt_": E.rsqrt, "log1p_": E.log1p,
     "expm1_": E.expm1, "clip_": E.clamp, "clamp_min_": E.clamp_min, "clamp_max_": E.clamp_max,
-    "masked_fill_": I.masked_fill, "tril_": L.tril, "triu_": L.triu,
+    "masked_fill_": I.masked_fill, "tril_": L.tril, "triu_": L.triu, "index_add_": I.index_add,
     "remainder_": _remainder,
 }
 

@@ -156,6 +156,26 @@ def test_view_dtype_errors(make, match):
         make(brique)
 
 
+@pytest.mark.parametrize("op", [
+    lambda m, x: m.where(x > 0),                       # the indices, as nonzero(as_tuple=True)
+    lambda m, x: x.mean(dtype=m.float64),
+    lambda m, x: x.mean(1, dtype=m.float64),
+    lambda m, x: m.ones(2, 3).scatter_(1, m.tensor([[0, 0], [2, 1]]), m.full((2, 2), 2.0),
+                                       reduce="add"),
+    lambda m, x: m.ones(2, 3).scatter_(1, m.tensor([[0, 0], [2, 1]]), 3.0, reduce="multiply"),
+    lambda m, x: m.zeros(3, 4).index_add_(1, m.tensor([3, 3, 0]), x[:, :3] * 0 + 1),
+])
+def test_methods_as_pytorch(op):
+    x = np.array([[0.5, -1.0, 2.0, 0.0], [1.5, 0.25, -3.0, 1.0], [0.0, 0.0, 1.0, -1.0]],
+                 dtype=np.float32)
+    got, want = op(brique, brique.tensor(x)), op(torch, torch.tensor(x))
+    if isinstance(want, tuple):
+        assert len(got) == len(want)
+        got, want = got[0], want[0]
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
 def test_view_as_eq():
     x = brique.arange(6)
     y = brique.zeros(2, 3)

@@ -459,8 +459,12 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def where(cond, a, b):
-    """Elements of a where cond is true, else of b; a or b may be Python numbers."""
+def where(cond, a=None, b=None):
+    """Elements of a where cond is true, else of b; a or b may be Python numbers. With cond
+    alone, the indices where it is true (nonzero(cond, as_tuple=True))."""
+    if a is None and b is None:
+        from .indexing import nonzero
+        return nonzero(cond if isinstance(cond, Tensor) else Tensor._make(cond), as_tuple=True)
     if not isinstance(cond, Tensor):
         cond = Tensor._make(cond)
     if cond.dtype != backend.bool_:

@@ -153,6 +153,21 @@ def index_select(a, dim, index):
     return getitem(a, (slice(None),) * d + (idx.reshape(-1),))
 
 
+def index_add(a, dim, index, source, alpha=1):
+    """a with the slices of source added at `index` along dim (repeated indices accumulate),
+    times alpha."""
+    d = normalize_dims(dim, a.ndim, "index_add")[0]
+    idx = _index_array(index, "index_add").reshape(-1)
+    _in_range(idx, a.shape[d], d, "index_add")
+    expected = tuple(a.shape[:d]) + (idx.size,) + tuple(a.shape[d + 1:])
+    if tuple(source.shape) != expected:
+        raise ValueError(f"index_add: source must have shape {expected} (self {tuple(a.shape)} "
+                         f"with {idx.size} indices along dim {d}), got {tuple(source.shape)}")
+    added = IndexAdd.apply(source, shape=tuple(a.shape), index=(slice(None),) * d + (idx,),
+                           advanced=True)
+    return a + (added if alpha == 1 else added * alpha)
+
+
 def masked_fill(a, mask, value):
     from .elementwise import where
     out = where(mask, value, a)

@@ -231,8 +231,25 @@ def sum_to_size(g, *shape):
     return out.reshape(shape)
 
 
-def flip(a, dims):
+def flip(a, *args, dims=None):
+    """flip(a, dims) or a.flip(d0, d1, ...): the order of the elements along dims reversed."""
+    dims = _shape_arg(args) if dims is None else dims
     return Flip.apply(a, dims=normalize_dims(dims, a.ndim, "flip"))
+
+
+def rot90(a, k=1, dims=(0, 1)):
+    """Rotates by 90 degrees k times in the plane of dims, from the first toward the second."""
+    if len(dims) != 2:
+        raise ValueError(f"rot90: dims must be two dims, got {tuple(dims)}")
+    d0, d1 = (normalize_dims(d, a.ndim, "rot90")[0] for d in dims)
+    if d0 == d1:
+        raise ValueError(f"rot90: dims must be two different dims, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return flip(a, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(a, (d0, d1))
+    return flip(a, d0).transpose(d0, d1) if k == 3 else a
 
 
 def repeat(a, *sizes):

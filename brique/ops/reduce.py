@@ -208,7 +208,9 @@ def _require_float(a, op):
                            f"floating point dtype, got {a.dtype}")
 
 
-def mean(a, dim=None, keepdim=False):
+def mean(a, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
     _require_float(a, "mean")
     dims = normalize_dims(dim, a.ndim, "mean")
     n = 1
