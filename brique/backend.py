@@ -61,7 +61,7 @@ def is_floating(dtype):
     return dtype.kind == "f"
 
 
-_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 
 
 def result_type(*operands):
@@ -84,9 +84,9 @@ def result_type(*operands):
         elif isinstance(x, builtins.complex):
             levels[0].append(numpy.dtype(numpy.complex128 if _default_dtype == float64
                                          else numpy.complex64))
-    top = builtins.max(_KIND_RANK[d.kind] for level in levels for d in level)
+    top = builtins.max(KIND_RANK[d.kind] for level in levels for d in level)
     for level in reversed(levels):
-        kinds = [d for d in level if _KIND_RANK[d.kind] == top]
+        kinds = [d for d in level if KIND_RANK[d.kind] == top]
         if kinds:
             return numpy.result_type(*kinds)
 

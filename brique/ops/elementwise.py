@@ -28,15 +28,25 @@ def _float(a):
     return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
 
 
+_NUMBER_RANK = {bool: 0, int: 1, float: 2, complex: 3}
+
+
 def _promote(out, *operands, floating=False):
     # NumPy's dtype where it differs from PyTorch's (backend.result_type): an integer array
     # with a float32 one or a Python float gives float64 in NumPy, float32 in PyTorch; so
     # does float32 with a 0-d float64. `floating`: a true division, whose integer operands
     # give the default float dtype.
     dtype = out.dtype
-    if all(getattr(x, "dtype", None) is not None and x.dtype == dtype and x.ndim
-           for x in operands):
-        return out  # the fast path: arrays with dims, all of out's dtype
+    rank = backend.KIND_RANK[dtype.kind]
+    for x in operands:  # the fast path: arrays with dims of out's dtype, numbers of no higher kind
+        d = getattr(x, "dtype", None)
+        if d is None:
+            if x is not None and _NUMBER_RANK.get(type(x), 9) > rank:
+                break
+        elif d != dtype or not x.ndim:
+            break
+    else:
+        return out
     target = backend.result_type(*(x for x in operands if x is not None))
     if floating and target.kind in "biu":
         target = backend.get_default_dtype()
