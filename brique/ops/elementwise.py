@@ -37,7 +37,7 @@ def _promote(out, *operands, floating=False):
     # does float32 with a 0-d float64. `floating`: a true division, whose integer operands
     # give the default float dtype.
     dtype = out.dtype
-    rank = backend.KIND_RANK[dtype.kind]
+    rank, arrays = backend.KIND_RANK[dtype.kind], False
     for x in operands:  # the fast path: arrays with dims of out's dtype, numbers of no higher kind
         d = getattr(x, "dtype", None)
         if d is None:
@@ -45,8 +45,11 @@ def _promote(out, *operands, floating=False):
                 break
         elif d != dtype or not x.ndim:
             break
+        else:
+            arrays = True
     else:
-        return out
+        if arrays:
+            return out
     target = backend.result_type(*(x for x in operands if x is not None))
     if floating and target.kind in "biu":
         target = backend.get_default_dtype()
