@@ -32,8 +32,8 @@ from .ops.linalg import bmm, dot, matmul, mm, outer
 from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, flip, permute,
                            repeat, reshape, split, squeeze, stack, t, transpose, unbind,
                            unflatten, unsqueeze)
-from .ops.reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
-                         min, norm, prod, softmax, std, sum, var)
+from .ops.reduce import (amax, amin, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp,
+                         max, mean, median, min, norm, prod, softmax, std, sum, var)
 from . import backend
 # Names PyTorch programs reach for beyond the core above (docs/api.md maps the rest).
 from .creation import bernoulli, multinomial  # noqa: E402,F401

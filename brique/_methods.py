@@ -146,7 +146,7 @@ METHODS = {
     "sum": R.sum, "mean": R.mean, "prod": R.prod, "var": R.var, "std": R.std, "max": R.max,
     "min": R.min, "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
     "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax,
-    "cumsum": R.cumsum, "norm": R.norm,
+    "cumsum": R.cumsum, "cumprod": R.cumprod, "median": R.median, "norm": R.norm,
     # shape
     "reshape": M.reshape, "view": _view, "flatten": M.flatten, "unflatten": M.unflatten,
     "squeeze": M.squeeze, "unsqueeze": M.unsqueeze, "permute": M.permute,

@@ -134,6 +134,30 @@ class Cumsum(Function):
         return g.flip(self.dim).cumsum(self.dim).flip(self.dim)
 
 
+class Cumprod(Function):
+    def forward(self, a, dim=0):
+        self.dim = dim
+        return a.cumprod(axis=dim)
+
+    def backward(self, g):
+        # d out_j / d a_k = prod_{i <= j, i != k} a_i for j >= k. Without zeros that is
+        # out_j / a_k: the gradient is the reversed cumsum of g * out, over a (ops, so it has
+        # gradients too). With zeros, the exclusive product before k times S_k = g_k +
+        # a_{k+1} S_{k+1}, run backward along the dim (first order only).
+        (a,) = self.saved
+        d, out = self.dim, self.saved_output
+        if not (a._data == 0).any():
+            return (g * out).flip(d).cumsum(d).flip(d) / a
+        xp = xp_of(a._data)
+        ad, gd = xp.moveaxis(a._data, d, 0), xp.moveaxis(g._data, d, 0)
+        before = xp.concatenate([xp.ones_like(ad[:1]), ad[:-1]]).cumprod(axis=0)
+        s = xp.empty_like(gd)
+        s[-1] = gd[-1]
+        for k in range(ad.shape[0] - 2, -1, -1):
+            s[k] = gd[k] + ad[k + 1] * s[k + 1]
+        return Tensor._make(xp.moveaxis(before * s, 0, d))
+
+
 class Norm(Function):
     """The vector p-norm over dims, for a number p other than 0. A primitive for PyTorch's
     subgradients where the composite's are NaN: 0 where the norm is 0 (and, for p < 1, at
@@ -341,6 +365,53 @@ def cumsum(a, dim):
     if a.ndim == 0:  # NumPy's cumsum would flatten to (1,)
         return Cumsum.apply(a.reshape(1), dim=0).reshape(())
     return Cumsum.apply(a, dim=d)
+
+
+def cumprod(a, dim, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    d = _single_dim(dim, a.ndim, "cumprod")
+    if a.ndim == 0:
+        return Cumprod.apply(a.reshape(1), dim=0).reshape(())
+    if a.dtype.kind in "biu":  # PyTorch multiplies integers and bools as int64
+        a = a.to(backend.int64)
+    return Cumprod.apply(a, dim=d)
+
+
+def median(a, dim=None, keepdim=False):
+    """The lower of the two middle values (NaN if there is one): over everything, with the
+    gradient shared by the elements equal to it; or `(values, indices)` along dim."""
+    xp = xp_of(a._data)
+    if dim is None:
+        flat = a.reshape(-1)
+        data = flat._data
+        if data.size == 0:
+            raise RuntimeError("median: cannot take the median of an empty tensor")
+        nan = xp.isnan(data) if data.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            hit = nan
+        else:
+            hit = data == xp.sort(data)[(data.size - 1) // 2]
+        if a.dtype.kind != "f":
+            return Tensor._make(data[hit][0])
+        weights = Tensor._make((hit / hit.sum()).astype(data.dtype))
+        return (flat * weights).sum()
+    d = _single_dim(dim, a.ndim, "median")
+    if a.ndim == 0:
+        return values_indices(a * 1, Tensor._make(xp.zeros((), dtype=backend.int64)))
+    _nonempty_dim(a, d, "median")
+    data, n = a._data, a.shape[d]
+    order = xp.argsort(data, axis=d, kind="stable")  # NaN last, as PyTorch sorts
+    if data.dtype.kind == "f":  # a slice with NaN: its first NaN
+        nans = xp.isnan(data).sum(axis=d, keepdims=True)
+        pos = xp.where(nans > 0, n - nans, (n - 1) // 2)
+    else:
+        pos = xp.full(data.shape[:d] + (1,) + data.shape[d + 1:], (n - 1) // 2)
+    idx = xp.take_along_axis(order, pos, axis=d).astype(backend.int64)
+    values, idx = a.gather(d, Tensor._make(idx)), Tensor._make(idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return values_indices(values, idx)
 
 
 def norm(a, p=2, dim=None, keepdim=False):
