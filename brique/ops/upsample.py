@@ -1,5 +1,5 @@
-"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, area) and
-pixel_shuffle.
+"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, area),
+pixel_shuffle, and sampling at a grid's points (affine_grid, grid_sample).
 - nearest by integer factors is one primitive, NearestUp, whose derivative is the sum over
   blocks, BlockSum, and the other way round: each is a few strided copies or adds, one per
   offset in the block (written as expand + reshape per dim, a 2x upsampling of an autoencoder's
@@ -17,7 +17,7 @@ import itertools
 import math
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from . import _kernels
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -256,3 +256,120 @@ def pixel_unshuffle(input, downscale_factor):
     y = input.reshape(tuple(lead) + (C, H // r, r, W // r, r))
     y = y.permute(tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))
     return y.reshape(tuple(lead) + (C * r * r, H // r, W // r))
+
+
+# ----------------------------------------------------------------- sampling grids
+# grid_sample reads input at the grid's (x, y) points, in [-1, 1] coordinates, as a composite:
+# the source pixels are gathered from the flattened image and weighted by functions of the
+# grid, so gradients reach both the image (gather's scatter) and the grid (the weights).
+
+
+def _linspace_from_neg_one(n, align_corners, xp, dtype):
+    if n <= 1:
+        return xp.zeros(n, dtype=dtype)
+    steps = xp.linspace(-1.0, 1.0, n, dtype=dtype)
+    return steps if align_corners else steps * ((n - 1) / n)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of a batch of 2-D affine maps (spatial transformers): each output
+    pixel's [-1, 1] coordinates (x, y) mapped by theta to theta @ (x, y, 1).
+
+    Shape: theta (N, 2, 3), size (N, C, H, W) -> grid (N, H, W, 2).
+    """
+    size = tuple(size)
+    if (not isinstance(theta, Tensor) or theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3)
+            or len(size) != 4 or size[0] != theta.shape[0]):
+        raise ValueError(f"affine_grid: expected theta of shape (N, 2, 3) and a size (N, C, H, "
+                         f"W) with the same N, got {getattr(theta, 'shape', theta)} and {size}")
+    N, _, H, W = size
+    xp = xp_of(theta._data)
+    xs = _linspace_from_neg_one(W, bool(align_corners), xp, theta.dtype)
+    ys = _linspace_from_neg_one(H, bool(align_corners), xp, theta.dtype)
+    base = xp.stack([xp.broadcast_to(xs, (H, W)), xp.broadcast_to(ys[:, None], (H, W)),
+                     xp.ones((H, W), dtype=theta.dtype)], axis=-1)
+    return (Tensor._make(base.reshape(1, H * W, 3)) @ theta.mT).reshape(N, H, W, 2)
+
+
+def _reflect(c, twice_low, twice_high):
+    """c reflected into [twice_low / 2, twice_high / 2] as PyTorch's grid sampler does."""
+    from .elementwise import fmod, where
+    if twice_low == twice_high:
+        return c * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    c = (c - low).abs()
+    flips = xp_of(c._data).floor(c._data / span)
+    extra = fmod(c, span)
+    return where(flips % 2 == 0, extra + low, span - extra + low)
+
+
+def _pad_coordinates(c, n, padding_mode, align_corners):
+    """Source coordinates (pixels) moved inside [0, n - 1] for 'border' and 'reflection'."""
+    if padding_mode == "reflection":
+        c = _reflect(c, 0, 2 * (n - 1)) if align_corners else _reflect(c, -1, 2 * n - 1)
+    return c.clamp(0, n - 1) if padding_mode != "zeros" else c
+
+
+def _taps(flat, xs, ys, H, W):
+    """flat (N, C, H*W) read at integer pixel arrays xs, ys (N, Ho, Wo), 0 outside the image:
+    (N, C, Ho, Wo)."""
+    xp = xp_of(flat._data)
+    inside = (xs >= 0) & (xs < W) & (ys >= 0) & (ys < H)
+    idx = (xp.clip(ys, 0, H - 1) * W + xp.clip(xs, 0, W - 1)).astype(backend.int64)
+    N, C = flat.shape[:2]
+    idx = xp.broadcast_to(idx.reshape(N, 1, -1), (N, C, idx[0].size))
+    got = flat.gather(2, Tensor._make(xp.ascontiguousarray(idx))).reshape((N, C) + xs.shape[1:])
+    return got * Tensor._make(inside[:, None].astype(flat.dtype))
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """input sampled at grid's points, (x, y) in [-1, 1] from the first pixel to the last
+    (their centres with align_corners, their outer edges without); mode 'bilinear', 'nearest'
+    or 'bicubic'; outside the image 'zeros', the 'border' pixels or a 'reflection'.
+
+    Shape: input (N, C, H, W), grid (N, Ho, Wo, 2) -> (N, C, Ho, Wo).
+    """
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got "
+                         f"{mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', "
+                         f"got {padding_mode!r}")
+    if (input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2
+            or grid.shape[0] != input.shape[0]):
+        raise ValueError(f"grid_sample: expected input (N, C, H, W) and grid (N, Ho, Wo, 2) "
+                         f"with the same N, got {tuple(input.shape)} and {tuple(grid.shape)}")
+    align = bool(align_corners)
+    N, C, H, W = input.shape
+    xp = xp_of(input._data)
+    flat = input.reshape(N, C, H * W)
+
+    def pixels(g, n):  # [-1, 1] -> pixel coordinates
+        return (g + 1) / 2 * (n - 1) if align else ((g + 1) * n - 1) / 2
+    ix, iy = pixels(grid[..., 0], W), pixels(grid[..., 1], H)
+    if mode == "bicubic":  # 4 x 4 taps, each moved inside by the padding mode on its own
+        x0, y0 = xp.floor(ix._data), xp.floor(iy._data)
+        tx, ty = ix - Tensor._make(x0), iy - Tensor._make(y0)
+        wx = (_cubic_far(tx + 1), _cubic_near(tx), _cubic_near(1 - tx), _cubic_far(2 - tx))
+        wy = (_cubic_far(ty + 1), _cubic_near(ty), _cubic_near(1 - ty), _cubic_far(2 - ty))
+        out = 0
+        for i in range(4):
+            ys = _pad_coordinates(Tensor._make(y0 - 1 + i), H, padding_mode, align)._data
+            for j in range(4):
+                xs = _pad_coordinates(Tensor._make(x0 - 1 + j), W, padding_mode, align)._data
+                out = out + _taps(flat, xs, ys, H, W) * (wx[j] * wy[i]).unsqueeze(1)
+        return out
+    ix = _pad_coordinates(ix, W, padding_mode, align)
+    iy = _pad_coordinates(iy, H, padding_mode, align)
+    if mode == "nearest":  # half-way points go to the even pixel, as nearbyint
+        out = _taps(flat, xp.rint(ix._data), xp.rint(iy._data), H, W)
+        if grid.requires_grad and is_grad_enabled():  # PyTorch's zero gradient for the grid
+            from .elementwise import where
+            out = out + (where(Tensor._make(xp.isfinite(grid._data)), grid, 0.0) * 0).sum()
+        return out
+    x0, y0 = xp.floor(ix._data), xp.floor(iy._data)
+    wx1, wy1 = (ix - Tensor._make(x0)).unsqueeze(1), (iy - Tensor._make(y0)).unsqueeze(1)
+    return (_taps(flat, x0, y0, H, W) * (1 - wx1) * (1 - wy1)
+            + _taps(flat, x0 + 1, y0, H, W) * wx1 * (1 - wy1)
+            + _taps(flat, x0, y0 + 1, H, W) * (1 - wx1) * wy1
+            + _taps(flat, x0 + 1, y0 + 1, H, W) * wx1 * wy1)

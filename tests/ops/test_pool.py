@@ -216,3 +216,27 @@ def test_pixel_shuffle_and_unshuffle_match_torch(dtype):
 def test_bad_arguments_raise(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# no grid point exactly on a pixel, where bilinear weights have a kink
+THETA = np.array([[[0.9, 0.3, 0.13], [-0.2, 1.1, 0.07]], [[1.4, 0.0, -0.31], [0.1, 0.7, 0.41]]])
+
+
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_matches_torch(mode, padding, align):
+    grid = np.random.default_rng(3).uniform(-1.6, 1.6, (2, 4, 7, 2))  # some points outside
+    for dtype in DTYPES:
+        check_against_torch(
+            lambda x, g: BU.grid_sample(x, g, mode, padding, align),
+            lambda x, g: TF.grid_sample(x, g, mode, padding, align),
+            [draw(2, 3, 5, 6), grid], dtype=dtype)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_affine_grid_then_sample_matches_torch(align):
+    check_against_torch(
+        lambda t, x: BU.grid_sample(x, BU.affine_grid(t, (2, 3, 7, 4), align), align_corners=align),
+        lambda t, x: TF.grid_sample(x, TF.affine_grid(t, (2, 3, 7, 4), align), align_corners=align),
+        [THETA, draw(2, 3, 5, 6)])
