@@ -14,8 +14,8 @@ from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  
                           RNNCellBase)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: E402,F401
 from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,  # noqa
-                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d,
-                              PixelShuffle, Upsample)
+                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+                              MaxUnpool2d, PixelShuffle, Upsample)
 from .modules.dropout import Dropout, Dropout1d, Dropout2d  # noqa: F401
 from .modules.sparse import Embedding  # noqa: F401
 from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F401

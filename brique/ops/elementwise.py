@@ -3,7 +3,6 @@ Tensors, so that backward is itself differentiable). Broadcasting is free: the e
 gradient back to its input's shape."""
 from __future__ import annotations
 
-import builtins
 import functools
 import math
 

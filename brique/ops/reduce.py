@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import numbers
 from collections import namedtuple
 
 from .. import backend
@@ -419,7 +420,7 @@ def norm(a, p=2, dim=None, keepdim=False):
     _require_float(a, "norm")
     if p == "fro":
         p = 2
-    if isinstance(p, str) or not isinstance(p, (int, float)):
+    if not isinstance(p, numbers.Real):
         raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
     dims = normalize_dims(dim, a.ndim, "norm")
     if p == 0:  # the count of nonzero elements: no gradient, as in PyTorch

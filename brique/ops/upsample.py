@@ -190,7 +190,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{name}: mode {mode!r} expects a {3 if mode == 'linear' else 4}-D "
                          f"input, got shape {tuple(input.shape)}")
     if align_corners is not None and mode not in ("linear", "bilinear", "bicubic"):
-        raise ValueError(f"{name}: align_corners can only be set with the linear and bicubic modes")
+        raise ValueError(f"{name}: align_corners can only be set with the linear and bicubic "
+                         "modes")
     out, scales = _output_size(name, input, nd, size, scale_factor)
     if min(out) < 1:
         raise ValueError(f"{name}: output size {out} must be positive")

@@ -236,7 +236,8 @@ def test_grid_sample_matches_torch(mode, padding, align):
 
 @pytest.mark.parametrize("align", [False, True])
 def test_affine_grid_then_sample_matches_torch(align):
+    size = (2, 3, 7, 4)
     check_against_torch(
-        lambda t, x: BU.grid_sample(x, BU.affine_grid(t, (2, 3, 7, 4), align), align_corners=align),
-        lambda t, x: TF.grid_sample(x, TF.affine_grid(t, (2, 3, 7, 4), align), align_corners=align),
+        lambda t, x: BU.grid_sample(x, BU.affine_grid(t, size, align), align_corners=align),
+        lambda t, x: TF.grid_sample(x, TF.affine_grid(t, size, align), align_corners=align),
         [THETA, draw(2, 3, 5, 6)])
