@@ -186,6 +186,30 @@ def test_containers():
     assert [n for n, _ in seq.named_parameters()][-1] == "2.bias"
 
 
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_container_edits_renumber_as_pytorch(lib):
+    m = lib.nn
+    s = m.Sequential(m.Linear(2, 2), m.ReLU(), m.Linear(2, 1), m.Sigmoid())
+    del s[1]
+    assert list(s.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    s.insert(1, m.Tanh())
+    s.insert(-1, m.ReLU())
+    assert [type(x).__name__ for x in s] == ["Linear", "Tanh", "Linear", "ReLU", "Sigmoid"]
+    assert isinstance(s.pop(0), m.Linear) and list(s.state_dict()) == ["1.weight", "1.bias"]
+    del s[1:3]
+    assert [type(x).__name__ for x in s] == ["Tanh", "Sigmoid"]
+    ml = m.ModuleList([m.Linear(1, 1), m.ReLU(), m.Linear(1, 2)])
+    del ml[0]
+    assert list(ml.state_dict()) == ["1.weight", "1.bias"]
+    d = m.ModuleDict({"a": m.Linear(1, 1), "b": m.ReLU()})
+    assert isinstance(d.pop("a"), m.Linear)
+    d.update({"c": m.Tanh()})
+    del d["b"]
+    assert list(d.keys()) == ["c"]
+    d.clear()
+    assert len(d) == 0
+
+
 def test_summary_prints_shapes_and_counts():
     lines = []
     total, trainable = nn.summary(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)),

@@ -23,6 +23,33 @@ class _Indexed(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def __delitem__(self, idx):
+        names = list(self._modules)
+        for name in names[idx] if isinstance(idx, slice) else [names[idx]]:
+            delattr(self, name)
+        self._renumber(list(self._modules.values()))
+
+    def insert(self, index, module):
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"insert: index {index} is out of range for {n} modules")
+        mods = list(self._modules.values())
+        mods.insert(index + n if index < 0 else index, module)
+        self._renumber(mods)
+
+    def pop(self, idx=-1):
+        module = self[idx]
+        del self[idx]
+        return module
+
+    def _renumber(self, modules):
+        """Hold `modules` under the names 0, 1, ...: as PyTorch, a deletion or an insertion
+        numbers the modules again (and so their state_dict keys)."""
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
 
 class Sequential(_Indexed):
     """Applies its modules in order: `Sequential(Linear(2, 8), Tanh(), Linear(8, 1))`, or from
@@ -94,6 +121,22 @@ class ModuleDict(Module):
 
     def items(self):
         return self._modules.items()
+
+    def __delitem__(self, key):
+        delattr(self, key)
+
+    def pop(self, key):
+        module = self._modules[key]
+        del self[key]
+        return module
+
+    def update(self, modules):
+        for name, m in (modules.items() if hasattr(modules, "items") else modules):
+            self.add_module(name, m)
+
+    def clear(self):
+        for name in list(self._modules):
+            delattr(self, name)
 
 
 class ParameterList(Module):
