@@ -13,7 +13,7 @@ from .backend import (bool_ as bool, device, double, float, float16, float32, fl
 from .autograd import (enable_grad, grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from . import autograd
-from .tensor import Tensor
+from .tensor import Size, Tensor
 from . import _methods
 _methods.install()  # the Tensor method table: tensor.py never imports the ops
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,

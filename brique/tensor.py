@@ -10,6 +10,20 @@ _array_types = (backend.ndarray,) if backend.cupy is None else (backend.ndarray,
                                                                 backend.cupy.ndarray)
 
 
+class Size(tuple):
+    """PyTorch's torch.Size, for programs that build one (`Size([2, 3])`): a tuple of dims.
+    Shapes themselves are plain tuples, which a Size equals."""
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"brique.Size({list(self)})"
+
+
 class Tensor:
     # `_vc` is the version counter, a one-element list shared by a tensor and its views
     # (detach(), reshape, basic indexing), so an in-place change through any of them is seen.
@@ -182,6 +196,10 @@ class Tensor:
     def clone(self):
         from .ops.elementwise import Add
         return Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
+
+    def is_contiguous(self, memory_format=None):
+        """Are the elements laid out in row-major order without gaps (size-1 dims aside)?"""
+        return bool(self._data.flags.c_contiguous)
 
     def contiguous(self):
         if self._data.flags.c_contiguous:

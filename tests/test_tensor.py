@@ -176,6 +176,15 @@ def test_methods_as_pytorch(op):
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
 
 
+def test_is_contiguous_tile_and_size_as_pytorch():
+    for m in (brique, torch):
+        x = m.arange(6.0).reshape(2, 3)
+        assert x.is_contiguous() and not x.t().is_contiguous()
+        assert not m.ones(3, 1).expand(3, 4).is_contiguous() and m.ones(1, 3).t().is_contiguous()
+        assert x.tile(2, 1).tolist() == m.tile(x, (2,)).tolist() == x.repeat(2, 1).tolist()
+        assert x.shape == m.Size([2, 3]) and m.Size([2, 3]).numel() == 6
+
+
 def test_view_as_eq():
     x = brique.arange(6)
     y = brique.zeros(2, 3)

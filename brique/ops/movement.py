@@ -435,8 +435,9 @@ def roll(a, shifts, dims=None):
     return out
 
 
-def tile(a, dims):
-    dims = tuple(dims)
+def tile(a, *dims):
+    """tile(a, dims) or a.tile(d0, d1, ...): repeat, with dims padded with 1s on the left."""
+    dims = _shape_arg(dims)
     if len(dims) < a.ndim:
         dims = (1,) * (a.ndim - len(dims)) + dims
     return repeat(a, *dims)
