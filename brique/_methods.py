@@ -71,8 +71,9 @@ def _stride(a, dim=None):
 
 def _inplace_of(name, fn):
     def method(self, *args, **kwargs):
-        out = fn(self.detach(), *args, **kwargs)
-        self._inplace(name, *args)[...] = out._data
+        data = self._inplace(name, *args, graph=lambda old: fn(old, *args, **kwargs))
+        if data is not None:
+            data[...] = fn(self.detach(), *args, **kwargs)._data
         return self
     method.__name__ = name
     return method

@@ -151,12 +151,20 @@ class Function:
     @property
     def saved(self):
         """The inputs, as Tensors, after checking none was modified in place since forward."""
+        return self.saved_only(*range(len(self.versions)))
+
+    def saved_only(self, *needed):
+        """The inputs, as Tensors, checked against in-place changes only at the positions in
+        `needed` (a backward may not read the others: Mul's gradient for a reads only b)."""
         inputs = self.inputs
         if inputs is None:
             raise RuntimeError(
                 f"{type(self).__name__}: trying to backward through the graph a second time; "
                 "its saved values were freed. Pass retain_graph=True to the first backward().")
-        for t, v in zip(inputs, self.versions):
+        if any(getattr(t, "_history", None) is not None for t in inputs):
+            inputs = [_as_of(t, v) for t, v in zip(inputs, self.versions)]
+        for i in needed:
+            t, v = inputs[i], self.versions[i]
             if getattr(t, "_version", v) != v:
                 raise RuntimeError(
                     f"{type(self).__name__}: one of the tensors needed for gradient computation "
@@ -164,6 +172,14 @@ class Function:
                     f"is at version {t._version}, expected version {v}. Use an out-of-place op "
                     "instead.")
         return inputs
+
+    def saved_product(self):
+        """`saved` for a product of a and b (a * b, a @ b): a's gradient reads only b and b's
+        only a, so an input changed in place since is an error only if the other needs a
+        gradient (`x[:, 0] = x[:, 0] * 2` works, as in PyTorch)."""
+        a, b = self.inputs if self.inputs is not None else (None, None)
+        return self.saved_only(*[i for i, other in ((1, a), (0, b))
+                                 if getattr(other, "requires_grad", False)])
 
     @property
     def saved_output(self):
@@ -187,8 +203,18 @@ def _share_version(result, out, base, inputs):
         if isinstance(t, Tensor):
             data = t._data
             if out is data or (base is not None and (base is data or base is data.base)):
-                result._vc = t._vc
+                result._vc, result._view_of = t._vc, t
                 return
+
+
+def _as_of(t, version):
+    """`t` as a node that used it at `version` saw it: if an in-place op recorded in the graph
+    has changed it since (Tensor._record), the tensor that stands for it before that op."""
+    history = getattr(t, "_history", None)
+    if history is None or t._vc[0] == version:
+        return t
+    later = [v for v in history if v >= version]
+    return history[min(later)] if later else t
 
 
 def _check_devices(cls, inputs):
@@ -221,7 +247,9 @@ def _topo_order(roots):
         if ctx is not None:
             if ctx.inputs is None:
                 ctx.saved  # raises the "backward a second time" error
-            for p in ctx.inputs:
+            for p, v in zip(ctx.inputs, ctx.versions):
+                if getattr(p, "_history", None) is not None:
+                    p = _as_of(p, v)
                 if getattr(p, "requires_grad", False) and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
@@ -308,7 +336,9 @@ def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            for p, pg in zip(ctx.inputs, in_grads):
+            for p, v, pg in zip(ctx.inputs, ctx.versions, in_grads):
+                if getattr(p, "_history", None) is not None:
+                    p = _as_of(p, v)
                 if pg is None or not getattr(p, "requires_grad", False):
                     continue
                 if pg.shape != p.shape:

@@ -27,8 +27,10 @@ class Size(tuple):
 class Tensor:
     # `_vc` is the version counter, a one-element list shared by a tensor and its views
     # (detach(), reshape, basic indexing), so an in-place change through any of them is seen.
+    # `_view_of`: the tensor this one is a view of (set by ops that return views). `_history`:
+    # {version: the tensor as it was before an in-place op recorded in the graph} (_record).
     __slots__ = ("_data", "_ctx", "requires_grad", "grad", "_vc", "_retains_grad",
-                 "_hooks", "__weakref__")
+                 "_hooks", "_view_of", "_history", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -40,7 +42,7 @@ class Tensor:
         self.grad = None
         self._vc = [0]
         self._retains_grad = False
-        self._hooks = None
+        self._hooks = self._view_of = self._history = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -55,7 +57,7 @@ class Tensor:
         t.grad = None
         t._vc = [0]
         t._retains_grad = False
-        t._hooks = None
+        t._hooks = t._view_of = t._history = None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -290,86 +292,137 @@ class Tensor:
         return _format.format_tensor(self._data, self.device, self._ctx, self.requires_grad)
 
     # ------------------------------------------------------------------ in-place ops
-    def _inplace(self, op, *operands):
-        """Check that an in-place op is allowed, count it, and return the array to write to."""
-        if autograd.is_grad_enabled():
-            if self.requires_grad:
-                kind = "a leaf tensor" if self._ctx is None else "a tensor that is part of a graph"
-                raise RuntimeError(f"{op}: {kind} that requires grad is being used in an in-place "
-                                   "operation; wrap it in `with brique.no_grad():` or use the "
-                                   "out-of-place form")
-            if any(getattr(t, "requires_grad", False) for t in operands):
-                # In-place ops record no graph: going on would silently drop the gradient.
-                raise RuntimeError(f"{op}: an operand requires grad, but in-place ops record no "
-                                   "graph; use the out-of-place form (x = x + y, or "
-                                   "brique.stack/cat instead of x[i] = y)")
+    def _inplace(self, op, *operands, graph=None, copy=True):
+        """Check that an in-place op is allowed, count it, and return the array to write to; or,
+        when the op must be recorded in the graph (this tensor or an operand requires grad),
+        record it through `graph` (see _record) and return None."""
+        if autograd.is_grad_enabled() and (
+                self.requires_grad or any(getattr(t, "requires_grad", False) for t in operands)):
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(f"{op}: a leaf tensor that requires grad is being used in an "
+                                   "in-place operation; wrap it in `with brique.no_grad():` or "
+                                   "use the out-of-place form")
+            if graph is None:  # going on would silently drop the gradient
+                raise RuntimeError(f"{op}: in-place {op} records no graph, and this tensor or "
+                                   "an operand requires grad; use the out-of-place form")
+            self._record(op, graph, copy)
+            return None
         self._vc[0] += 1
         return self._data
+
+    def _record(self, op, graph, copy):
+        """An in-place op in the graph, as PyTorch records one: `graph(old)` computes the new
+        value out of place from `old`, which stands for this tensor before the op (its data a
+        copy when `copy`); this tensor then takes the new values and the new place in the
+        graph. Nodes that used this tensor before the op keep reading `old`: the engine routes
+        them there by the version they saw (autograd._as_of)."""
+        if self._view_of is not None:
+            raise RuntimeError(f"{op}: an in-place op on a view of another tensor cannot be "
+                               "recorded in the graph (that tensor would not see it); apply it "
+                               "to the other tensor, or use the out-of-place form")
+        version = self._vc[0]
+        old = Tensor._make(self._data.copy() if copy else self._data)
+        old._ctx, old.requires_grad = self._ctx, self.requires_grad
+        old._vc = [version] if copy else self._vc  # without a copy, old's data is overwritten
+        new = graph(old)
+        if new._data is not self._data:
+            if tuple(new.shape) != tuple(self.shape):
+                raise RuntimeError(f"{op}: the result's shape {tuple(new.shape)} does not match "
+                                   f"the tensor's {tuple(self.shape)}")
+            self._data[...] = new._data
+        self._vc[0] += 1
+        if self._history is None:
+            self._history = {}
+        self._history[version] = old
+        self._ctx, self.requires_grad = new._ctx, new.requires_grad
+        if new._ctx is not None:  # the node's output is this tensor now
+            new._ctx._out, new._ctx.out_version = weakref.ref(self), self._vc[0]
 
     @staticmethod
     def _value(other):
         return other._data if isinstance(other, Tensor) else other
 
+    # Each in-place method writes into the array directly, or, in a graph, records the
+    # out-of-place form it gives as `graph` (see _inplace).
     def add_(self, other, alpha=1):
-        data = self._inplace("add_", other)
-        other = self._value(other)
-        data += other if alpha == 1 else other * alpha
+        data = self._inplace("add_", other, graph=lambda old: old.add(other, alpha=alpha))
+        if data is not None:
+            other = self._value(other)
+            data += other if alpha == 1 else other * alpha
         return self
 
     def sub_(self, other, alpha=1):
         return self.add_(other, -alpha)
 
     def mul_(self, other):
-        data = self._inplace("mul_", other)
-        data *= self._value(other)
+        data = self._inplace("mul_", other, graph=lambda old: old * other)
+        if data is not None:
+            data *= self._value(other)
         return self
 
     def div_(self, other):
-        data = self._inplace("div_", other)
-        data /= self._value(other)
+        data = self._inplace("div_", other, graph=lambda old: old / other)
+        if data is not None:
+            data /= self._value(other)
         return self
 
     def pow_(self, exponent):
-        data = self._inplace("pow_", exponent)
-        data **= self._value(exponent)
+        data = self._inplace("pow_", exponent, graph=lambda old: old ** exponent)
+        if data is not None:
+            data **= self._value(exponent)
         return self
 
     def addcmul_(self, a, b, value=1):
-        data = self._inplace("addcmul_", a, b)
-        data += self._value(a) * self._value(b) * value
+        data = self._inplace("addcmul_", a, b, graph=lambda old: old + a * b * value)
+        if data is not None:
+            data += self._value(a) * self._value(b) * value
         return self
 
     def addcdiv_(self, a, b, value=1):
-        data = self._inplace("addcdiv_", a, b)
-        data += self._value(a) / self._value(b) * value
+        data = self._inplace("addcdiv_", a, b, graph=lambda old: old + a / b * value)
+        if data is not None:
+            data += self._value(a) / self._value(b) * value
         return self
 
     def lerp_(self, end, weight):
-        data = self._inplace("lerp_", end, weight)
-        data += (self._value(end) - data) * self._value(weight)
+        data = self._inplace("lerp_", end, weight,
+                             graph=lambda old: old + (end - old) * weight)
+        if data is not None:
+            data += (self._value(end) - data) * self._value(weight)
         return self
 
     def sqrt_(self):
-        data = self._inplace("sqrt_")
-        backend.get_array_module(data).sqrt(data, out=data)
+        data = self._inplace("sqrt_", graph=lambda old: old.sqrt())
+        if data is not None:
+            backend.get_array_module(data).sqrt(data, out=data)
         return self
 
     def clamp_(self, min=None, max=None):
-        data = self._inplace("clamp_", min, max)
-        backend.get_array_module(data).clip(data, self._value(min), self._value(max), out=data)
+        data = self._inplace("clamp_", min, max, graph=lambda old: old.clamp(min, max))
+        if data is not None:
+            backend.get_array_module(data).clip(data, self._value(min), self._value(max),
+                                                out=data)
         return self
 
     def zero_(self):
         return self.fill_(0)
 
+    def _filled(self, value):
+        """A tensor of this one's shape holding value (broadcast), in the graph if value is."""
+        zeros = Tensor._make(backend.get_array_module(self._data).zeros_like(self._data))
+        return zeros + value
+
     def fill_(self, value):
-        self._inplace("fill_", value)[...] = self._value(value)
+        data = self._inplace("fill_", value, graph=lambda old: self._filled(value))
+        if data is not None:
+            data[...] = self._value(value)
         return self
 
     def copy_(self, src):
-        data = self._inplace("copy_", src)
-        src = self._value(src)
-        data[...] = backend.to_device(src, self.device) if backend.is_array(src) else src
+        data = self._inplace("copy_", src, graph=lambda old: self._filled(src.to(self.device)))
+        if data is not None:
+            src = self._value(src)
+            data[...] = backend.to_device(src, self.device) if backend.is_array(src) else src
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
@@ -383,10 +436,14 @@ class Tensor:
         return self
 
     def __setitem__(self, index, value):
-        from .ops.indexing import convert_index
-        data = self._inplace("__setitem__", value)
-        index, _ = convert_index(index, backend.get_array_module(data))
-        data[index] = self._value(value)
+        from .ops.indexing import IndexPut, convert_index
+        index, advanced = convert_index(index, backend.get_array_module(self._data))
+        # In a graph the write is an IndexPut node, done in place: no copy of the tensor, so
+        # `outputs[t] = h` in a loop over time steps stays linear.
+        data = self._inplace("__setitem__", value, copy=False, graph=lambda old: IndexPut.apply(
+            old, value, index=index, advanced=advanced))
+        if data is not None:
+            data[index] = self._value(value)
 
     def _augmented(self, op, other, inplace):
         # `x += y` is in place for buffers and under no_grad; when x is in a graph, or y needs a

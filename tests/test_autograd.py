@@ -491,8 +491,34 @@ def test_inplace_on_leaf_requiring_grad():
         w -= 0.5
         w.mul_(2)
     assert w.tolist() == [0.0, 2.0] and w.requires_grad and w.is_leaf
-    with pytest.raises(RuntimeError, match="part of a graph"):
-        (w * 2).add_(1)
+
+
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_inplace_ops_in_a_graph_are_recorded(lib):
+    w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = w * 2
+    before = y * 3                    # used before the changes
+    y.mul_(3).add_(w)                 # y = 7 w
+    y[0] = w[1] * 5                   # y = [5 w1, 7 w1, 7 w2]
+    y[1:] = y[1:] * 2                 # read, then overwritten
+    y.relu_()
+    (y.sum() + before.sum()).backward()
+    assert y.tolist() == [0.0, 0.0, 28.0]
+    assert w.grad.tolist() == [6.0, 6.0, 14.0 + 6.0]
+    buffer = lib.zeros(3, 2)          # the seq2seq loop: outputs[t] = h
+    h = w[:2]
+    for t in range(3):
+        h = h * 2
+        buffer[t] = h
+    w.grad = None
+    buffer.sum().backward()
+    assert w.grad.tolist() == [14.0, 14.0, 0.0]
+
+
+def test_inplace_on_a_view_in_a_graph_is_refused():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match="view of another tensor"):
+        y[0:1].mul_(3)
 
 
 def test_augmented_assignment_in_a_graph_rebinds():

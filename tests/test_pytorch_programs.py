@@ -183,6 +183,70 @@ def test_a_modern_training_script_with_its_switches():
     assert g["acc"] > 0.9
 
 
+SEQ2SEQ = """
+    import random
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+    random.seed(0)
+    V, E, H, L, N = 12, 8, 32, 6, 32
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.rnn = nn.Embedding(V, E), nn.LSTM(E, H)
+
+        def forward(self, src):
+            _, (hidden, cell) = self.rnn(self.emb(src))
+            return hidden, cell
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.rnn, self.fc = nn.Embedding(V, E), nn.LSTM(E, H), nn.Linear(H, V)
+
+        def forward(self, token, hidden, cell):
+            out, (hidden, cell) = self.rnn(self.emb(token.unsqueeze(0)), (hidden, cell))
+            return self.fc(out.squeeze(0)), hidden, cell
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = Encoder(), Decoder()
+
+        def forward(self, src, trg, teacher_forcing_ratio=0.5):
+            outputs = torch.zeros(trg.shape[0], trg.shape[1], V)  # filled step by step
+            hidden, cell = self.encoder(src)
+            token = trg[0, :]
+            for t in range(1, trg.shape[0]):
+                output, hidden, cell = self.decoder(token, hidden, cell)
+                outputs[t] = output
+                top1 = output.argmax(1)
+                token = trg[t] if random.random() < teacher_forcing_ratio else top1
+            return outputs
+
+    model = Seq2Seq()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    src = torch.randint(1, V, (L, N))
+    trg = torch.cat([torch.zeros(1, N, dtype=torch.long), src.flip(0)])  # reverse the input
+    losses = []
+    for step in range(60):
+        opt.zero_grad()
+        out = model(src, trg)
+        loss = loss_fn(out[1:].reshape(-1, V), trg[1:].reshape(-1))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+"""
+
+
+def test_a_seq2seq_tutorial_fills_its_outputs_in_place():
+    # outputs[t] = output records each write in the graph, as PyTorch does
+    g = run_as_torch(SEQ2SEQ)
+    assert g["losses"][-1] < 0.5 * g["losses"][0]
+
+
 def test_dlpack_shares_memory_with_torch_and_numpy():
     torch = pytest.importorskip("torch")
     t = torch.zeros(3)

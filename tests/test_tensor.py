@@ -270,15 +270,28 @@ def test_tensor_is_hashable_by_identity():
     assert len({a, b}) == 2 and {a: 1}[a] == 1
 
 
-def test_inplace_with_an_operand_that_requires_grad_is_refused():
-    # In-place ops record no graph; silently dropping w's gradient would be worse than an error.
+@pytest.mark.parametrize("change", [
+    lambda x, w: x.add_(w), lambda x, w: x.mul_(w), lambda x, w: x.copy_(w),
+    lambda x, w: x.__setitem__(0, w[0]), lambda x, w: x.addcmul_(w, w),
+    lambda x, w: x.fill_(w[1]), lambda x, w: x.lerp_(w, 0.25)])
+def test_inplace_with_an_operand_that_requires_grad_is_recorded(change):
+    grads = []
+    for m in (brique, torch):  # a buffer takes a place in the graph, as in PyTorch
+        w = m.tensor([1.5, -2.0], requires_grad=True)
+        x = m.ones(2) * 0.5
+        change(x, w)
+        assert x.requires_grad
+        (x * m.tensor([3.0, 5.0])).sum().backward()
+        grads.append(w.grad.tolist())
+    assert grads[0] == grads[1]
+    w = brique.tensor([1.5, -2.0], requires_grad=True)
+    for change in (lambda x: x.normal_(), lambda x: x.scatter_(0, brique.tensor([0]), w)):
+        with pytest.raises(RuntimeError, match="records no graph"):
+            change(brique.ones(2) * w)
+
+
+def test_inplace_under_no_grad_writes_without_a_graph():
     w = brique.ones(2, requires_grad=True)
-    for change in (lambda x: x.add_(w), lambda x: x.mul_(w), lambda x: x.copy_(w),
-                   lambda x: x.__setitem__(0, w[0]), lambda x: x.addcmul_(w, w)):
-        x = brique.zeros(2)
-        with pytest.raises(RuntimeError, match="operand requires grad.*out-of-place"):
-            change(x)
-        assert x._version == 0 and x.tolist() == [0.0, 0.0]
     x = brique.zeros(2)
     with brique.no_grad():
         x.copy_(w)

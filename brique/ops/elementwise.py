@@ -78,7 +78,7 @@ class Mul(Function):
                         else a * b, a, b)
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.saved_product()
         return (g * b if _needs(a) else None), (g * a if _needs(b) else None)
 
 
@@ -87,7 +87,7 @@ class Div(Function):
         return _promote(a / b, a, b, floating=True)
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.saved_only(1, *([0] if _needs(self.inputs[1]) else []))  # a / b reads b
         ga = g / b if _needs(a) else None
         gb = -g * a / (b * b) if _needs(b) else None
         return ga, gb

@@ -68,6 +68,22 @@ class IndexAdd(Function):
         return GetItem.apply(gg, index=self.index, advanced=self.advanced)
 
 
+class IndexPut(Function):
+    """a[index] = v, written into a's array (Tensor.__setitem__ in a graph): a's gradient is
+    g zeroed at index, v's is g read there (summed back to v's shape by the engine)."""
+
+    def forward(self, a, v, index=(), advanced=False):
+        self.index, self.advanced, self.shape = index, advanced, a.shape
+        a[index] = v
+        return a
+
+    def backward(self, g):
+        xp = xp_of(g._data)
+        keep = xp.ones(self.shape, dtype=g.dtype)
+        keep[self.index] = 0
+        return g * Tensor._make(keep), GetItem.apply(g, index=self.index, advanced=self.advanced)
+
+
 def _along(index, dim):
     """Full fancy index that picks index[...] along dim and the identity elsewhere."""
     xp = xp_of(index)

@@ -33,7 +33,7 @@ class Matmul(Function):
         return _product(a, b)
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.saved_product()
         if a.ndim == 1 and b.ndim == 1:
             return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
         # Lift 1-D operands to matrices so one formula covers every case; the engine then

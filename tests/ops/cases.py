@@ -57,6 +57,18 @@ def P(*shape, lo=0.5, hi=2.0):
     return U(*shape, lo=lo, hi=hi)
 
 
+def _put_slices(a, v):
+    out = a * 1  # x[index] = v on a tensor in a graph: IndexPut
+    out[1:, ::2] = v
+    return out
+
+
+def _put_points(a, v):
+    out = a * 1
+    out[[0, 2], [1, 3]] = v
+    return out
+
+
 ZERO_ROW = Arg(lambda rng: np.concatenate([np.zeros((1, 4)), rng.uniform(0.5, 2.0, (2, 4)),
                                           [[0.0, 1.5, -0.7, 0.0]]]))
 
@@ -370,6 +382,8 @@ CASES = [
     C("log_softmax_dim0", lambda a: a.log_softmax(0), lambda a: a.log_softmax(0), [U(2, 3, 4)]),
     C("cumsum", B.cumsum, torch.cumsum, [U(3, 4)], {"dim": 0}),
     C("cumsum_last", lambda a: a.cumsum(-1), lambda a: a.cumsum(-1), [U(2, 3, 4)]),
+    C("index_put", _put_slices, _put_slices, [U(3, 4), U(2, 2)], gradgrad=True),
+    C("index_put_advanced", _put_points, _put_points, [U(3, 4), U(2)], gradgrad=True),
     C("cumprod", B.cumprod, torch.cumprod, [Away(3, 4, margin=0.3)], {"dim": 1},
       gradgrad=True),
     C("cumprod_dim0", lambda a: a.cumprod(0), lambda a: a.cumprod(0), [Away(3, 4, margin=0.3)]),
