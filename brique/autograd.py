@@ -151,6 +151,13 @@ class Function:
     @property
     def saved(self):
         """The inputs, as Tensors, after checking none was modified in place since forward."""
+        inputs = self.inputs
+        if inputs is not None:
+            for t, v in zip(inputs, self.versions):
+                if getattr(t, "_version", v) != v:
+                    break
+            else:
+                return inputs  # the common case: nothing changed
         return self.saved_only(*range(len(self.versions)))
 
     def saved_only(self, *needed):
@@ -177,7 +184,13 @@ class Function:
         """`saved` for a product of a and b (a * b, a @ b): a's gradient reads only b and b's
         only a, so an input changed in place since is an error only if the other needs a
         gradient (`x[:, 0] = x[:, 0] * 2` works, as in PyTorch)."""
-        a, b = self.inputs if self.inputs is not None else (None, None)
+        inputs = self.inputs
+        if inputs is None:
+            return self.saved
+        a, b = inputs
+        va, vb = self.versions
+        if getattr(a, "_version", va) == va and getattr(b, "_version", vb) == vb:
+            return inputs  # the common case: nothing changed
         return self.saved_only(*[i for i, other in ((1, a), (0, b))
                                  if getattr(other, "requires_grad", False)])
 

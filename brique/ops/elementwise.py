@@ -35,17 +35,16 @@ def _promote(out, *operands, floating=False):
     # with a float32 one or a Python float gives float64 in NumPy, float32 in PyTorch; so
     # does float32 with a 0-d float64. `floating`: a true division, whose integer operands
     # give the default float dtype.
-    dtype = out.dtype
-    rank, arrays = backend.KIND_RANK[dtype.kind], False
+    dtype, arrays = out.dtype, False
     for x in operands:  # the fast path: arrays with dims of out's dtype, numbers of no higher kind
         d = getattr(x, "dtype", None)
         if d is None:
-            if x is not None and _NUMBER_RANK.get(type(x), 9) > rank:
+            if x is not None and _NUMBER_RANK.get(type(x), 9) > backend.KIND_RANK[dtype.kind]:
                 break
-        elif d != dtype or not x.ndim:
-            break
-        else:
+        elif (d is dtype or d == dtype) and x.ndim:
             arrays = True
+        else:
+            break
     else:
         if arrays:
             return out
