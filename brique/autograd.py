@@ -105,6 +105,12 @@ class Function:
     """
 
     differentiable = True  # False for ops whose outputs never carry a gradient
+
+    def view_index(self):
+        """For an op whose output is a view input[index] (basic indexing): the index, which lets
+        an in-place op on the view be recorded as a write into the input. None otherwise."""
+        return None
+
     out_version = 0  # the output's version at forward (nonzero only for a view of a changed input)
 
     @classmethod
@@ -137,7 +143,7 @@ class Function:
             _tracer.record(cls, inputs, params, result)
         base = getattr(out, "base", None)
         if base is not None or (arrays and out is arrays[0]):  # a view, or the input itself
-            _share_version(result, out, base, inputs)
+            _share_version(result, out, base, inputs, fn)
         if requires and _state.enabled and cls.differentiable:
             fn.inputs = inputs
             fn.versions = [t._vc[0] if isinstance(t, Tensor) else 0 for t in inputs]
@@ -208,15 +214,16 @@ class Function:
     name = property(lambda self: f"{type(self).__name__}Backward")
 
 
-def _share_version(result, out, base, inputs):
+def _share_version(result, out, base, inputs, fn):
     """A view (reshape, transpose, basic indexing) shares its input's version counter, as in
     PyTorch: changing it in place changes the input, and a backward that saved the input must
-    see that."""
+    see that. It also keeps (the input, fn.view_index()) for in-place ops on it
+    (Tensor._record)."""
     for t in inputs:
         if isinstance(t, Tensor):
             data = t._data
             if out is data or (base is not None and (base is data or base is data.base)):
-                result._vc, result._view_of = t._vc, t
+                result._vc, result._view_of = t._vc, (t, fn.view_index())
                 return
 
 

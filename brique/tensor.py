@@ -316,21 +316,31 @@ class Tensor:
         copy when `copy`); this tensor then takes the new values and the new place in the
         graph. Nodes that used this tensor before the op keep reading `old`: the engine routes
         them there by the version they saw (autograd._as_of)."""
-        if self._view_of is not None:
-            raise RuntimeError(f"{op}: an in-place op on a view of another tensor cannot be "
-                               "recorded in the graph (that tensor would not see it); apply it "
-                               "to the other tensor, or use the out-of-place form")
+        base, index = self._view_of or (None, None)
+        if base is not None and index is None:
+            raise RuntimeError(f"{op}: an in-place op on this view of another tensor (a reshape "
+                               "or a transpose) cannot be recorded in the graph; apply it to "
+                               "the other tensor, or use the out-of-place form")
         version = self._vc[0]
-        old = Tensor._make(self._data.copy() if copy else self._data)
+        old = Tensor._make(self._data.copy() if copy or base is not None else self._data)
         old._ctx, old.requires_grad = self._ctx, self.requires_grad
-        old._vc = [version] if copy else self._vc  # without a copy, old's data is overwritten
+        old._vc = [version] if copy or base is not None else self._vc  # else overwritten below
         new = graph(old)
-        if new._data is not self._data:
+        if base is not None:  # a view base[index]: the write goes to base, this reads it again
+            from .ops.indexing import GetItem
+            if base.requires_grad and base._ctx is None:
+                raise RuntimeError(f"{op}: a view of a leaf tensor that requires grad is being "
+                                   "used in an in-place operation; wrap it in `with "
+                                   "brique.no_grad():` or use the out-of-place form")
+            base[index] = new
+            new = GetItem.apply(base, index=index, advanced=False)
+        elif new._data is not self._data:
             if tuple(new.shape) != tuple(self.shape):
                 raise RuntimeError(f"{op}: the result's shape {tuple(new.shape)} does not match "
                                    f"the tensor's {tuple(self.shape)}")
             self._data[...] = new._data
-        self._vc[0] += 1
+        if base is None:
+            self._vc[0] += 1  # (base's write counted it for a view)
         if self._history is None:
             self._history = {}
         self._history[version] = old

@@ -515,10 +515,28 @@ def test_inplace_ops_in_a_graph_are_recorded(lib):
     assert w.grad.tolist() == [14.0, 14.0, 0.0]
 
 
-def test_inplace_on_a_view_in_a_graph_is_refused():
-    y = leaf([1.0, 2.0]) * 2
-    with pytest.raises(RuntimeError, match="view of another tensor"):
-        y[0:1].mul_(3)
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_inplace_ops_on_views_write_into_the_base(lib):
+    w = lib.tensor([[0.5, -1.0, 2.0], [1.0, 3.0, -2.0]], requires_grad=True)
+    y = w * 2
+    first = y[0] * 5                  # read before the view changes
+    y[0][1:].mul_(3)                  # a view of a view
+    y[:, 0].zero_()
+    buffer = lib.zeros(2, 3)
+    buffer[1].copy_(w[0] * 2)         # a buffer's view takes a graph operand
+    (y * w.detach()).sum().backward(retain_graph=True)
+    assert w.grad.tolist() == [[0.0, -6.0, 12.0], [0.0, 6.0, -4.0]]
+    w.grad = None
+    (buffer.sum() + first.sum()).backward()
+    assert w.grad.tolist() == [[12.0, 12.0, 12.0], [0.0, 0.0, 0.0]]
+
+
+def test_inplace_on_a_transposed_view_or_a_leaf_view_is_refused():
+    y = leaf([[1.0, 2.0], [3.0, 4.0]]) * 2
+    with pytest.raises(RuntimeError, match="reshape or a transpose"):
+        y.t().mul_(3)
+    with pytest.raises(RuntimeError, match="view of a leaf"):
+        leaf([1.0, 2.0])[0:1].mul_(3)
 
 
 def test_augmented_assignment_in_a_graph_rebinds():

@@ -46,6 +46,9 @@ class GetItem(Function):
         self.shape, self.index, self.advanced = a.shape, index, advanced
         return a[index]
 
+    def view_index(self):
+        return None if self.advanced else self.index
+
     def backward(self, g):
         return IndexAdd.apply(g, shape=self.shape, index=self.index, advanced=self.advanced)
 
