@@ -227,6 +227,18 @@ def _share_version(result, out, base, inputs, fn):
                 return
 
 
+# Set once an in-place op has been recorded in a graph (Tensor._record): until then no input
+# needs routing, and the engine skips the check.
+inplace_recorded = False
+
+
+def _routed(ctx):
+    """The node's inputs as it saw them (_as_of)."""
+    if not inplace_recorded:
+        return ctx.inputs
+    return [_as_of(t, v) for t, v in zip(ctx.inputs, ctx.versions)]
+
+
 def _as_of(t, version):
     """`t` as a node that used it at `version` saw it: if an in-place op recorded in the graph
     has changed it since (Tensor._record), the tensor that stands for it before that op."""
@@ -267,9 +279,7 @@ def _topo_order(roots):
         if ctx is not None:
             if ctx.inputs is None:
                 ctx.saved  # raises the "backward a second time" error
-            for p, v in zip(ctx.inputs, ctx.versions):
-                if getattr(p, "_history", None) is not None:
-                    p = _as_of(p, v)
+            for p in _routed(ctx):
                 if getattr(p, "requires_grad", False) and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
@@ -356,9 +366,7 @@ def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            for p, v, pg in zip(ctx.inputs, ctx.versions, in_grads):
-                if getattr(p, "_history", None) is not None:
-                    p = _as_of(p, v)
+            for p, pg in zip(_routed(ctx), in_grads):
                 if pg is None or not getattr(p, "requires_grad", False):
                     continue
                 if pg.shape != p.shape:

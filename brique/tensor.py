@@ -27,8 +27,9 @@ class Size(tuple):
 class Tensor:
     # `_vc` is the version counter, a one-element list shared by a tensor and its views
     # (detach(), reshape, basic indexing), so an in-place change through any of them is seen.
-    # `_view_of`: the tensor this one is a view of (set by ops that return views). `_history`:
-    # {version: the tensor as it was before an in-place op recorded in the graph} (_record).
+    # `_view_of`: (the tensor this one is a view of, the index if basic indexing made it), set
+    # by ops that return views. `_history`: {version: the tensor as it was before an in-place op
+    # recorded in the graph} (_record). Both stay unset on most tensors (read with getattr).
     __slots__ = ("_data", "_ctx", "requires_grad", "grad", "_vc", "_retains_grad",
                  "_hooks", "_view_of", "_history", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
@@ -42,7 +43,7 @@ class Tensor:
         self.grad = None
         self._vc = [0]
         self._retains_grad = False
-        self._hooks = self._view_of = self._history = None
+        self._hooks = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -57,7 +58,7 @@ class Tensor:
         t.grad = None
         t._vc = [0]
         t._retains_grad = False
-        t._hooks = t._view_of = t._history = None
+        t._hooks = None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -316,11 +317,12 @@ class Tensor:
         copy when `copy`); this tensor then takes the new values and the new place in the
         graph. Nodes that used this tensor before the op keep reading `old`: the engine routes
         them there by the version they saw (autograd._as_of)."""
-        base, index = self._view_of or (None, None)
+        base, index = getattr(self, "_view_of", None) or (None, None)
         if base is not None and index is None:
             raise RuntimeError(f"{op}: an in-place op on this view of another tensor (a reshape "
                                "or a transpose) cannot be recorded in the graph; apply it to "
                                "the other tensor, or use the out-of-place form")
+        autograd.inplace_recorded = True
         version = self._vc[0]
         old = Tensor._make(self._data.copy() if copy or base is not None else self._data)
         old._ctx, old.requires_grad = self._ctx, self.requires_grad
@@ -341,7 +343,7 @@ class Tensor:
             self._data[...] = new._data
         if base is None:
             self._vc[0] += 1  # (base's write counted it for a view)
-        if self._history is None:
+        if getattr(self, "_history", None) is None:
             self._history = {}
         self._history[version] = old
         self._ctx, self.requires_grad = new._ctx, new.requires_grad

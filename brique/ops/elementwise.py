@@ -36,12 +36,12 @@ def _promote(out, *operands, floating=False):
     # does float32 with a 0-d float64. `floating`: a true division, whose integer operands
     # give the default float dtype.
     dtype, arrays = out.dtype, False
-    for x in operands:  # the fast path: arrays with dims of out's dtype, numbers of no higher kind
+    for x in operands:  # the fast path: arrays all of out's dtype, numbers of no higher kind
         d = getattr(x, "dtype", None)
         if d is None:
             if x is not None and _NUMBER_RANK.get(type(x), 9) > backend.KIND_RANK[dtype.kind]:
                 break
-        elif (d is dtype or d == dtype) and x.ndim:
+        elif d is dtype or d == dtype:
             arrays = True
         else:
             break
