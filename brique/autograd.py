@@ -18,6 +18,7 @@ class _GradState(threading.local):
     """Grad mode is per thread, as in PyTorch: one thread evaluating under no_grad must not
     stop another from recording its graph (brique.search runs trials in threads)."""
     enabled = True
+    anomaly = False  # detect_anomaly: backward checks each node's gradients for NaN
 
 
 _state = _GradState()
@@ -90,6 +91,37 @@ class set_grad_enabled(_GradMode):
         return super().__call__(fn)
 
 
+class set_detect_anomaly:
+    """Anomaly detection on (True) or off, from the call on, or inside a `with` block: backward
+    raises, naming the node, as soon as a node's gradient holds a NaN."""
+
+    def __init__(self, mode, check_nan=True):
+        self.prev, _state.anomaly = _state.anomaly, bool(mode) and check_nan
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly = self.prev
+
+
+class detect_anomaly(set_detect_anomaly):
+    def __init__(self, check_nan=True):
+        super().__init__(True, check_nan)
+
+
+def is_anomaly_enabled():
+    return _state.anomaly
+
+
+def _check_nan(ctx, grads):
+    for i, g in enumerate(grads):
+        if g is not None and g.dtype.kind in "fc" and bool(
+                backend.get_array_module(g._data).isnan(g._data).any()):
+            raise RuntimeError(f"Function '{ctx.name}' returned nan values in its {i}th output "
+                               "(detect_anomaly)")
+
+
 # brique.onnx sets this to a recorder of every primitive call while it traces a forward pass.
 _tracer = None
 
@@ -113,9 +145,19 @@ class Function:
 
     out_version = 0  # the output's version at forward (nonzero only for a view of a changed input)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from ._custom_function import is_ctx_style
+        cls._ctx_style = is_ctx_style(cls)
+
+    _ctx_style = False  # a PyTorch-style custom Function (_custom_function.py)
+
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' arrays; record the node when a gradient is needed."""
+        if cls._ctx_style:
+            from . import _custom_function
+            return _custom_function.apply(cls, inputs, params)
         fn = cls()
         arrays, kind, requires = [], None, False
         for t in inputs:
@@ -366,6 +408,8 @@ def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
+            if _state.anomaly:
+                _check_nan(ctx, in_grads)
             for p, pg in zip(_routed(ctx), in_grads):
                 if pg is None or not getattr(p, "requires_grad", False):
                     continue
@@ -460,9 +504,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         allow_unused=None, materialize_grads=False):
     """Gradients of `outputs` with respect to `inputs`, returned as a tuple (PyTorch's
-    `torch.autograd.grad`); `.grad` attributes are left untouched."""
+    `torch.autograd.grad`); `.grad` attributes are left untouched. An input the outputs do not
+    depend on gets None with allow_unused, zeros with materialize_grads, else an error."""
+    if materialize_grads:
+        got = grad(outputs, inputs, grad_outputs, retain_graph, create_graph, True)
+        single = isinstance(inputs, Tensor)
+        pairs = zip([inputs] if single else inputs, got)
+        return tuple(g if g is not None else Tensor._make(
+            backend.get_array_module(t._data).zeros_like(t._data)) for t, g in pairs)
+    allow_unused = bool(allow_unused)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     for t in inputs:

@@ -1,5 +1,7 @@
 """autograd.py and Tensor.backward: the engine, grad mode, brique.grad, hooks, higher order,
 deep graphs, the version counter and the ownership of `.grad`."""
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -632,3 +634,82 @@ def test_op_errors_keep_the_original_traceback():
         assert e.__cause__ is not None and e.__cause__.__traceback__ is not None
     else:
         raise AssertionError("matmul of (2, 3) and (4, 5) did not raise")
+
+
+# ---------------------------------------------------------------------- custom Functions
+def _legendre(lib):
+    class P3(lib.autograd.Function):  # PyTorch's tutorial: a custom autograd Function
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+    return P3
+
+
+class _Split:
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * scale, x.sum(), x.argmax()
+
+    @staticmethod
+    def backward(ctx, ga, gs, gi):
+        (x,) = ctx.saved_tensors
+        return ga * ctx.scale + gs, None
+
+
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_custom_functions_as_pytorch_defines_them(lib):
+    x = lib.tensor([0.5, -0.25, 0.75], dtype=lib.float64, requires_grad=True)
+    y = _legendre(lib).apply(x * 2)
+    g, = lib.autograd.grad(y.sum(), x, create_graph=True)  # its backward is made of ops
+    np.testing.assert_allclose(g.detach().numpy(), 2 * 1.5 * (5 * (2 * x.detach().numpy()) ** 2
+                                                             - 1))
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 2 * 1.5 * 10 * 2 * x.detach().numpy())
+    split = type("Split", (lib.autograd.Function,), dict(vars(_Split)))
+    x = lib.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    a, s, i = split.apply(x, 2.0)  # several outputs, one not differentiable
+    assert i.item() == 1 and not i.requires_grad and a.requires_grad
+    (a * lib.tensor([1.0, 10.0, 100.0])).sum().backward(retain_graph=True)
+    assert x.grad.tolist() == [2.0, 20.0, 200.0]  # s unused: its gradient comes as zeros
+    x.grad = None
+    s.backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+    with lib.no_grad():
+        assert not split.apply(x, 2.0)[0].requires_grad
+
+
+def test_checkpoint_recomputes_with_the_same_dropout():
+    import brique.utils.checkpoint as cp
+    net = brique.nn.Sequential(brique.nn.Linear(4, 8), brique.nn.Tanh(),
+                               brique.nn.Dropout(0.3), brique.nn.Linear(8, 2))
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    grads = []
+    for run in (lambda t: cp.checkpoint(net, t, use_reentrant=False), net):
+        brique.manual_seed(3)
+        t = brique.tensor(x, requires_grad=True)
+        net.zero_grad()
+        (run(t) ** 2).sum().backward()
+        grads.append((t.grad.numpy(), net[0].weight.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("lib", [brique, torch], ids=["brique", "torch"])
+def test_detect_anomaly_and_materialize_grads(lib):
+    x = lib.tensor([0.0, 1.0], requires_grad=True)
+    with pytest.warns(UserWarning) if lib is torch else contextlib.nullcontext():
+        with lib.autograd.detect_anomaly():
+            with pytest.raises(RuntimeError, match="returned nan values"):
+                with np.errstate(all="ignore"):
+                    (x / x).sum().backward()
+    unused = lib.ones(2, requires_grad=True)
+    got = lib.autograd.grad((x * 2).sum(), [x, unused], materialize_grads=True)
+    assert got[1].tolist() == [0.0, 0.0]

@@ -1,2 +1,3 @@
-"""Utilities, as in `torch.utils`: `brique.utils.data` (datasets, samplers, DataLoader)."""
-from . import data  # noqa: F401
+"""Utilities, as in `torch.utils`: `brique.utils.data` (datasets, samplers, DataLoader) and
+`brique.utils.checkpoint` (activation checkpointing)."""
+from . import checkpoint, data  # noqa: F401
