@@ -137,20 +137,18 @@ class Function:
     """
 
     differentiable = True  # False for ops whose outputs never carry a gradient
-
-    def view_index(self):
-        """For an op whose output is a view input[index] (basic indexing): the index, which lets
-        an in-place op on the view be recorded as a write into the input. None otherwise."""
-        return None
-
     out_version = 0  # the output's version at forward (nonzero only for a view of a changed input)
+    _ctx_style = False  # a PyTorch-style custom Function (_custom_function.py)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         from ._custom_function import is_ctx_style
         cls._ctx_style = is_ctx_style(cls)
 
-    _ctx_style = False  # a PyTorch-style custom Function (_custom_function.py)
+    def view_index(self):
+        """For an op whose output is a view input[index] (basic indexing): the index, which lets
+        an in-place op on the view be recorded as a write into the input. None otherwise."""
+        return None
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -431,7 +431,8 @@ class Tensor:
         return self
 
     def copy_(self, src):
-        data = self._inplace("copy_", src, graph=lambda old: self._filled(src.to(self.device)))
+        data = self._inplace("copy_", src, graph=lambda old: self._filled(
+            src.to(self.device) if isinstance(src, Tensor) else src))
         if data is not None:
             src = self._value(src)
             data[...] = backend.to_device(src, self.device) if backend.is_array(src) else src
