@@ -86,9 +86,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 # Convolution, pooling and resampling are fused primitives in brique.ops.
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
-from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa
-                        adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
-                        max_unpool2d)
+from ..ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
+                                 adaptive_max_pool1d, adaptive_max_pool2d)
+from ..ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d  # noqa
 from ..ops.upsample import (affine_grid, grid_sample, interpolate, pixel_shuffle,  # noqa
                             pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
 

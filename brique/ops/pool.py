@@ -4,8 +4,7 @@
 Max-pool keeps, per output, the kernel offset of its maximum; its backward scatters the
 gradient to those offsets and the scatter's backward gathers from them, so the pair is each
 other's derivative and any order of gradient works. Average pooling and its scatter are each
-other's adjoint in the same way. adaptive_avg_pool2d is a composite: two products with constant
-averaging matrices.
+other's adjoint in the same way. Adaptive pooling is in adaptive_pool.py.
 """
 from __future__ import annotations
 
@@ -343,100 +342,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """1-D average pooling. Shape: input (N, C, L) or (C, L); output (N, C, L_out)."""
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad)
-
-
-def _adaptive_matrix(L, n, dtype, xp):
-    """(n, L) matrix whose row i averages input[floor(i*L/n) : ceil((i+1)*L/n)]."""
-    A = xp.zeros((n, L), dtype=dtype)
-    for i in range(n):
-        lo, hi = (i * L) // n, -(-((i + 1) * L) // n)
-        A[i, lo:hi] = 1.0 / (hi - lo)
-    return A
-
-
-def _adaptive_size(name, x, output_size, nd):
-    if not isinstance(x, Tensor) or x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{name}: expected a {nd + 1}-D or {nd + 2}-D input, got "
-                         f"{getattr(x, 'shape', type(x).__name__)}")
-    size = (output_size,) * nd if output_size is None or isinstance(output_size, int) \
-        else tuple(output_size)
-    if len(size) != nd:
-        raise ValueError(f"{name}: output_size must have {nd} elements, got {output_size}")
-    size = tuple(n if o is None else o for o, n in zip(size, x.shape[-nd:]))
-    if min(size) < 1:
-        raise ValueError(f"{name}: output_size {size} must be positive")
-    return size
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed output size (None keeps that input size).
-
-    Shape: input (N, C, H, W) or (C, H, W); output (N, C, *output_size).
-    """
-    oh, ow = _adaptive_size("adaptive_avg_pool2d", input, output_size, 2)
-    H, W = input.shape[-2:]
-    if (oh, ow) == (1, 1):
-        return input.mean((-2, -1), keepdim=True)
-    if H % oh == 0 and W % ow == 0:
-        return avg_pool2d(input, (H // oh, W // ow))
-    xp = xp_of(input._data)
-    Ah = Tensor._make(_adaptive_matrix(H, oh, input.dtype, xp))
-    AwT = Tensor._make(_adaptive_matrix(W, ow, input.dtype, xp).T)
-    return (Ah @ input) @ AwT
-
-
-def adaptive_avg_pool1d(input, output_size):
-    """Shape: input (N, C, L) or (C, L); output (N, C, output_size)."""
-    (n,) = _adaptive_size("adaptive_avg_pool1d", input, output_size, 1)
-    A = _adaptive_matrix(input.shape[-1], n, input.dtype, xp_of(input._data))
-    return input @ Tensor._make(A.T)
-
-
-def _adaptive_windows(L, n, xp):
-    """(n, k) indices of each output's window over L inputs, [floor(i L / n), ceil((i + 1) L
-    / n)), as _adaptive_matrix's rows, padded to the longest window k by repeating the window's
-    last index: a repeat changes neither the maximum nor which index comes first."""
-    lo = [(i * L) // n for i in range(n)]
-    hi = [-(-((i + 1) * L) // n) for i in range(n)]
-    k = max(h - l for l, h in zip(lo, hi))
-    return xp.asarray([[min(l + j, h - 1) for j in range(k)] for l, h in zip(lo, hi)])
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed output size (None keeps that input size): output (i, j) is the
-    maximum of rows [floor(i H / oh), ceil((i + 1) H / oh)) and the columns alike. Sizes that
-    divide the input are a plain max-pool; others gather each window (windows of two sizes
-    that may overlap) and take its first maximum, as PyTorch does.
-
-    Shape: input (N, C, H, W) or (C, H, W); output (N, C, *output_size).
-    """
-    oh, ow = _adaptive_size("adaptive_max_pool2d", input, output_size, 2)
-    H, W = input.shape[-2:]
-    if H % oh == 0 and W % ow == 0:
-        return max_pool2d(input, (H // oh, W // ow), return_indices=return_indices)
-    xp = xp_of(input._data)
-    rows, cols = _adaptive_windows(H, oh, xp), _adaptive_windows(W, ow, xp)
-    kh, kw = rows.shape[1], cols.shape[1]
-    lead = tuple(input.shape[:-2])
-    x = input.index_select(-2, Tensor._make(rows.reshape(-1)))
-    x = x.index_select(-1, Tensor._make(cols.reshape(-1)))          # (..., oh*kh, ow*kw)
-    x = x.reshape(lead + (oh, kh, ow, kw)).transpose(-3, -2)        # (..., oh, ow, kh, kw)
-    values, arg = x.reshape(lead + (oh, ow, kh * kw)).max(-1)
-    if not return_indices:
-        return values
-    a = arg._data
-    flat = rows[xp.arange(oh)[:, None], a // kw] * W + cols[xp.arange(ow), a % kw]
-    return values, Tensor._make(flat.astype(backend.int64))
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """adaptive_max_pool2d over the last dim. Shape: input (N, C, L) or (C, L); output
-    (N, C, output_size)."""
-    (n,) = _adaptive_size("adaptive_max_pool1d", input, output_size, 1)
-    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, n), return_indices)
-    if not return_indices:
-        return out.squeeze(-2)
-    return out[0].squeeze(-2), out[1].squeeze(-2)  # index into 1 x L: the index into L
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

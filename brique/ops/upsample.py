@@ -20,7 +20,7 @@ from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from . import _kernels
-from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 xp_of = backend.get_array_module
 

@@ -12,6 +12,7 @@ import torch.nn.functional as TF
 
 import brique as B
 from brique.ops import conv as BC
+from brique.ops import adaptive_pool as BA
 from brique.ops import pool as BP
 from brique.ops import upsample as BU
 from cases import Arg, Case as C, Const, Distinct, U  # noqa: F401
@@ -139,9 +140,9 @@ CASES = [
     C("avg_pool2d_input_grad", _input_grad(BP.avg_pool2d, B, kernel_size=3, stride=2, padding=1),
       _input_grad(TF.avg_pool2d, torch, kernel_size=3, stride=2, padding=1),
       [Fixed(1, 2, 5, 5), U(1, 2, 3, 3)]),
-    C("adaptive_avg_pool2d", BP.adaptive_avg_pool2d, TF.adaptive_avg_pool2d, [U(1, 2, 5, 7)],
+    C("adaptive_avg_pool2d", BA.adaptive_avg_pool2d, TF.adaptive_avg_pool2d, [U(1, 2, 5, 7)],
       {"output_size": (3, 2)}),
-    C("adaptive_avg_pool2d_global", BP.adaptive_avg_pool2d, TF.adaptive_avg_pool2d,
+    C("adaptive_avg_pool2d_global", BA.adaptive_avg_pool2d, TF.adaptive_avg_pool2d,
       [U(2, 3, 3, 3)], {"output_size": 1}),
     C("max_unpool2d", _unpool(B), _unpool(torch), [U(1, 2, 2, 2), Fixed(1, 2, 5, 5)]),
     # ---------------------------------------------------------- resizing

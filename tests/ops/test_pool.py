@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as TF
 
 import brique as B
+from brique.ops import adaptive_pool as BA
 from brique.ops import pool as BP
 from brique.ops import upsample as BU
 from cases_conv import check_against_torch
@@ -97,19 +98,19 @@ def test_avg_pool1d_matches_torch(kw):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("size", [1, (3, 5), (4, 4), (None, 3), (9, 10), (2, 7)])
 def test_adaptive_avg_pool2d_matches_torch(size, dtype):
-    check_against_torch(BP.adaptive_avg_pool2d, TF.adaptive_avg_pool2d, [draw(2, 3, 8, 10)],
+    check_against_torch(BA.adaptive_avg_pool2d, TF.adaptive_avg_pool2d, [draw(2, 3, 8, 10)],
                         dtype=dtype, kwargs={"output_size": size})
 
 
 def test_adaptive_pools_1d_and_max():
-    check_against_torch(BP.adaptive_avg_pool1d, TF.adaptive_avg_pool1d, [draw(2, 3, 10)],
+    check_against_torch(BA.adaptive_avg_pool1d, TF.adaptive_avg_pool1d, [draw(2, 3, 10)],
                         kwargs={"output_size": 4})
-    check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(2, 3, 8, 10)],
+    check_against_torch(BA.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(2, 3, 8, 10)],
                         kwargs={"output_size": (4, 5), "return_indices": True})
     for n in (4, 5, 3):
-        check_against_torch(BP.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(2, 3, 10)],
+        check_against_torch(BA.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(2, 3, 10)],
                             kwargs={"output_size": n, "return_indices": True})
-        check_against_torch(BP.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(3, 10)],
+        check_against_torch(BA.adaptive_max_pool1d, TF.adaptive_max_pool1d, [draw(3, 10)],
                             kwargs={"output_size": n})
 
 
@@ -119,9 +120,9 @@ def test_adaptive_max_pool2d_windows_that_do_not_divide(size, dtype):
     x = draw(2, 3, 7, 9)
     x[0, 0, :3, :4] = 0.0       # ties: the first maximum takes the gradient
     x[1, 2, 4, 5] = np.nan      # NaN wins its windows
-    check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [x], dtype=dtype,
+    check_against_torch(BA.adaptive_max_pool2d, TF.adaptive_max_pool2d, [x], dtype=dtype,
                         kwargs={"output_size": size, "return_indices": True})
-    check_against_torch(BP.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(3, 7, 9)],
+    check_against_torch(BA.adaptive_max_pool2d, TF.adaptive_max_pool2d, [draw(3, 7, 9)],
                         dtype=dtype, kwargs={"output_size": size})
 
 
