@@ -221,6 +221,20 @@ def _prod_max(g, call, alt):
     return g.reduce(op, g.name(call.inputs[0]), p["dims"], p.get("keepdim", False))
 
 
+@translates(R.Norm)
+def _norm(g, call, alt):
+    p, x = call.params, call.inputs[0]
+    order, dims, keep = p.get("p", 2.0), p["dims"], p.get("keepdim", False)
+    if order in (1.0, 2.0):
+        return g.reduce("ReduceL1" if order == 1.0 else "ReduceL2", g.name(x), dims, keep)
+    magnitude = g.add("Abs", [g.name(x)])
+    if order in (float("inf"), float("-inf")):
+        return g.reduce("ReduceMax" if order > 0 else "ReduceMin", magnitude, dims, keep)
+    powered = g.add("Pow", [magnitude, g.const(order, x.dtype)])
+    total = g.reduce("ReduceSum", powered, dims, keep)
+    return g.add("Pow", [total, g.const(1.0 / order, x.dtype)])
+
+
 @translates(R.Cumsum)
 def _cumsum(g, call, alt):
     return g.add("CumSum", [g.name(call.inputs[0]), g.const(call.params.get("dim", 0), np.int64)])

@@ -128,7 +128,16 @@ LAYERS = [
     ("softmax", lambda: nn.Softmax(dim=1), (2, 5)),
     ("log softmax", lambda: nn.LogSoftmax(dim=-1), (2, 5)),
     ("flatten", lambda: nn.Flatten(), (2, 3, 4)),
+    ("norms", lambda: _Norms(), (2, 5)),
+    ("upsample bicubic", lambda: nn.Upsample(scale_factor=2, mode="bicubic"), (2, 3, 4, 4)),
 ]
+
+
+class _Norms(nn.Module):
+    def forward(self, x):
+        return brique.stack([nn.functional.normalize(x), x.norm(1, 1, True).expand(-1, 5),
+                             x.norm(float("inf"), 1, True).expand(-1, 5),
+                             x.norm(3, 1, True).expand(-1, 5)])
 
 
 class _Pair(nn.Module):
