@@ -58,6 +58,17 @@ def draw_case(rng):
         ("topk", lambda L: x(L).topk(dims[0])[0]),
         ("narrow", lambda L: x(L).narrow(dims[0], dims[1], dims[2])),
         ("pad", lambda L: L.nn.functional.pad(x(L), sizes[:2])),
+        ("index_add", lambda L: x(L).index_add(dims[0], L.tensor([dims[1]]),
+                                               make(L, other, kind))),
+        ("rot90", lambda L: x(L).rot90(dims[0], dims[1:3])),
+        ("median", lambda L: x(L).median(dims[0])[0]),
+        ("cumprod", lambda L: x(L).cumprod(dims[0])),
+        ("norm", lambda L: x(L).norm(dims[2] or 2, dims[0])),
+        ("inner", lambda L: L.inner(x(L), make(L, other, kind))),
+        ("flip", lambda L: x(L).flip(dims[0], dims[1])),
+        ("tile", lambda L: x(L).tile(*sizes)),
+        ("adaptive_max_pool2d", lambda L: L.nn.functional.adaptive_max_pool2d(
+            make(L, shape), sizes[:2])),
     ]
     name, fn = cases[int(rng.integers(len(cases)))]
     return name, fn, dims + list(sizes) + list(shape)
@@ -96,7 +107,7 @@ def test_bad_calls_against_pytorch(seed):
         (t_kind, t_val), (b_kind, b_val) = outcome(fn, torch), outcome(fn, brique)
         if name == "randint" and t_kind == "ok":  # random draws: compare shapes only
             t_val, b_val = tuple(t_val), tuple(b_val) if b_kind == "ok" else b_val
-        if name in ("repeat", "expand") and min(values[3:]) < 0 and b_kind == "error":
+        if name in ("repeat", "expand", "tile") and min(values[3:]) < 0 and b_kind == "error":
             continue  # PyTorch lets negative sizes through when the tensor is empty
         if t_kind == "error" and b_kind == "ok":
             problems.append(f"{name}: silently accepted ({values}); torch says {t_val}")

@@ -29,8 +29,11 @@ def _adaptive_size(name, x, output_size, nd):
     if len(size) != nd:
         raise ValueError(f"{name}: output_size must have {nd} elements, got {output_size}")
     size = tuple(n if o is None else o for o, n in zip(size, x.shape[-nd:]))
-    if min(size) < 1:
-        raise ValueError(f"{name}: output_size {size} must be positive")
+    if min(size) < 0:
+        raise ValueError(f"{name}: output_size {size} must be non-negative")
+    if 0 in x.shape[-nd:]:
+        raise ValueError(f"{name}: expected an input with non-empty pooled dims, got shape "
+                         f"{tuple(x.shape)}")
     return size
 
 
@@ -43,7 +46,7 @@ def adaptive_avg_pool2d(input, output_size):
     H, W = input.shape[-2:]
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
-    if H % oh == 0 and W % ow == 0:
+    if oh and ow and H % oh == 0 and W % ow == 0:
         return avg_pool2d(input, (H // oh, W // ow))
     xp = xp_of(input._data)
     Ah = Tensor._make(_adaptive_matrix(H, oh, input.dtype, xp))
@@ -78,6 +81,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """
     oh, ow = _adaptive_size("adaptive_max_pool2d", input, output_size, 2)
     H, W = input.shape[-2:]
+    if oh == 0 or ow == 0:  # nothing to pool
+        empty = backend.get_array_module(input._data).zeros(input.shape[:-2] + (oh, ow))
+        out = Tensor._make(empty.astype(input.dtype))
+        return (out, Tensor._make(empty.astype(backend.int64))) if return_indices else out
     if H % oh == 0 and W % ow == 0:
         return max_pool2d(input, (H // oh, W // ow), return_indices=return_indices)
     xp = xp_of(input._data)

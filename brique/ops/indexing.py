@@ -164,6 +164,13 @@ def scatter_add(a, dim, index, src):
 
 
 def index_select(a, dim, index):
+    if a.ndim == 0:  # PyTorch: a 0-d tensor is one element along dim 0 or -1
+        normalize_dims(dim, 0, "index_select")
+        idx = _index_array(index, "index_select")
+        if idx.size != 1:
+            raise RuntimeError(f"index_select: the index into a 0-d tensor must hold one value, "
+                               f"got {idx.size}")
+        return index_select(a.reshape(1), 0, index).reshape(())
     d = normalize_dims(dim, a.ndim, "index_select")[0]
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
@@ -177,11 +184,13 @@ def index_add(a, dim, index, source, alpha=1):
     times alpha."""
     d = normalize_dims(dim, a.ndim, "index_add")[0]
     idx = _index_array(index, "index_add").reshape(-1)
-    _in_range(idx, a.shape[d], d, "index_add")
     expected = tuple(a.shape[:d]) + (idx.size,) + tuple(a.shape[d + 1:])
     if tuple(source.shape) != expected:
         raise ValueError(f"index_add: source must have shape {expected} (self {tuple(a.shape)} "
                          f"with {idx.size} indices along dim {d}), got {tuple(source.shape)}")
+    if not source.numel() or (not a.numel() and a.ndim > 1):
+        return a.clone()  # nothing to add: PyTorch checks no index there (but for 1-D self)
+    _in_range(idx, a.shape[d], d, "index_add")
     added = IndexAdd.apply(source, shape=tuple(a.shape), index=(slice(None),) * d + (idx,),
                            advanced=True)
     return a + (added if alpha == 1 else added * alpha)

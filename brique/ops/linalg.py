@@ -2,6 +2,8 @@
 work), the fused linear, einsum; and the triangles and diagonals of matrices (composites)."""
 from __future__ import annotations
 
+import math
+
 from . import _threads
 from .. import backend
 from ..autograd import Function
@@ -167,8 +169,8 @@ def inner(a, b):
         return a * b
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"inner: the last dims must match, got shapes {a.shape} and {b.shape}")
-    k = a.shape[-1]
-    out = Matmul.apply(a.reshape(-1, k), b.reshape(-1, k).t())
+    k, m, n = a.shape[-1], math.prod(a.shape[:-1]), math.prod(b.shape[:-1])
+    out = Matmul.apply(a.reshape(m, k), b.reshape(n, k).t())
     return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 

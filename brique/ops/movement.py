@@ -234,13 +234,18 @@ def sum_to_size(g, *shape):
 def flip(a, *args, dims=None):
     """flip(a, dims) or a.flip(d0, d1, ...): the order of the elements along dims reversed."""
     dims = _shape_arg(args) if dims is None else dims
-    return Flip.apply(a, dims=normalize_dims(dims, a.ndim, "flip"))
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = normalize_dims(dims, a.ndim, "flip")
+    if len(axes) != len(dims):
+        raise RuntimeError(f"flip: a dim appears more than once in dims {dims}")
+    return Flip.apply(a, dims=axes)
 
 
 def rot90(a, k=1, dims=(0, 1)):
     """Rotates by 90 degrees k times in the plane of dims, from the first toward the second."""
-    if len(dims) != 2:
-        raise ValueError(f"rot90: dims must be two dims, got {tuple(dims)}")
+    if len(dims) != 2 or a.ndim < 2:
+        raise ValueError(f"rot90: expected two dims of a tensor of at least 2 dims, got dims "
+                         f"{tuple(dims)} for shape {tuple(a.shape)}")
     d0, d1 = (normalize_dims(d, a.ndim, "rot90")[0] for d in dims)
     if d0 == d1:
         raise ValueError(f"rot90: dims must be two different dims, got {tuple(dims)}")
@@ -319,10 +324,12 @@ def cat(tensors, dim=0):
         if t.ndim == 0:
             raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
                              "concatenated; use stack, or unsqueeze it first")
-    # PyTorch's legacy rule: 1-D empty tensors are skipped whatever the others' shapes.
-    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
-    d = normalize_dims(dim, kept[0].ndim, "cat")[0]
-    return kept[0] if len(kept) == 1 and kept[0].shape == (0,) else Cat.apply(*kept, dim=d)
+    # PyTorch's legacy rule: 1-D empty tensors are skipped whatever the others' shapes (and
+    # whatever the dim, when all are).
+    kept = [t for t in tensors if t.shape != (0,)]
+    if not kept:
+        return tensors[0]
+    return Cat.apply(*kept, dim=normalize_dims(dim, kept[0].ndim, "cat")[0])
 
 
 def stack(tensors, dim=0):

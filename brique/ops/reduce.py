@@ -423,6 +423,9 @@ def norm(a, p=2, dim=None, keepdim=False):
     if not isinstance(p, numbers.Real):
         raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
     dims = normalize_dims(dim, a.ndim, "norm")
+    if (p < 0 or math.isinf(p)) and builtins.any(a.shape[d] == 0 for d in dims):
+        raise RuntimeError(f"norm: the {p} norm of an empty dim (shape {tuple(a.shape)}) has no "
+                           "value (the operation has no identity)")
     if p == 0:  # the count of nonzero elements: no gradient, as in PyTorch
         count = (a._data != 0).sum(axis=dims, keepdims=keepdim)
         return Tensor._make(xp_of(a._data).asarray(count, dtype=a.dtype))
