@@ -1,9 +1,11 @@
 """The activations of `brique.nn.functional` (kept apart from functional.py for its size), with
 PyTorch's signatures, `inplace` included. All are composites of primitives.
 
-`inplace=True`: brique records no in-place op in a graph, so when a gradient is wanted the
-result is a new tensor (same values, the memory saving is lost); otherwise the input is
-overwritten and returned, as PyTorch does."""
+`inplace=True`: when a gradient is wanted the result is a new tensor (same values): recording
+the write in the graph would cost a copy of the input and a pass more, against the memory it
+saves; use the result (`x = F.relu(x, inplace=True)`, as modules do). Otherwise the input is
+overwritten and returned, as PyTorch does. `relu_(x)` is the Tensor method: in place always,
+recorded in the graph."""
 from __future__ import annotations
 
 from .. import autograd, backend
@@ -24,7 +26,7 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
-    return relu(input, inplace=True)
+    return input.relu_()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
