@@ -33,7 +33,8 @@ from .ops.movement import (broadcast_shapes, broadcast_to, cat, chunk, flatten, 
                            repeat, reshape, split, squeeze, stack, t, transpose, unbind,
                            unflatten, unsqueeze)
 from .ops.reduce import (amax, amin, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp,
-                         max, mean, median, min, norm, prod, softmax, std, sum, var)
+                         max, mean, median, min, prod, softmax, std, sum, var)
+from .ops.vector_norm import norm
 from . import backend
 # Names PyTorch programs reach for beyond the core above (docs/api.md maps the rest).
 from .creation import bernoulli, multinomial  # noqa: E402,F401

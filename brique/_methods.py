@@ -10,6 +10,7 @@ from .ops import indexing as I
 from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
+from .ops import vector_norm
 from .tensor import Tensor
 
 
@@ -147,7 +148,7 @@ METHODS = {
     "sum": R.sum, "mean": R.mean, "prod": R.prod, "var": R.var, "std": R.std, "max": R.max,
     "min": R.min, "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
     "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax,
-    "cumsum": R.cumsum, "cumprod": R.cumprod, "median": R.median, "norm": R.norm,
+    "cumsum": R.cumsum, "cumprod": R.cumprod, "median": R.median, "norm": vector_norm.norm,
     # shape
     "reshape": M.reshape, "view": _view, "flatten": M.flatten, "unflatten": M.unflatten,
     "squeeze": M.squeeze, "unsqueeze": M.unsqueeze, "permute": M.permute,

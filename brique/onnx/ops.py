@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import conv, conversion, elementwise as E, indexing, linalg, movement, norm, pool
-from ..ops import upsample
+from ..ops import upsample, vector_norm
 from ..ops import reduce as R
 from ..tensor import Tensor
 from .graph import INT64_MAX, INT64_MIN, UnsupportedOperatorError, onnx_type
@@ -221,7 +221,7 @@ def _prod_max(g, call, alt):
     return g.reduce(op, g.name(call.inputs[0]), p["dims"], p.get("keepdim", False))
 
 
-@translates(R.Norm)
+@translates(vector_norm.Norm)
 def _norm(g, call, alt):
     p, x = call.params, call.inputs[0]
     order, dims, keep = p.get("p", 2.0), p["dims"], p.get("keepdim", False)
