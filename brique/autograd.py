@@ -11,7 +11,7 @@ import functools
 import threading
 import weakref
 
-from . import _malloc, backend
+from . import _inplace, _malloc, backend
 
 
 class _GradState(threading.local):
@@ -215,7 +215,7 @@ class Function:
                 f"{type(self).__name__}: trying to backward through the graph a second time; "
                 "its saved values were freed. Pass retain_graph=True to the first backward().")
         if any(getattr(t, "_history", None) is not None for t in inputs):
-            inputs = [_as_of(t, v) for t, v in zip(inputs, self.versions)]
+            inputs = [_inplace.as_of(t, v) for t, v in zip(inputs, self.versions)]
         for i in needed:
             t, v = inputs[i], self.versions[i]
             if getattr(t, "_version", v) != v:
@@ -267,28 +267,6 @@ def _share_version(result, out, base, inputs, fn):
                 return
 
 
-# Set once an in-place op has been recorded in a graph (Tensor._record): until then no input
-# needs routing, and the engine skips the check.
-inplace_recorded = False
-
-
-def _routed(ctx):
-    """The node's inputs as it saw them (_as_of)."""
-    if not inplace_recorded:
-        return ctx.inputs
-    return [_as_of(t, v) for t, v in zip(ctx.inputs, ctx.versions)]
-
-
-def _as_of(t, version):
-    """`t` as a node that used it at `version` saw it: if an in-place op recorded in the graph
-    has changed it since (Tensor._record), the tensor that stands for it before that op."""
-    history = getattr(t, "_history", None)
-    if history is None or t._vc[0] == version:
-        return t
-    later = [v for v in history if v >= version]
-    return history[min(later)] if later else t
-
-
 def _check_devices(cls, inputs):
     devs = sorted({str(t.device) for t in inputs if isinstance(t, Tensor)})
     if len(devs) > 1:
@@ -319,7 +297,7 @@ def _topo_order(roots):
         if ctx is not None:
             if ctx.inputs is None:
                 ctx.saved  # raises the "backward a second time" error
-            for p in _routed(ctx):
+            for p in _inplace.routed(ctx):
                 if getattr(p, "requires_grad", False) and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
@@ -408,7 +386,7 @@ def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused
                 in_grads = (in_grads,)
             if _state.anomaly:
                 _check_nan(ctx, in_grads)
-            for p, pg in zip(_routed(ctx), in_grads):
+            for p, pg in zip(_inplace.routed(ctx), in_grads):
                 if pg is None or not getattr(p, "requires_grad", False):
                     continue
                 if pg.shape != p.shape:

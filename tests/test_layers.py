@@ -16,7 +16,8 @@ ROOT = pathlib.Path(brique.__file__).parent
 LAYERS = [
     ("backend", ["brique.backend", "brique._format", "brique._special", "brique._malloc"]),
     ("core", ["brique.tensor", "brique.autograd", "brique.creation", "brique._methods",
-              "brique._compat", "brique._custom_function"]),
+              "brique._compat", "brique._custom_function",
+              "brique._inplace"]),
     ("ops", ["brique.ops", "brique.distributed"]),
     ("nn", ["brique.nn"]),
     ("optim", ["brique.optim"]),
