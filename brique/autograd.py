@@ -282,7 +282,7 @@ def _device_error(cls, inputs):
 def _topo_order(roots):
     """Tensors reachable from roots that need a gradient, children before parents.
     Iterative, so a graph of any depth backpropagates without touching the recursion limit."""
-    order, seen = [], set()
+    order, seen, routing = [], set(), _inplace.recorded
     stack = [(r, False) for r in roots]
     while stack:
         t, expanded = stack.pop()
@@ -297,7 +297,7 @@ def _topo_order(roots):
         if ctx is not None:
             if ctx.inputs is None:
                 ctx.saved  # raises the "backward a second time" error
-            for p in _inplace.routed(ctx):
+            for p in _inplace.routed(ctx) if routing else ctx.inputs:
                 if getattr(p, "requires_grad", False) and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
@@ -359,6 +359,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
 def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused):
     order = _topo_order(roots)
+    routing, anomaly = _inplace.recorded, _state.anomaly  # (read once: checked per node)
     pending = {}
     for r, g in zip(roots, grads):
         pending[id(r)] = pending[id(r)] + g if id(r) in pending else g
@@ -384,9 +385,9 @@ def _run_backward(roots, grads, retain_graph, create_graph, inputs, allow_unused
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            if _state.anomaly:
+            if anomaly:
                 _check_nan(ctx, in_grads)
-            for p, pg in zip(_inplace.routed(ctx), in_grads):
+            for p, pg in zip(_inplace.routed(ctx) if routing else ctx.inputs, in_grads):
                 if pg is None or not getattr(p, "requires_grad", False):
                     continue
                 if pg.shape != p.shape:
