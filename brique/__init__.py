@@ -41,10 +41,10 @@ from .creation import bernoulli, multinomial  # noqa: E402,F401
 from .ops.elementwise import (ceil, clamp_max, clamp_min, cosh, exp2, floor, isclose,  # noqa
                               isinf, log2, log10, round, sinh, tan, trunc)
 from .ops.indexing import (argwhere, bincount, count_nonzero, index_add, masked_select,  # noqa
-                           nonzero, unique)
+                           nonzero, take_along_dim, unique)
 from .ops.linalg import diag, diagonal, einsum, inner, trace, tril, triu  # noqa: F401
 from .ops.movement import (meshgrid, movedim, moveaxis, narrow, ravel, repeat_interleave,  # noqa
-                           roll, rot90, select, swapaxes, swapdims, tile)
+                           roll, rot90, select, swapaxes, swapdims, tensor_split, tile)
 from .creation import logspace  # noqa: E402,F401
 from .ops.elementwise import (deg2rad, fmod, frac, hypot, lerp, logaddexp,  # noqa: E402,F401
                               nan_to_num)

@@ -172,6 +172,7 @@ METHODS = {
     "mv": L.matmul, "inner": L.inner,
     "movedim": M.movedim, "moveaxis": M.movedim, "swapaxes": M.swapaxes, "swapdims": M.swapaxes,
     "narrow": M.narrow, "select": M.select, "roll": M.roll, "tile": M.tile, "rot90": M.rot90,
+    "tensor_split": M.tensor_split, "take_along_dim": I.take_along_dim,
     "repeat_interleave": M.repeat_interleave, "ravel": M.ravel,
     "nonzero": I.nonzero, "argwhere": I.argwhere, "masked_select": I.masked_select,
     "count_nonzero": I.count_nonzero, "unique": I.unique, "bincount": I.bincount,

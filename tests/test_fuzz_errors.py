@@ -67,6 +67,10 @@ def draw_case(rng):
         ("inner", lambda L: L.inner(x(L), make(L, other, kind))),
         ("flip", lambda L: x(L).flip(dims[0], dims[1])),
         ("tile", lambda L: x(L).tile(*sizes)),
+        ("tensor_split", lambda L: x(L).tensor_split(sizes[0], dims[0])),
+        # index 0: PyTorch reads out of bounds unchecked here (brique refuses)
+        ("take_along_dim", lambda L: x(L).take_along_dim(L.tensor(np.zeros(other, np.int64)),
+                                                         dims[0])),
         ("adaptive_max_pool2d", lambda L: L.nn.functional.adaptive_max_pool2d(
             make(L, shape), sizes[:2])),
     ]

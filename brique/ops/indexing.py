@@ -196,6 +196,25 @@ def index_add(a, dim, index, source, alpha=1):
     return a + (added if alpha == 1 else added * alpha)
 
 
+def take_along_dim(a, indices, dim=None):
+    """a's values at `indices` along dim, the other dims broadcast between the two (gather
+    with broadcasting); with dim None, of the flattened a."""
+    if dim is None:
+        return gather(a.reshape(-1), 0, indices.reshape(-1))
+    if a.ndim == 0:
+        raise IndexError(f"take_along_dim: dim {dim} given for a 0-d tensor, which has none")
+    d = normalize_dims(dim, a.ndim, "take_along_dim")[0]
+    if indices.ndim != a.ndim:
+        raise ValueError(f"take_along_dim: indices {tuple(indices.shape)} and input "
+                         f"{tuple(a.shape)} must have the same number of dims")
+    from .movement import broadcast_shapes
+    shape = list(broadcast_shapes(tuple(a.shape[:d]) + (1,) + tuple(a.shape[d + 1:]),
+                                  tuple(indices.shape[:d]) + (1,) + tuple(indices.shape[d + 1:])))
+    a = a.expand(*(shape[:d] + [a.shape[d]] + shape[d + 1:]))
+    indices = indices.expand(*(shape[:d] + [indices.shape[d]] + shape[d + 1:]))
+    return gather(a, d, indices)
+
+
 def masked_fill(a, mask, value):
     from .elementwise import where
     out = where(mask, value, a)

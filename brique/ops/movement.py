@@ -378,6 +378,22 @@ def chunk(a, chunks, dim=0):
     return split(a, builtins.max(-(-n // chunks), 1), dim)
 
 
+def tensor_split(a, indices_or_sections, dim=0):
+    """Views of a along dim: `n` parts as even as can be (the first n % size one longer), or
+    the parts between the given indices (clipped to the dim, as in slicing)."""
+    d = one_dim(dim, a.ndim, "tensor_split")
+    size = a.shape[d]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise ValueError(f"tensor_split: the number of sections must be positive, got {n}")
+        bounds = [i * (size // n) + builtins.min(i, size % n) for i in range(n + 1)]
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [size]
+    lead = (slice(None),) * d
+    return tuple(a[lead + (slice(s, builtins.max(s, e)),)] for s, e in zip(bounds, bounds[1:]))
+
+
 def unbind(a, dim=0):
     d = one_dim(dim, a.ndim, "unbind")
     lead = (slice(None),) * d
