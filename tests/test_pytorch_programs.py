@@ -247,6 +247,68 @@ def test_a_seq2seq_tutorial_fills_its_outputs_in_place():
     assert g["losses"][-1] < 0.5 * g["losses"][0]
 
 
+INPLACE_IDIOMS = """
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.b1 = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+            self.c2, self.b2 = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+            self.relu = nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            identity = x
+            out = self.relu(self.b1(self.c1(x)))
+            out = self.b2(self.c2(out))
+            out += identity
+            out[:, 0] = out[:, 0] * 0.5
+            out.clamp_(max=5.0)
+            return self.relu(out)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.block, self.fc = nn.Conv2d(1, 4, 3, padding=1), Block(), nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.fc(self.block(self.stem(x).relu_()).mean((2, 3)))
+
+    net = Net()
+    net.load_state_dict({k: torch.tensor(v) for k, v in weights.items()})
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x, y = torch.tensor(rng.standard_normal((16, 1, 8, 8), dtype=np.float32)), torch.tensor(
+        rng.integers(0, 3, 16))
+    losses = []
+    for step in range(10):
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+"""
+
+
+def test_in_place_idioms_train_as_in_pytorch():
+    # a residual block's `out += identity`, ReLU(inplace=True), x.relu_(), out[:, 0] = ...,
+    # clamp_: the same losses as PyTorch from the same weights
+    import torch
+    torch.manual_seed(0)
+    program = textwrap.dedent(INPLACE_IDIOMS)
+    init = {}
+    exec(program.replace("net.load_state_dict", "# "), init)  # PyTorch's initial weights
+    weights = {k: v.detach().numpy() for k, v in init["net"].state_dict().items()}
+    want = {"weights": weights}
+    exec(program, want)
+    got = {"__builtins__": dict(vars(builtins), __import__=_as_brique), "weights": weights}
+    exec(compile(program, "<program>", "exec"), got)
+    np.testing.assert_allclose(got["losses"], want["losses"], rtol=1e-4)
+
+
 def test_dlpack_shares_memory_with_torch_and_numpy():
     torch = pytest.importorskip("torch")
     t = torch.zeros(3)
