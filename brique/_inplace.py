@@ -19,9 +19,15 @@ from . import autograd, backend
 recorded = False
 
 
+_Tensor = None
+
+
 def _tensor():
-    from .tensor import Tensor  # tensor.py imports this module first
-    return Tensor
+    global _Tensor
+    if _Tensor is None:
+        from .tensor import Tensor  # tensor.py imports this module first
+        _Tensor = Tensor
+    return _Tensor
 
 
 def routed(ctx):
