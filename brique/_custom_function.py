@@ -96,14 +96,16 @@ def apply(cls, args, kwargs):
             for o in outs]
     live = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.kind in "fc"
             and id(o) not in ctx._non_differentiable]
+    if not live:  # nothing that carries a gradient
+        return outs[0] if single else tuple(outs)
     node = _CustomNode()
     node.cls, node.ctx, node.inputs = cls, ctx, list(args)
     node.versions = [a._vc[0] if isinstance(a, Tensor) else 0 for a in args]
     if len(live) == 1 and single:
         node.layout, head = None, outs[0]
     else:
-        xp = backend.get_array_module(outs[live[0]]._data) if live else None
-        dtype = backend.result_type(*(outs[i]._data for i in live)) if live else None
+        xp = backend.get_array_module(outs[live[0]]._data)
+        dtype = backend.result_type(*(outs[i]._data for i in live))
         layout, parts, start = [], [], 0
         for i, o in enumerate(outs):
             if i in live:
@@ -113,7 +115,7 @@ def apply(cls, args, kwargs):
             else:
                 layout.append((0, 0, None))
         node.layout = layout
-        head = Tensor._make(xp.concatenate(parts) if parts else xp.zeros(0))
+        head = Tensor._make(xp.concatenate(parts))
     head._ctx, head.requires_grad = node, True
     node._out = autograd.weakref.ref(head)
     if node.layout is None:
