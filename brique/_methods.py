@@ -167,7 +167,7 @@ METHODS = {
     "log10": E.log10, "exp2": E.exp2, "tan": E.tan, "sinh": E.sinh, "cosh": E.cosh,
     "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "isinf": E.isinf, "isclose": E.isclose,
     "negative": E.neg, "absolute": E.abs, "greater": E.gt, "greater_equal": E.ge,
-    "less": E.lt, "less_equal": E.le, "not_equal": E.ne, "lerp": lambda a, b, w: a + (b - a) * w,
+    "less": E.lt, "less_equal": E.le, "not_equal": E.ne, "lerp": E.lerp,
     "tril": L.tril, "triu": L.triu, "diag": L.diag, "diagonal": L.diagonal, "trace": L.trace,
     "mv": L.matmul, "inner": L.inner,
     "movedim": M.movedim, "moveaxis": M.movedim, "swapaxes": M.swapaxes, "swapdims": M.swapaxes,

@@ -197,26 +197,32 @@ class Function:
     @property
     def saved(self):
         """The inputs, as Tensors, after checking none was modified in place since forward."""
-        inputs = self.inputs
-        if inputs is not None:
-            for t, v in zip(inputs, self.versions):
-                if getattr(t, "_version", v) != v:
-                    break
-            else:
-                return inputs  # the common case: nothing changed
-        return self.saved_only(*range(len(self.versions)))
+        return self.saved_only(_all_inputs)
 
-    def saved_only(self, *needed):
-        """The inputs, as Tensors, checked against in-place changes only at the positions in
-        `needed` (a backward may not read the others: Mul's gradient for a reads only b)."""
+    def saved_product(self):
+        """`saved` for a product of a and b (a * b, a @ b): a's gradient reads only b and b's
+        only a, so an input changed in place since is an error only if the other needs a
+        gradient (`x[:, 0] = x[:, 0] * 2` works, as in PyTorch)."""
+        return self.saved_only(_product_reads)
+
+    def saved_only(self, needed):
+        """The inputs, as Tensors, checked against in-place changes since forward at the
+        positions `needed(inputs)` gives (a backward may not read the others), asked only once
+        an input has changed; an input changed by an in-place op recorded in the graph is the
+        tensor it was (_inplace.as_of)."""
         inputs = self.inputs
         if inputs is None:
             raise RuntimeError(
                 f"{type(self).__name__}: trying to backward through the graph a second time; "
                 "its saved values were freed. Pass retain_graph=True to the first backward().")
+        for t, v in zip(inputs, self.versions):
+            if getattr(t, "_version", v) != v:
+                break
+        else:
+            return inputs  # the common case: nothing changed
         if any(getattr(t, "_history", None) is not None for t in inputs):
             inputs = [_inplace.as_of(t, v) for t, v in zip(inputs, self.versions)]
-        for i in needed:
+        for i in needed(inputs):
             t, v = inputs[i], self.versions[i]
             if getattr(t, "_version", v) != v:
                 raise RuntimeError(
@@ -225,20 +231,6 @@ class Function:
                     f"is at version {t._version}, expected version {v}. Use an out-of-place op "
                     "instead.")
         return inputs
-
-    def saved_product(self):
-        """`saved` for a product of a and b (a * b, a @ b): a's gradient reads only b and b's
-        only a, so an input changed in place since is an error only if the other needs a
-        gradient (`x[:, 0] = x[:, 0] * 2` works, as in PyTorch)."""
-        inputs = self.inputs
-        if inputs is None:
-            return self.saved
-        a, b = inputs
-        va, vb = self.versions
-        if getattr(a, "_version", va) == va and getattr(b, "_version", vb) == vb:
-            return inputs  # the common case: nothing changed
-        return self.saved_only(*[i for i, other in ((1, a), (0, b))
-                                 if getattr(other, "requires_grad", False)])
 
     @property
     def saved_output(self):
@@ -252,6 +244,15 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
     name = property(lambda self: f"{type(self).__name__}Backward")
+
+
+def _all_inputs(inputs):
+    return range(len(inputs))
+
+
+def _product_reads(inputs):
+    a, b = inputs
+    return [i for i, other in ((1, a), (0, b)) if getattr(other, "requires_grad", False)]
 
 
 def _share_version(result, out, base, inputs, fn):

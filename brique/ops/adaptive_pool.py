@@ -11,11 +11,16 @@ from .pool import avg_pool2d, max_pool2d
 xp_of = backend.get_array_module
 
 
+def _windows(L, n):
+    """The (start, stop) of output i's window over L inputs: [floor(i L / n), ceil((i + 1) L
+    / n))."""
+    return [((i * L) // n, -(-((i + 1) * L) // n)) for i in range(n)]
+
+
 def _adaptive_matrix(L, n, dtype, xp):
-    """(n, L) matrix whose row i averages input[floor(i*L/n) : ceil((i+1)*L/n)]."""
+    """(n, L) matrix whose row i averages output i's window."""
     A = xp.zeros((n, L), dtype=dtype)
-    for i in range(n):
-        lo, hi = (i * L) // n, -(-((i + 1) * L) // n)
+    for i, (lo, hi) in enumerate(_windows(L, n)):
         A[i, lo:hi] = 1.0 / (hi - lo)
     return A
 
@@ -62,13 +67,12 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_windows(L, n, xp):
-    """(n, k) indices of each output's window over L inputs, [floor(i L / n), ceil((i + 1) L
-    / n)), as _adaptive_matrix's rows, padded to the longest window k by repeating the window's
-    last index: a repeat changes neither the maximum nor which index comes first."""
-    lo = [(i * L) // n for i in range(n)]
-    hi = [-(-((i + 1) * L) // n) for i in range(n)]
-    k = max(h - l for l, h in zip(lo, hi))
-    return xp.asarray([[min(l + j, h - 1) for j in range(k)] for l, h in zip(lo, hi)])
+    """(n, k) indices of each output's window over L inputs, padded to the longest window k by
+    repeating the window's last index: a repeat changes neither the maximum nor which index
+    comes first."""
+    windows = _windows(L, n)
+    k = max(hi - lo for lo, hi in windows)
+    return xp.asarray([[min(lo + j, hi - 1) for j in range(k)] for lo, hi in windows])
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -82,7 +86,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     oh, ow = _adaptive_size("adaptive_max_pool2d", input, output_size, 2)
     H, W = input.shape[-2:]
     if oh == 0 or ow == 0:  # nothing to pool
-        empty = backend.get_array_module(input._data).zeros(input.shape[:-2] + (oh, ow))
+        empty = xp_of(input._data).zeros(input.shape[:-2] + (oh, ow))
         out = Tensor._make(empty.astype(input.dtype))
         return (out, Tensor._make(empty.astype(backend.int64))) if return_indices else out
     if H % oh == 0 and W % ow == 0:

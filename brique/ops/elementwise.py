@@ -86,7 +86,7 @@ class Div(Function):
         return _promote(a / b, a, b, floating=True)
 
     def backward(self, g):
-        a, b = self.saved_only(1, *([0] if _needs(self.inputs[1]) else []))  # a / b reads b
+        a, b = self.saved_only(lambda ins: (1, 0) if _needs(ins[1]) else (1,))  # both read b
         ga = g / b if _needs(a) else None
         gb = -g * a / (b * b) if _needs(b) else None
         return ga, gb

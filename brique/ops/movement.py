@@ -72,9 +72,10 @@ class Cat(Function):
                 raise ValueError(f"sizes of tensors must match except in dimension {dim}; "
                                  f"got shapes {shapes}")
         self.dim, self.sizes = dim, [a.shape[dim] for a in arrays]
-        dtype = backend.result_type(*arrays)  # PyTorch's: int64 with float32 gives float32
-        return xp_of(arrays[0]).concatenate([a.astype(dtype, copy=False) for a in arrays],
-                                            axis=dim)
+        if any(a.dtype != arrays[0].dtype for a in arrays):
+            dtype = backend.result_type(*arrays)  # PyTorch's: int64 with float32 is float32
+            arrays = [a.astype(dtype, copy=False) for a in arrays]
+        return xp_of(arrays[0]).concatenate(arrays, axis=dim)
 
     def backward(self, g):
         grads, start = [], 0
