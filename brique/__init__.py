@@ -5,6 +5,7 @@
     (x * x).sum().backward()
     x.grad  # tensor([2., 4.])
 """
+import sys as _sys  # noqa: E402  (brique.autograd.functional registered below)
 from .backend import (bool_ as bool, device, double, float, float16, float32, float64,  # noqa
                       get_default_dtype, get_num_threads, half, int, int8, int16, int32,
                       int64, long, manual_seed, result_type, seed, set_default_dtype,
@@ -55,6 +56,36 @@ from .ops.reduce import std_mean, var_mean  # noqa: E402,F401
 from ._compat import (amp, are_deterministic_algorithms_enabled, autocast,  # noqa: E402,F401
                       backends, compile, finfo, get_float32_matmul_precision, iinfo,
                       set_float32_matmul_precision, use_deterministic_algorithms)
+
+# --- reductions, structure, products and constants added for PyTorch programs
+from .ops.reduce_more import (aminmax, all, any, cummax, cummin, dist, kthvalue,  # noqa
+                              logcumsumexp, mode, msort, nanmean, nanmedian, nanquantile,
+                              nansum, quantile, renorm)
+from .ops.reduce_stats import (bucketize, corrcoef, cov, cumulative_trapezoid,  # noqa: E402
+                               histc, searchsorted, trapezoid, trapz, unique_consecutive)
+from .ops.structure import (atleast_1d, atleast_2d, atleast_3d, block_diag,  # noqa: E402,F401
+                            broadcast_tensors, cartesian_prod, column_stack, combinations,
+                            diag_embed, diagflat, dsplit, dstack, fliplr, flipud, hsplit,
+                            row_stack, rsub, scalar_tensor, tril_indices, triu_indices,
+                            unravel_index, vander, vsplit)
+from .ops.structure_products import (addbmm, addcdiv, addcmul, addmv, addr,  # noqa: E402,F401
+                                     chain_matmul, cross, ger, kron, mv, tensordot, vdot)
+from .ops.scatter_more import (index_copy, index_fill, masked_scatter, put,  # noqa: E402,F401
+                               scatter, scatter_reduce, take)
+import math as _math  # noqa: E402
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+# --- end of the block
+
+# --- special and elementwise math functions (ops/special*.py); torch.special as brique.special
+from .ops.special import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan,  # noqa: E402
+                          arctan2, arctanh, asin, asinh, atan, atan2, atanh, copysign, digamma,
+                          erfc, erfinv, fmax, fmin, i0, lgamma, logit, mvlgamma, polygamma,
+                          sinc, xlogy)
+from .ops.special_misc import (float_power, floor_divide, frexp, gcd, heaviside,  # noqa: E402
+                               isneginf, isposinf, isreal, lcm, ldexp, logaddexp2, nextafter,
+                               positive, rad2deg, sgn, signbit)
+from . import special  # noqa: E402,F401
+# --- end of the block
 
 clip = clamp
 concat = concatenate = cat
@@ -115,6 +146,35 @@ __version__ = "0.1.0"
 from . import nn, optim, utils, datasets, models, train  # noqa: E402,F401
 from .utils.data import Generator  # noqa: E402,F401  (torch.Generator().manual_seed(0))
 from .train.checkpoint import load, save  # noqa: E402,F401
+# torch.linalg as brique.linalg, and PyTorch's older top-level linear-algebra names.
+from . import linalg  # noqa: E402,F401
+from .ops.linalg_legacy import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa
+                                inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp,
+                                matrix_power, pinverse, qr, slogdet, svd, triangular_solve)
+# torch.distributions (plain import: it needs only NumPy)
+from . import distributions  # noqa: E402,F401
+
+# RNG state, legacy tensor types, Tensor metadata, autograd.functional, gradcheck, testing.
+from . import random, testing  # noqa: E402,F401
+from .random import (default_generator, get_rng_state, initial_seed,  # noqa: E402,F401
+                     set_rng_state)
+from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402,F401
+                      FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+                      set_default_tensor_type, typename)
+from ._tensor_meta import (asarray, can_cast, empty_strided, frombuffer,  # noqa: E402,F401
+                           get_default_device, promote_types, set_default_device)
+from ._format import set_printoptions  # noqa: E402,F401
+from . import _tensor_meta, _autograd_functional, _gradcheck  # noqa: E402
+_tensor_meta.install()
+random.install()
+autograd.functional = _autograd_functional
+autograd.gradcheck, autograd.gradgradcheck = _gradcheck.gradcheck, _gradcheck.gradgradcheck
+autograd.GradcheckError = _gradcheck.GradcheckError
+_sys.modules[f"{__name__}.autograd.functional"] = _autograd_functional
+cuda.get_rng_state = staticmethod(random.cuda_get_rng_state)
+cuda.get_rng_state_all = staticmethod(random.cuda_get_rng_state_all)
+cuda.set_rng_state = staticmethod(random.cuda_set_rng_state)
+cuda.set_rng_state_all = staticmethod(random.cuda_set_rng_state_all)
 
 # Optional parts load on first use, so `import brique` never imports optuna, onnx, mpi4py or a
 # web server. Name -> the extra (`pip install 'brique[extra]'`) that brings its dependencies.

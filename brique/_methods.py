@@ -11,6 +11,7 @@ from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
 from .ops import vector_norm
+from .ops import linalg_legacy as LL
 from .tensor import Tensor
 
 
@@ -54,14 +55,14 @@ def _view_dtype(a, dtype):
     return out
 
 
-def _type(a, dtype=None):
-    """No argument: PyTorch's type string ('torch.FloatTensor'); else a cast, like .to(dtype)."""
+def _type(a, dtype=None, non_blocking=False, **kwargs):
+    """No argument: PyTorch's type string ('torch.FloatTensor'); else a cast to a dtype, a
+    legacy type (brique.LongTensor) or its name ('torch.LongTensor'), like .to(dtype)."""
+    from . import _legacy
     if dtype is None:
-        name = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}.get(str(a.dtype), str(a.dtype))
-        return f"torch.{'cuda.' if a.device.type == 'cuda' else ''}{name}Tensor"
-    return a.to(dtype)
+        return _legacy.type_name(a)
+    dtype, device = _legacy.as_type(dtype)
+    return a.to(dtype) if device is None else a.to(device, dtype)
 
 
 def _stride(a, dim=None):
@@ -185,6 +186,14 @@ METHODS = {
     "logaddexp": E.logaddexp, "nan_to_num": E.nan_to_num, "deg2rad": E.deg2rad,
     "addmm": L.addmm, "baddbmm": L.baddbmm, "diff": M.diff,
 }
+# Linear algebra: PyTorch's Tensor methods (brique.linalg holds the torch.linalg forms).
+METHODS.update({
+    "inverse": LL.inverse, "det": LL.det, "logdet": LL.logdet, "slogdet": LL.slogdet,
+    "pinverse": LL.pinverse, "cholesky": LL.cholesky, "cholesky_solve": LL.cholesky_solve,
+    "cholesky_inverse": LL.cholesky_inverse, "qr": LL.qr, "svd": LL.svd,
+    "matrix_power": LL.matrix_power, "matrix_exp": LL.matrix_exp,
+    "triangular_solve": LL.triangular_solve, "lu_solve": LL.lu_solve, "lu": LL.lu,
+})
 
 # In-place forms: computed out of place, then written into the tensor (Tensor._inplace checks
 # that no gradient is lost and counts the change).
@@ -230,6 +239,65 @@ OPERATORS = {
 
 FACTORIES = {"new_zeros": C.zeros, "new_ones": C.ones, "new_full": C.full, "new_empty": C.empty,
              "new_tensor": C.tensor}
+
+
+# --- reductions, structure and scatter ops added for PyTorch programs (reduce_more,
+# reduce_stats, structure, structure_products, scatter_more)
+from .ops import reduce_more as RM, reduce_stats as RS  # noqa: E402
+from .ops import scatter_more as SM, structure as ST, structure_products as SP  # noqa: E402
+
+METHODS.update({
+    "all": RM.all, "any": RM.any, "nansum": RM.nansum, "nanmean": RM.nanmean,
+    "nanmedian": RM.nanmedian, "quantile": RM.quantile, "nanquantile": RM.nanquantile,
+    "kthvalue": RM.kthvalue, "mode": RM.mode, "cummax": RM.cummax, "cummin": RM.cummin,
+    "logcumsumexp": RM.logcumsumexp, "aminmax": RM.aminmax, "msort": RM.msort,
+    "dist": RM.dist, "renorm": RM.renorm, "cov": RS.cov, "corrcoef": RS.corrcoef,
+    "histc": RS.histc, "unique_consecutive": RS.unique_consecutive,
+    "fliplr": ST.fliplr, "flipud": ST.flipud, "diag_embed": ST.diag_embed,
+    "diagflat": ST.diagflat, "hsplit": ST.hsplit, "vsplit": ST.vsplit, "dsplit": ST.dsplit,
+    "kron": SP.kron, "cross": SP.cross, "addcmul": SP.addcmul, "addcdiv": SP.addcdiv,
+    "addmv": SP.addmv, "addr": SP.addr, "addbmm": SP.addbmm, "mv": SP.mv, "ger": SP.ger,
+    "vdot": SP.vdot, "unfold": SM.unfold, "index_copy": SM.index_copy,
+    "index_fill": SM.index_fill, "masked_scatter": SM.masked_scatter, "scatter": SM.scatter,
+    "scatter_reduce": SM.scatter_reduce, "put": SM.put, "take": SM.take,
+    "squeeze_": SM.squeeze_, "unsqueeze_": SM.unsqueeze_, "t_": SM.t_,
+    "transpose_": SM.transpose_, "swapaxes_": SM.swapaxes_, "swapdims_": SM.swapaxes_,
+})
+INPLACE.update({"index_copy_": SM.index_copy, "masked_scatter_": SM.masked_scatter,
+                "scatter_reduce_": SM.scatter_reduce, "put_": SM.put})
+# --- end of the block
+
+# --- special and elementwise math functions (ops/special.py, ops/special_misc.py)
+from .ops import special as SF, special_misc as SX  # noqa: E402
+
+
+def _float_power_(self, exponent):
+    if self.dtype != backend.float64:  # the float64 result cannot be written back
+        raise RuntimeError(f"float_power_: the base has dtype {self.dtype} but the result "
+                           "is float64; use float_power, or a float64 tensor")
+    return SX.float_power(self, exponent)
+
+
+_SPECIAL = {
+    "asin": SF.asin, "acos": SF.acos, "atan": SF.atan, "asinh": SF.asinh, "acosh": SF.acosh,
+    "atanh": SF.atanh, "arcsin": SF.asin, "arccos": SF.acos, "arctan": SF.atan,
+    "arcsinh": SF.asinh, "arccosh": SF.acosh, "arctanh": SF.atanh, "atan2": SF.atan2,
+    "arctan2": SF.atan2, "erfc": SF.erfc, "erfinv": SF.erfinv, "lgamma": SF.lgamma,
+    "digamma": SF.digamma, "polygamma": lambda self, n: SF.polygamma(n, self),
+    "mvlgamma": SF.mvlgamma, "i0": SF.i0, "sinc": SF.sinc, "logit": SF.logit,
+    "xlogy": SF.xlogy, "copysign": SF.copysign, "float_power": SX.float_power,
+    "ldexp": SX.ldexp, "heaviside": SX.heaviside, "sgn": SX.sgn, "floor_divide": SX.floor_divide,
+    "rad2deg": SX.rad2deg, "nextafter": SX.nextafter, "gcd": SX.gcd, "lcm": SX.lcm,
+}
+METHODS.update(_SPECIAL)
+METHODS.update({
+    "fmax": SF.fmax, "fmin": SF.fmin, "logaddexp2": SX.logaddexp2, "signbit": SX.signbit,
+    "positive": SX.positive, "isposinf": SX.isposinf, "isneginf": SX.isneginf,
+    "isreal": SX.isreal, "frexp": SX.frexp,
+})
+INPLACE.update({f"{name}_": fn for name, fn in _SPECIAL.items()})
+INPLACE["float_power_"] = _float_power_
+# --- end of the block
 
 
 def install():

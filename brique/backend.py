@@ -214,13 +214,16 @@ def is_array(obj):
 
 
 # Random state: one generator per device family, both seeded by manual_seed.
-_rng = numpy.random.default_rng()
+# The seed is kept so that initial_seed() can report it, as torch.initial_seed() does.
+_initial_seed = builtins.int(numpy.random.SeedSequence().entropy % 2**63)
+_rng = numpy.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed):
     """Seed every random generator brique uses (NumPy's global one too, for user code)."""
-    global _rng
+    global _rng, _initial_seed
     seed = builtins.int(seed)
+    _initial_seed = seed
     _rng = numpy.random.default_rng(seed)
     numpy.random.seed(seed % 2**32)
     if cupy is not None and cuda_is_available():
@@ -282,6 +285,10 @@ def get_rng_state():
 
 def set_rng_state(state):
     _rng.bit_generator.state = state
+
+
+def initial_seed():
+    return _initial_seed
 
 
 def set_num_threads(n):

@@ -340,3 +340,22 @@ def test_sum_over_short_axes_of_a_large_array(dims, keepdim):
     want = a.astype(np.float64).sum(axis=axes, keepdims=keepdim and dims is not None)
     assert got.shape == want.shape
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-4)
+
+
+def test_integer_power_with_negative_exponents_as_pytorch():
+    torch = pytest.importorskip("torch")
+    cases = [([-1, 2, 0, -1, 5, 1], [-3, 0, -1, -2, 2, -7]), ([2, 3], [-1, 2])]
+    for base, exp in cases:
+        for dtype in ("int32", "int64"):
+            got = brique.tensor(base, dtype=getattr(brique, dtype)) ** brique.tensor(exp)
+            want = torch.tensor(base, dtype=getattr(torch, dtype)) ** torch.tensor(exp)
+            assert got.tolist() == want.tolist() and str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert (2 ** brique.tensor([-1, 2])).tolist() == [0, 4]
+    with pytest.raises(ValueError, match="negative integer powers"):
+        brique.tensor([2, 3]) ** -1  # a negative Python exponent: PyTorch refuses too
+
+
+def test_sign_of_nan_is_zero_as_pytorch():
+    x = brique.tensor([float("nan"), -2.0, 0.0, 3.0])
+    assert x.sign().tolist() == [0.0, -1.0, 0.0, 1.0]
+    assert brique.sign(brique.tensor(float("nan"))).item() == 0.0

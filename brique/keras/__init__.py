@@ -9,7 +9,8 @@ with their imports changed:
 Keras 2's defaults (the courses' listings are Keras 2); see docs/keras.md.
 """
 from . import (activations, backend, callbacks, datasets, initializers, layers,  # noqa: F401
-               losses, metrics, models, optimizers, utils)
+               losses, metrics, models, optimizers, saving, utils)
 from .models import Model, Sequential  # noqa: F401
+from .saving import load_model, save_model  # noqa: F401
 
 __version__ = "2.2.4-brique"  # the Keras API whose defaults this follows

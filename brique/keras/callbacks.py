@@ -27,16 +27,18 @@ class EarlyStopping(_cb.EarlyStopping):
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model's weights (model.save_weights, a brique checkpoint) after every
-    `period` epochs, or only when `monitor` improves with save_best_only; `filepath` may use
-    the epoch and the logs: 'weights.{epoch:02d}-{val_loss:.2f}.npz'. Whole-model saving
-    (save_weights_only=False) also saves the weights only."""
+    """Saves the whole model (model.save: architecture, weights, optimizer state; read back
+    with keras.models.load_model) or, with save_weights_only, its weights
+    (model.save_weights) after every `period` epochs, or only when `monitor` improves with
+    save_best_only; `filepath` may use the epoch and the logs:
+    'model.{epoch:02d}-{val_loss:.2f}.keras'."""
     rank_zero_only = True
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", period=1):
         self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
         self.save_best_only, self.period = save_best_only, period
+        self.save_weights_only = save_weights_only
         self.mode = _cb._better(mode, monitor)
         self.best = math.inf if self.mode == "min" else -math.inf
 
@@ -52,7 +54,10 @@ class ModelCheckpoint(Callback):
         path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.verbose:
             print(f"Epoch {epoch + 1:05d}: saving model to {path}")
-        self.model.save_weights(path)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
 
 
 class LearningRateScheduler(Callback):

@@ -13,6 +13,7 @@ runner skips the transposes between two such layers.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 
 import numpy as np
@@ -246,6 +247,33 @@ class Layer(nn.Module):
     def extra_repr(self):
         return f"name={self.name!r}"
 
+    # ------------------------------------------------------------------ config (model saving)
+    _BASE_ARGS = {"self", "name", "trainable", "input_shape", "input_dim", "batch_input_shape",
+                  "batch_size", "dtype", "kwargs", "args"}
+
+    def get_config(self):
+        """The constructor arguments that rebuild this layer, without its weights (Keras's
+        base keys; each layer adds its own). As in Keras, a custom layer whose __init__ takes
+        other arguments must override get_config (and from_config if they are not plain)."""
+        if type(self).get_config is Layer.get_config:
+            extra = sorted(set(inspect.signature(type(self).__init__).parameters)
+                           - self._BASE_ARGS)
+            if extra:
+                # Keras raises NotImplementedError here too: the layer is usable, only its
+                # serialization is missing, and the user must write it.
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has arguments {extra} in __init__() and "
+                    "therefore must override get_config() to be saved with model.save()")
+        config = {"name": self.name, "trainable": self._trainable, "dtype": "float32"}
+        if self.declared_input_shape is not None:
+            config["batch_input_shape"] = (None,) + tuple(self.declared_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """The layer that get_config() describes (fresh weights: load_model sets them)."""
+        return cls(**config)
+
 
 class InputLayer(Layer):
     """The source of a graph: `Input(shape=(28, 28, 1))` returns its output tensor."""
@@ -260,6 +288,10 @@ class InputLayer(Layer):
         node = Node(self, [])
         node.outputs.append(KerasTensor((None,) + shape, self.dtype, node, 0, self.name))
         self._nodes.append(node)
+
+    def get_config(self):
+        return {"batch_input_shape": (None,) + tuple(self.shape), "dtype": self.dtype,
+                "name": self.name}
 
     def forward(self, x):
         return x

@@ -3,6 +3,9 @@ brique's own `fit` (brique/train/loop.py): the model is the nn.Module it trains,
 loss and metrics are adapted to its (output, target) functions."""
 from __future__ import annotations
 
+import json
+
+from .. import optim as _optim
 from ..train import callbacks as _cb
 from ..train import evaluate as _evaluate
 from ..train import fit as _fit
@@ -11,6 +14,7 @@ from ..optim.lr_scheduler import LambdaLR
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
+from . import saving as _saving
 from .engine import InputLayer, Layer, to_tensor, unique_name
 from .network import Network, _as_list, predict_arrays
 
@@ -175,9 +179,82 @@ class Model(Network):
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=len(_as_list(x)[0]))
 
-    def save(self, filepath, **kwargs):
-        raise NotImplementedError("brique.keras saves weights only: model.save_weights(path), "
-                                  "then rebuild the model in code and load_weights(path)")
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """The whole model in one file (architecture, weights, compile config, optimizer
+        state), read back by keras.models.load_model; see brique.keras.saving.save_model."""
+        _saving.save_model(self, filepath, overwrite=overwrite,
+                           include_optimizer=include_optimizer, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (no weights), for model_from_json."""
+        from . import __version__
+        return json.dumps({**_saving.model_config(self), "keras_version": __version__,
+                           "backend": "brique"}, **kwargs)
+
+    def get_compile_config(self):
+        """What compile() was given (optimizer as {module, class_name, config}, loss,
+        metrics, loss_weights), or None before compile."""
+        if not self.compiled:
+            return None
+        opt = self.optimizer
+        if isinstance(opt, _optimizers.Optimizer):
+            spec = {"module": "brique.keras.optimizers", "class_name": type(opt).__name__,
+                    "config": {"kwargs": dict(opt.kwargs), "decay": opt.decay}}
+        elif isinstance(opt, _BriqueOptimizer):
+            where = {id(p): i for i, p in enumerate(self.parameters())}
+            groups = []
+            for group in opt.param_groups:
+                if any(id(p) not in where for p in group["params"]):
+                    raise ValueError(f"{self.name}: the optimizer holds parameters that are "
+                                     "not the model's; it cannot be saved with the model")
+                groups.append({**{k: v for k, v in group.items() if k != "params"},
+                               "params": [where[id(p)] for p in group["params"]]})
+            spec = {"module": "brique.optim", "class_name": type(opt).__name__,
+                    "config": {"param_groups": groups}}
+        else:
+            raise TypeError(f"{self.name}: cannot save an optimizer of type "
+                            f"{type(opt).__name__}")
+        return {"optimizer": spec, "loss": self.loss, "metrics": self.metrics,
+                "loss_weights": self.loss_weights}
+
+    def compile_from_config(self, config):
+        """compile() with what get_compile_config() returned (functions already resolved)."""
+        spec = config["optimizer"]
+        name, options = spec["class_name"], spec["config"]
+        if spec.get("module") == "brique.optim":
+            cls = _saving._lookup(name) or getattr(_optim, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, _BriqueOptimizer)):
+                raise ValueError(f"load_model: unknown optimizer brique.optim.{name}; pass it "
+                                 "in custom_objects")
+            params = list(self.parameters())
+            opt = cls([{**{k: tuple(v) if isinstance(v, list) else v
+                           for k, v in g.items() if k != "params"},
+                        "params": [params[i] for i in g["params"]]}
+                       for g in options["param_groups"]])
+        else:
+            cls = _saving._lookup(name) or getattr(_optimizers, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, _optimizers.Optimizer)):
+                raise ValueError(f"load_model: unknown optimizer {name!r}; pass it in "
+                                 "custom_objects")
+            opt = cls()
+            opt.kwargs, opt.decay = dict(options["kwargs"]), float(options["decay"])
+        self.compile(optimizer=opt, loss=config["loss"], metrics=config["metrics"],
+                     loss_weights=config["loss_weights"])
+
+    def _optimizer_state(self):
+        opt = self.optimizer
+        if isinstance(opt, _optimizers.Optimizer):
+            opt = opt.optimizer
+        return None if opt is None else opt.state_dict()
+
+    def _load_optimizer_state(self, state):
+        opt = self.optimizer
+        if isinstance(opt, _optimizers.Optimizer):
+            if opt.optimizer is None:
+                opt.build(self.parameters())
+            opt = opt.optimizer
+        opt.load_state_dict(state)
 
 
 class Sequential(Model):
@@ -204,6 +281,29 @@ class Sequential(Model):
         self._stack.pop()
         self._connect()
 
+    def get_config(self):
+        """{name, layers}: the stack's layers, after an InputLayer entry once built."""
+        layers = list(self._stack)
+        if self._input is not None:
+            layers.insert(0, self._input.layer)
+        return {"name": self.name, "trainable": self._trainable,
+                "layers": [{k: v for k, v in _saving.serialize_layer(layer).items()
+                            if k != "module"} for layer in layers]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        with _saving.custom_object_scope(custom_objects):
+            model = cls(name=config.get("name"))
+            for entry in config["layers"]:
+                layer = _saving.deserialize_layer(entry)
+                if isinstance(layer, InputLayer):
+                    model._input = layer.output
+                else:
+                    model.add(layer)
+        if not config.get("trainable", True):
+            model.trainable = False
+        return model
+
     def _connect(self):
         x = self._input
         for layer in self._stack:
@@ -220,3 +320,31 @@ class Sequential(Model):
             shape = to_tensor(_as_list(x)[0][:1]).shape[1:]
             self._input = InputLayer(input_shape=tuple(shape)).output
             self._connect()
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model written by model.save(); see brique.keras.saving.load_model."""
+    return _saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                              safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
+    """model.save(filepath), as a function."""
+    _saving.save_model(model, filepath, overwrite=overwrite,
+                       include_optimizer=include_optimizer, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The (untrained, uncompiled) model that model.to_json() described."""
+    try:
+        config = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as e:
+        raise ValueError(f"model_from_json: not a JSON model description ({e})") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError("model_from_json: expected the JSON of model.to_json()")
+    return _saving.deserialize_layer(config, custom_objects)
+
+
+def model_from_config(config, custom_objects=None):
+    """The model that {class_name, config} (model.to_json()'s content) describes."""
+    return _saving.deserialize_layer(config, custom_objects)

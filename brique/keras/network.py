@@ -13,6 +13,7 @@ from .. import backend
 from ..autograd import no_grad
 from ..train.checkpoint import load as _load, save as _save
 from .engine import InputLayer, KerasTensor, Layer, to_first, to_last, to_tensor
+from .saving import custom_object_scope, deserialize_layer, read_weights, serialize_layer
 
 
 class _Value:
@@ -172,9 +173,12 @@ class Network(Layer):
         _save({k: v for k, v in self.state_dict().items()}, filepath)
 
     def load_weights(self, filepath, by_name=False):
-        """Weights saved by save_weights, matched in order (Keras's default: the layer names
-        of the two models may differ) or, with by_name, by layer name (others skipped)."""
-        saved = _load(filepath)
+        """Weights saved by save_weights (or a whole model saved by model.save), matched in
+        order (Keras's default: the layer names of the two models may differ) or, with
+        by_name, by layer name (others skipped)."""
+        saved = read_weights(filepath)
+        if saved is None:
+            saved = _load(filepath)
         if by_name:
             self.load_state_dict(saved, strict=False)
             return
@@ -186,6 +190,76 @@ class Network(Layer):
 
     def count_params(self):
         return sum(p.numel() for p in self.parameters())
+
+    # ------------------------------------------------------------------ config (saving)
+    def get_config(self):
+        """The graph as Keras describes it: each layer's class and config with the calls
+        that feed it (`inbound_nodes`: [layer name, call index, output index] per input),
+        and the model's input and output tensors as such references."""
+        if not self.built:
+            raise ValueError(f"{self.name}: the model has no graph yet (no inputs/outputs)")
+        index, counts = {}, {}
+        for node in self._graph_nodes:
+            name = node.layer.name
+            index[id(node)] = (name, counts.get(name, 0))
+            counts[name] = counts.get(name, 0) + 1
+
+        def ref(t):
+            return [*index[id(t.node)], t.index]
+        entries = []
+        for layer in self.layers:
+            entry = {k: v for k, v in serialize_layer(layer).items() if k != "module"}
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [
+                {"args": [ref(t) for t in node.input_list],
+                 "list": isinstance(node.inputs, (list, tuple))}
+                for node in self._graph_nodes
+                if node.layer is layer and not isinstance(layer, InputLayer)]
+            entries.append(entry)
+        outputs = [ref(t) for t in self.outputs]
+        return {"name": self.name, "trainable": self._trainable, "layers": entries,
+                "input_layers": [ref(t) for t in self.inputs],
+                "output_layers": outputs[0] if self._single_output else outputs}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model that get_config() describes (fresh weights). A config without a graph
+        (a subclassed model's own get_config) goes to the constructor, as in Keras."""
+        if not ("layers" in config and "input_layers" in config):
+            return cls(**config)
+        with custom_object_scope(custom_objects):
+            layers = {e["name"]: deserialize_layer(e) for e in config["layers"]}
+            tensors = {(name, 0, 0): layer.output for name, layer in layers.items()
+                       if isinstance(layer, InputLayer)}
+            pending = [(e["name"], i, node) for e in config["layers"]
+                       for i, node in enumerate(e.get("inbound_nodes", []))]
+            done = dict.fromkeys(layers, 0)
+            # A shared layer's later calls may wait on layers listed after it: repeat passes.
+            while pending:
+                waiting = []
+                for name, i, node in pending:
+                    keys = [tuple(a) for a in node["args"]]
+                    if done[name] != i or not all(k in tensors for k in keys):
+                        waiting.append((name, i, node))
+                        continue
+                    args = [tensors[k] for k in keys]
+                    out = layers[name](args if node["list"] else args[0])
+                    for j, t in enumerate(_as_list(out)):
+                        tensors[(name, i, j)] = t
+                    done[name] += 1
+                if len(waiting) == len(pending):
+                    raise ValueError(f"{config.get('name')}: the saved graph cannot be rebuilt: "
+                                     f"calls of {sorted({w[0] for w in waiting})} wait on "
+                                     "tensors no layer makes")
+                pending = waiting
+            outs = config["output_layers"]
+            single = bool(outs) and isinstance(outs[0], str)
+            outputs = [tensors[tuple(r)] for r in ([outs] if single else outs)]
+            model = cls(inputs=[tensors[tuple(r)] for r in config["input_layers"]],
+                        outputs=outputs[0] if single else outputs, name=config.get("name"))
+        if not config.get("trainable", True):
+            model.trainable = False
+        return model
 
     # ------------------------------------------------------------------ summary
     def summary(self, line_length=None, positions=None, print_fn=None):

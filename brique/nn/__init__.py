@@ -8,7 +8,7 @@ from .modules.activation import (CELU, ELU, GELU, GLU, Hardshrink, Hardsigmoid, 
 from .modules.container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .modules.module import Module  # noqa: F401
-from .parameter import Parameter  # noqa: F401
+from .parameter import Buffer, Parameter  # noqa: F401
 from .summary import summary  # noqa: F401
 from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: F401
                           RNNCellBase)
@@ -46,3 +46,14 @@ from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d,  # no
                               ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from .modules.dropout import AlphaDropout, Dropout3d  # noqa: E402,F401
 from .modules.pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa
+# EmbeddingBag, lazy layers, more losses and pooling (helper 4).
+from .modules.embedding_bag import EmbeddingBag  # noqa: E402,F401
+from .modules.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,  # noqa: E402,F401
+                           LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+                           LazyConvTranspose2d, LazyLinear, LazyModuleMixin, UninitializedBuffer,
+                           UninitializedParameter)
+from .modules.loss_more import (MultiLabelMarginLoss, MultiMarginLoss,  # noqa: E402,F401
+                                TripletMarginWithDistanceLoss)
+from .modules.pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d,  # noqa
+                                   LPPool2d, MaxUnpool1d)
+from .modules.volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: E402,F401

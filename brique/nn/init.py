@@ -128,3 +128,59 @@ def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0):
         draws[bad] = backend.rng(t.device).normal(mean, std, size=int(bad.sum()))
         bad = (draws < a) | (draws > b)
     return t.copy_(draws.astype(t.dtype))
+
+
+@no_grad()
+def dirac_(t, groups=1):
+    """The identity of a convolution: a 1 at the kernel's centre from input channel d to
+    output channel d (in each of `groups` groups), zeros elsewhere. Shape: (out, in, *k), 3-5
+    dims."""
+    if t.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
+                         f"shape {tuple(t.shape)}")
+    if t.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({t.shape[0]}) must be divisible by groups ({groups})")
+    xp = backend.get_array_module(t._data)
+    out = xp.zeros(t.shape, dtype=t.dtype)
+    per_group = t.shape[0] // groups
+    centre = tuple(k // 2 for k in t.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, t.shape[1])):
+            out[(g * per_group + d, d) + centre] = 1
+    return t.copy_(out)
+
+
+@no_grad()
+def sparse_(t, sparsity, std=0.01, generator=None):
+    """N(0, std) entries with a fraction `sparsity` of each column set to zero (Martens
+    2010). 2-D tensors only."""
+    if t.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(t.shape)}")
+    rows, cols = t.shape
+    zeros_per_col = math.ceil(sparsity * rows)
+    rng = backend.rng(t.device)
+    values = rng.normal(0.0, std, size=(rows, cols))
+    for c in range(cols):
+        values[rng.permutation(rows)[:zeros_per_col], c] = 0
+    return t.copy_(values.astype(t.dtype))
+
+
+def _deprecated(new):
+    old = new.__name__[:-1]
+
+    def alias(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    alias.__name__ = old
+    alias.__doc__ = f"Deprecated: use nn.init.{new.__name__}."
+    return alias
+
+
+# The old names PyTorch still accepts, warning.
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)
+dirac, eye = _deprecated(dirac_), _deprecated(eye_)

@@ -21,3 +21,26 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """`self.name = nn.Buffer(t, persistent=True)` in a Module registers t as a buffer, as
+    `register_buffer` would (PyTorch >= 2.5). The module keeps a plain Tensor sharing t's
+    storage; the Buffer only carries the request."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent=True):
+        if data is None:
+            from ..creation import empty
+            data = empty(0)
+        source = data if isinstance(data, Tensor) else Tensor(data)
+        Tensor.__init__(self, source._data)
+        self._data = source._data  # shares, as Parameter does
+        self.requires_grad_(source.requires_grad)
+        self.persistent = persistent
+
+    def as_tensor(self):
+        out = Tensor._make(self._data)
+        out._vc = self._vc
+        return out.requires_grad_(self.requires_grad)

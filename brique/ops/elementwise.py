@@ -104,6 +104,8 @@ class Pow(Function):
     """a ** b, with b a Tensor or a Python number."""
 
     def forward(self, a, b):
+        if _kind(a) in "iu" and _kind(b) in "iu" and not isinstance(b, int) and (b < 0).any():
+            return _promote(_int_power(a, b), a, b)
         return _promote(a ** b, a, b)
 
     def backward(self, g):
@@ -122,6 +124,21 @@ class Pow(Function):
             if zero.any():
                 gb = gb.masked_fill(_const(zero), 0)
         return ga, gb
+
+
+def _kind(x):
+    return "i" if isinstance(x, int) else getattr(getattr(x, "dtype", None), "kind", "f")
+
+
+def _int_power(a, b):
+    """Integer a ** b where some exponents are negative: 1 / a**|b| rounded toward zero, as
+    PyTorch gives it (1 for a = 1, +-1 for a = -1, else 0), where NumPy refuses. (A negative
+    Python-number exponent still raises, as in PyTorch.)"""
+    xp = xp_of(b)
+    a = xp.asarray(a)
+    negative = b < 0
+    unit = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(negative, unit, a ** xp.where(negative, 0, b))
 
 
 class Exp(Function):
@@ -182,7 +199,11 @@ class Abs(Function):
 
 class Sign(Function):
     def forward(self, a):
-        return xp_of(a).sign(a)
+        xp = xp_of(a)
+        out = xp.sign(a)
+        if out.dtype.kind == "f":  # NaN's sign is 0 in PyTorch, NaN in NumPy
+            out = xp.where(out == out, out, out.dtype.type(0))
+        return out
 
     def backward(self, g):
         return g * 0

@@ -14,6 +14,10 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
+# weight averaging and Adafactor (swa_utils.py, adafactor.py)
+from . import swa_utils
+from .adafactor import Adafactor
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW",
-           "lr_scheduler", "NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "SparseAdam", "LBFGS"]
+           "lr_scheduler", "NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "SparseAdam", "LBFGS",
+           "Adafactor", "swa_utils"]

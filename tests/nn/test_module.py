@@ -252,3 +252,25 @@ def test_flatten_unflatten_identity():
     assert nn.Flatten()(x).shape == (2, 12)
     assert nn.Unflatten(1, (3, 4))(nn.Flatten()(x)).shape == (2, 3, 4)
     assert nn.Identity(5, foo=1)(x) is x
+
+
+def test_buffer_assignment_registers_a_buffer_as_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.kept = lib.nn.Buffer(lib.ones(3))
+                self.scratch = lib.nn.Buffer(lib.zeros(2), persistent=False)
+        return M()
+
+    m, t = build(brique), build(torch)
+    assert list(m.state_dict()) == list(t.state_dict()) == ["kept"]
+    assert [n for n, _ in m.named_buffers()] == [n for n, _ in t.named_buffers()]
+    assert type(m.kept) is brique.Tensor and m.kept is m._buffers["kept"]
+    with pytest.raises(AttributeError, match="super"):
+        class Early(brique.nn.Module):
+            def __init__(self):
+                self.b = brique.nn.Buffer(brique.ones(1))
+        Early()

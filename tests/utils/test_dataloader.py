@@ -211,9 +211,12 @@ def test_iterable_dataset():
 
         def __len__(self):
             return 10
-    for nw in (0, 2):
-        batches = [b.tolist() for b in DataLoader(Stream(), batch_size=4, num_workers=nw)]
-        assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    batches = [b.tolist() for b in DataLoader(Stream(), batch_size=4)]
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    # As in PyTorch, every worker iterates its own copy: an unsharded stream comes twice
+    # (tests/utils/test_worker_info.py shards by get_worker_info()).
+    batches = [b.tolist() for b in DataLoader(Stream(), batch_size=4, num_workers=2)]
+    assert batches == [[0, 1, 2, 3], [0, 1, 2, 3], [4, 5, 6, 7], [4, 5, 6, 7], [8, 9], [8, 9]]
     assert len(DataLoader(Stream(), batch_size=4, drop_last=True)) == 2
 
 

@@ -66,6 +66,10 @@ class _Image(Layer):
         if self.channels_first:
             self.image_mode = None  # its Keras layout already is NCHW
 
+    def get_config(self):
+        return {**super().get_config(), "data_format": "channels_first" if
+                self.channels_first else "channels_last"}
+
     def _hwc(self, shape, what="input"):
         if len(shape) != 4:
             raise ValueError(f"{self.name}: expected a 4-D {what} (batch, rows, cols, channels),"
@@ -100,6 +104,14 @@ class Conv2D(_Image):
         self.padding = _padding(padding, self.name)
         self.activation_name, self.activation = activation, activations.get(activation)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "activation": self.activation_name, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer,
+                "bias_initializer": self.bias_initializer}
 
     def build(self, input_shape):
         _, _, c = self._hwc(input_shape)
@@ -144,6 +156,10 @@ class _Pooling2D(_Image):
         self.strides = self.pool_size if strides is None else _pair(strides, "strides",
                                                                     self.name)
         self.padding = _padding(padding, self.name)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding}
 
     def compute_output_shape(self, input_shape):
         h, w, c = self._hwc(input_shape)
@@ -204,6 +220,10 @@ class UpSampling2D(_Image):
         self.module = nn.Upsample(scale_factor=tuple(float(s) for s in self.size),
                                   mode=interpolation)
 
+    def get_config(self):
+        return {**super().get_config(), "size": self.size,
+                "interpolation": self.interpolation}
+
     def compute_output_shape(self, input_shape):
         h, w, c = self._hwc(input_shape)
         return self._shape(*(None if n is None else n * s for n, s in zip((h, w), self.size)),
@@ -245,6 +265,10 @@ class BatchNormalization(Layer):
                              "False in brique.keras")
         self.axis, self.momentum, self.epsilon, self.affine = axis, momentum, epsilon, center
         self.image_mode = None
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "epsilon": self.epsilon, "center": self.affine, "scale": self.affine}
 
     def build(self, input_shape):
         rank, axis = len(input_shape), self.axis % len(input_shape)

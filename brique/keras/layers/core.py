@@ -45,6 +45,12 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": self.activation_name, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer,
+                "bias_initializer": self.bias_initializer}
+
     def forward(self, x):
         return self.activation(self.module(x))
 
@@ -65,6 +71,9 @@ class Activation(Layer):
         if activation in ELEMENTWISE:
             self.call_first, self.image_mode = self.forward, "either"
 
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation_name}
+
     def forward(self, x):
         return self.activation(x)
 
@@ -78,8 +87,11 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if noise_shape is not None:
             raise ValueError("Dropout: noise_shape is not supported by brique.keras")
-        self.rate = rate
+        self.rate, self.seed = rate, seed
         self.module = nn.Dropout(rate)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
     def forward(self, x):
         return self.module(x)
@@ -105,6 +117,9 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
 
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
     def compute_output_shape(self, input_shape):
         shape = list(self.target_shape)
         if -1 in shape:
@@ -126,6 +141,12 @@ class Lambda(Layer):
         super().__init__(**kwargs)
         self.function, self.output_shape_arg = function, output_shape
         self.arguments = dict(arguments or {})
+
+    def get_config(self):
+        # The function is saved by name only (files hold no code): load_model finds it in
+        # custom_objects.
+        return {**super().get_config(), "function": self.function,
+                "output_shape": self.output_shape_arg, "arguments": self.arguments}
 
     def compute_output_shape(self, input_shape):
         if callable(self.output_shape_arg):

@@ -80,6 +80,9 @@ class Concatenate(Layer):
         super().__init__(**kwargs)
         self.axis = axis
 
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
     def compute_output_shape(self, input_shape):
         if not isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError(f"{self.name}: expects a list of at least 2 inputs")
@@ -106,6 +109,9 @@ class _Dot(Layer):
         super().__init__(**kwargs)
         self.cosine = cosine
 
+    def get_config(self):
+        return {**super().get_config(), "cosine": self.cosine}
+
     def compute_output_shape(self, input_shape):
         return (None, 1)
 
@@ -121,6 +127,10 @@ class _LambdaMerge(Layer):
         super().__init__(**kwargs)
         self.function, self.output_shape_arg = function, output_shape
         self.arguments = dict(arguments or {})
+
+    def get_config(self):  # the function by name only, as Lambda's
+        return {**super().get_config(), "function": self.function,
+                "output_shape": self.output_shape_arg, "arguments": self.arguments}
 
     def compute_output_shape(self, input_shape):
         s = self.output_shape_arg

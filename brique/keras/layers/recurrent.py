@@ -32,8 +32,14 @@ class Embedding(Layer):
             raise ValueError("Embedding: mask_zero=True (masking) is not supported by "
                              "brique.keras")
         self.input_dim, self.output_dim = input_dim, output_dim
+        self.embeddings_initializer = embeddings_initializer
         self.module = nn.Embedding(input_dim, output_dim)
         _init(self.module.weight, embeddings_initializer)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": self.embeddings_initializer}
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
@@ -67,6 +73,17 @@ class _RNN(Layer):
         self.go_backwards, self.unit_forget_bias = go_backwards, unit_forget_bias
         self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
         self.dropout = nn.Dropout(dropout) if dropout else None
+        self.recurrent_activation = recurrent_activation
+
+    def get_config(self):
+        kernel, recurrent, bias = self.inits
+        return {**super().get_config(), "units": self.units, "activation": self.activation,
+                "recurrent_activation": self.recurrent_activation, "use_bias": self.use_bias,
+                "kernel_initializer": kernel, "recurrent_initializer": recurrent,
+                "bias_initializer": bias, "unit_forget_bias": self.unit_forget_bias,
+                "dropout": self.dropout.p if self.dropout is not None else 0.0,
+                "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards}
 
     def build(self, input_shape):
         if len(input_shape) != 3 or input_shape[-1] is None:

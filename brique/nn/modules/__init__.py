@@ -39,3 +39,13 @@ from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
                       ZeroPad1d, ZeroPad2d)
 from .dropout import AlphaDropout, Dropout3d  # noqa: F401
 from .pooling import PixelUnshuffle, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
+# EmbeddingBag, lazy layers, more losses and pooling (helper 4).
+from . import embedding_bag, lazy, loss_more, pooling_more, volume  # noqa: F401
+from .embedding_bag import EmbeddingBag  # noqa: F401
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: F401
+                   LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyLinear,
+                   LazyModuleMixin)
+from .loss_more import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss  # noqa
+from .pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d, LPPool2d,  # noqa
+                           MaxUnpool1d)
+from .volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: F401

@@ -7,7 +7,7 @@ from collections import OrderedDict, namedtuple
 from ... import backend
 from ...autograd import no_grad, zero_grad
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -44,6 +44,11 @@ class Module:
         if "_parameters" not in d and isinstance(value, (Parameter, Module)):
             raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before "
                                  f"{type(self).__name__}.__init__() called super().__init__()")
+        if isinstance(value, Buffer):
+            if "_buffers" not in d:
+                raise AttributeError(f"cannot assign Buffer '{name}' before "
+                                     f"{type(self).__name__}.__init__() called super().__init__()")
+            return self.register_buffer(name, value.as_tensor(), value.persistent)
         if isinstance(value, Parameter):
             self._remove_from(name, "_buffers", "_modules")
             d["_parameters"][name] = value

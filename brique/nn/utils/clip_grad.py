@@ -83,3 +83,47 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
             g = p.grad._data
             backend.get_array_module(g).clip(g, -clip_value, clip_value, out=g)
             p.grad._version += 1
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The `norm_type`-norm of all the entries of `tensors` (a tensor or an iterable of them;
+    typically gradients) as one vector, a 0-d Tensor."""
+    tensors = [t for t in _as_list(tensors) if t is not None]
+    norm_type = float(norm_type)
+    if not tensors:
+        return Tensor._make(backend.xp_of(backend.CPU).zeros((), backend.get_default_dtype()))
+    arrays = [t._data for t in tensors]
+    xp = backend.get_array_module(arrays[0])
+    dev = backend.device_of(arrays[0])
+    total = _norm(xp.stack([backend.to_device(_norm(a, norm_type), dev) for a in arrays]),
+                  norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                           "`parameters` is non-finite, so it cannot be clipped. To disable this "
+                           "error and scale the gradients by the non-finite norm anyway, set "
+                           "`error_if_nonfinite=False`")
+    return Tensor._make(total)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scales the gradients of `parameters` in place by min(1, max_norm / (total_norm +
+    1e-6)), `total_norm` computed beforehand (get_total_norm)."""
+    parameters = _as_list(parameters)
+    total = total_norm._data if isinstance(total_norm, Tensor) else total_norm
+    for p in parameters:
+        if p.grad is not None:
+            g = p.grad._data
+            xp = backend.get_array_module(g)
+            coef = xp.minimum(float(max_norm) / (backend.to_device(xp.asarray(total),
+                                                                   backend.device_of(g))
+                                                 + 1e-6), 1.0)
+            g *= coef.astype(g.dtype)
+            p.grad._version += 1
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                   foreach=None):
+    """Deprecated alias of clip_grad_norm_ (warns, as PyTorch does)."""
+    warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -4,6 +4,7 @@
 """
 from . import transforms  # noqa: F401
 from .dataloader import DataLoader, default_collate
+from ._worker_info import WorkerInfo, get_worker_info  # noqa: F401
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
                       Subset, TensorDataset, random_split)
 from .distributed import DistributedSampler
@@ -13,4 +14,5 @@ from .sampler import (BatchSampler, Generator, RandomSampler, Sampler, Sequentia
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "Generator",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
-           "random_split", "transforms", "ChainDataset", "StackDataset", "DistributedSampler"]
+           "random_split", "transforms", "ChainDataset", "StackDataset", "DistributedSampler",
+           "get_worker_info", "WorkerInfo"]

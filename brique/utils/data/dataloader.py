@@ -15,8 +15,9 @@ early and the iterator is dropped, or on `iterator.close()`.
 
 The sampler runs in the calling thread, so the order of samples under a seed is the same for
 any `num_workers`; random transforms drawing from a shared generator in several threads are
-not reproducible draw for draw (use num_workers=0 or 1 for that). For an IterableDataset the
-stream is read in the calling thread and only collation runs in the workers.
+not reproducible draw for draw (use num_workers=0 or 1 for that). For an IterableDataset each
+worker iterates its own copy of the dataset, as in PyTorch (shard it with `get_worker_info()`,
+else each worker yields the whole stream); batches come round-robin over the workers.
 `pin_memory` and `persistent_workers` are accepted for PyTorch compatibility and ignored.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 
 from ... import backend
 from ...tensor import Tensor
+from . import _worker_info
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, as_generator
 
@@ -172,6 +174,9 @@ class DataLoader:
         return iter(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        if self._iterable and self.num_workers > 0:  # each worker reads its own stream
+            return _worker_info.IterableWorkersIter(
+                self, _worker_info.base_seed(self.generator))
         if self._iterable:
             collate = self.collate_fn
             # For an IterableDataset the "index batches" are the samples themselves.
@@ -181,9 +186,11 @@ class DataLoader:
             jobs, fetch = self._index_batches(), self._fetcher()
         if self.num_workers == 0:
             return _SingleThreadIter(jobs, fetch)
-        return _ThreadedIter(jobs, fetch, self.num_workers,
-                             self.prefetch_factor * self.num_workers, self.timeout,
-                             self.worker_init_fn)
+        seed = _worker_info.base_seed(self.generator)
+        infos = [_worker_info.WorkerInfo(i, self.num_workers, seed + i, self.dataset)
+                 for i in range(self.num_workers)]
+        return _ThreadedIter(jobs, fetch, infos, self.prefetch_factor * self.num_workers,
+                             self.timeout, self.worker_init_fn)
 
     def __len__(self):
         if self._iterable:
@@ -211,8 +218,10 @@ class _SingleThreadIter:
 _STOP = object()
 
 
-def _worker(worker_id, tasks, results, fetch, stop, init_fn):
+def _worker(info, tasks, results, fetch, stop, init_fn):
     # Holds no reference to the iterator, so dropping the iterator runs its __del__.
+    worker_id = info.id
+    _worker_info.set_worker_info(info)
     try:
         if init_fn is not None:
             init_fn(worker_id)
@@ -234,7 +243,7 @@ class _ThreadedIter:
     """Hands index batches to worker threads, keeps `max_in_flight` of them outstanding and
     returns the results in order."""
 
-    def __init__(self, jobs, fetch, num_workers, max_in_flight, timeout, init_fn):
+    def __init__(self, jobs, fetch, infos, max_in_flight, timeout, init_fn):
         self._jobs = jobs
         self._max_in_flight = max_in_flight
         self._timeout = timeout or None
@@ -246,8 +255,8 @@ class _ThreadedIter:
         self._exhausted = False
         self._workers = [threading.Thread(
             target=_worker, name=f"brique-DataLoader-worker-{i}", daemon=True,
-            args=(i, self._tasks, self._results, fetch, self._stop, init_fn))
-            for i in range(num_workers)]
+            args=(info, self._tasks, self._results, fetch, self._stop, init_fn))
+            for i, info in enumerate(infos)]
         for w in self._workers:
             w.start()
         self._fill()

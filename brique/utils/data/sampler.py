@@ -54,7 +54,8 @@ class Generator:
 
 def as_generator(generator):
     """None, an int seed, a Generator or a numpy Generator -> Generator (None stays None)."""
-    if generator is None or isinstance(generator, Generator):
+    from ...random import _DefaultGenerator  # brique.default_generator: the global state
+    if generator is None or isinstance(generator, (Generator, _DefaultGenerator)):
         return generator
     if isinstance(generator, np.random.Generator):
         g = Generator()

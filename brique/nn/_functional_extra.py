@@ -1,0 +1,368 @@
+"""More of `brique.nn.functional` (re-exported there): embedding_bag, margin losses, LP pooling,
+channel shuffle, feature alpha dropout, gumbel_softmax, pdist, the `*_with_indices` poolings,
+max_unpool1d and the in-place activations (`elu_`, ...). All are composites of primitives."""
+from __future__ import annotations
+
+from .. import backend, creation
+from ..ops import elementwise as E
+from ..ops.adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
+from ..ops.movement import cat
+from ..ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d
+from ..ops.reduce import softmax
+from ..tensor import Tensor
+from . import _activation as A
+from ._functional_more import _pair, _reduce, pairwise_distance
+
+
+def _array(t):
+    return t._data if isinstance(t, Tensor) else backend.asarray(t)
+
+
+# ----------------------------------------------------------------- embedding_bag
+def _bag_positions(idx, offsets, include_last_offset, xp):
+    """(positions (B, L) into the flat input, valid (B, L)) for 1-D input cut by offsets."""
+    if offsets is None:
+        raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+    off = _array(offsets)
+    if off.ndim != 1:
+        raise ValueError(f"embedding_bag: offsets has to be a 1D Tensor, got shape "
+                         f"{tuple(off.shape)}")
+    if off.dtype.kind not in "iu":
+        raise TypeError(f"embedding_bag: offsets must be integers, got {off.dtype}")
+    n = idx.shape[0]
+    if off.size and int(off[0]) != 0:
+        raise RuntimeError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
+                           f"in the mini-batch has to start from position 0. However, got "
+                           f"{int(off[0])}")
+    if include_last_offset:
+        if off.size == 0:
+            raise ValueError("embedding_bag: include_last_offset needs at least one offset")
+        starts, ends = off[:-1], off[1:]
+    else:
+        starts, ends = off, xp.concatenate([off[1:], xp.asarray([n], dtype=off.dtype)])
+    lengths = ends - starts
+    if lengths.size and (int(lengths.min()) < 0 or int(ends.max()) > n):
+        raise ValueError(f"embedding_bag: offsets {off.tolist()} must be non-decreasing and at "
+                         f"most the input length {n}")
+    width = max(int(lengths.max()) if lengths.size else 0, 1)
+    steps = xp.arange(width)
+    valid = steps[None, :] < lengths[:, None]
+    return xp.where(valid, starts[:, None] + steps[None, :], 0), valid
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode="mean", sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    """Sums, means or maxima of bags of embedding rows, without building the (*, D) lookup.
+    A 2-D input holds one bag per row; a 1-D input is cut into bags at `offsets`. Entries
+    equal to padding_idx are left out (and out of the mean's count); an empty bag gives zeros.
+
+    Shape: input (B, L) or (N,) with offsets (B,) ((B + 1,) with include_last_offset);
+    weight (num_embeddings, D); per_sample_weights like input (mode='sum') -> (B, D).
+    """
+    from .functional import embedding
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    idx = _array(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding_bag: input must be integers (long), got {idx.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, got shape "
+                         f"{tuple(weight.shape)}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            # PyTorch's error type, kept so code that catches it keeps working.
+            raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported "
+                                      f"for mode='sum' (got mode={mode!r})")
+        if tuple(per_sample_weights.shape) != tuple(idx.shape):
+            raise ValueError(f"embedding_bag: per_sample_weights of shape "
+                             f"{tuple(per_sample_weights.shape)} must have the input's shape "
+                             f"{tuple(idx.shape)}")
+    xp = backend.get_array_module(idx)
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated as a mini-batch of fixed length sequences")
+        bags, width = idx.shape
+        pos = xp.arange(bags * width).reshape(bags, width)
+        valid = xp.ones((bags, width), dtype=bool)
+    elif idx.ndim == 1:
+        pos, valid = _bag_positions(idx, offsets, include_last_offset, xp)
+    else:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D, got shape "
+                         f"{tuple(idx.shape)}")
+    flat = idx.reshape(-1)
+    if padding_idx is not None:
+        num = weight.shape[0]
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding_bag: padding_idx must be within [-{num}, {num}), "
+                             f"got {padding_idx}")
+        padding_idx %= num
+        valid = valid & (flat[pos] != padding_idx) if flat.size else valid
+    rows = embedding(Tensor._make(flat), weight, None, max_norm, norm_type, scale_grad_by_freq)
+    # One zero row after the looked-up ones: the slots past a bag's end point there, so a sum
+    # needs no mask.
+    zero = creation.zeros(1, weight.shape[1], dtype=weight.dtype, device=weight.device)
+    rows = cat([rows, zero])
+    pos = xp.where(valid, pos, flat.size)
+    picked = rows[Tensor._make(pos)]                              # (B, L, D)
+    if per_sample_weights is not None:
+        w = cat([per_sample_weights.reshape(-1).to(weight.dtype),
+                 creation.zeros(1, dtype=weight.dtype, device=weight.device)])
+        picked = picked * w[Tensor._make(pos)].unsqueeze(-1)
+    count = valid.sum(axis=1)
+    if mode == "max":
+        mask = Tensor._make(~valid[:, :, None])
+        best = picked.masked_fill(mask, float("-inf")).max(1).values
+        return E.where(Tensor._make(count[:, None] > 0), best, 0.0)
+    out = picked.sum(1)
+    if mode == "mean":
+        out = out / Tensor._make(xp.maximum(count, 1)[:, None].astype(weight.dtype))
+    return out
+
+
+# ----------------------------------------------------------------- losses
+def _targets(op, target):
+    t = _array(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must be integers (long), got {t.dtype}")
+    return t
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p (times
+    weight[y]), divided by the number of classes C.
+
+    Shape: input (N, C) or (C,), target (N,) or () of class indices -> per reduction.
+    """
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got {p}")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: input must be 1-D or 2-D, got shape "
+                         f"{tuple(input.shape)}")
+    x = input if input.ndim == 2 else input.unsqueeze(0)
+    t = _targets("multi_margin_loss", target).reshape(-1)
+    if t.shape[0] != x.shape[0]:
+        raise ValueError(f"multi_margin_loss: target of shape {tuple(_array(target).shape)} "
+                         f"does not match input of shape {tuple(input.shape)}")
+    classes = x.shape[1]
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= classes):
+        raise IndexError(f"multi_margin_loss: target values must be in [0, {classes}), got "
+                         f"{t.tolist()}")
+    xp = backend.get_array_module(t)
+    target_t = Tensor._make(t[:, None])
+    x_y = x.gather(1, target_t)
+    h = E.clamp(margin - x_y + x, min=0.0)
+    if p == 2:
+        h = h * h
+    others = Tensor._make((xp.arange(classes)[None, :] != t[:, None]).astype(x.dtype))
+    h = h * others
+    if weight is not None:
+        h = h * weight[Tensor._make(t)].unsqueeze(1)
+    loss = h.sum(1) / classes
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: for each target class j (the target row lists them, ended by
+    the first -1) and each non-target class i, max(0, 1 - (x[j] - x[i])), summed, over C.
+
+    Shape: input (N, C) or (C,), target of the same shape (int64) -> per reduction.
+    """
+    t = _targets("multilabel_margin_loss", target)
+    if tuple(t.shape) != tuple(input.shape) or input.ndim not in (1, 2):
+        raise ValueError(f"multilabel_margin_loss: input (C) or (N, C) and a target of the same "
+                         f"shape expected, got {tuple(input.shape)} and {tuple(t.shape)}")
+    x = input if input.ndim == 2 else input.unsqueeze(0)
+    t = t.reshape(x.shape)
+    classes = x.shape[1]
+    xp = backend.get_array_module(t)
+    if t.size and (int(t.max()) >= classes or int(t.min()) < -1):
+        raise IndexError(f"multilabel_margin_loss: target values must be in [-1, {classes}), "
+                         f"got {t.tolist()}")
+    # Entries after a row's first -1 are ignored; a class listed twice counts twice.
+    live = xp.cumprod(t >= 0, axis=1).astype(bool)
+    counts = ((t[:, :, None] == xp.arange(classes)) & live[:, :, None]).sum(axis=1)
+    counts = counts.astype(x.dtype)
+    non_target = Tensor._make((counts == 0).astype(x.dtype))
+    pair = E.clamp(1.0 - x.unsqueeze(2) + x.unsqueeze(1), min=0.0)   # (N, j, i)
+    pair = pair * Tensor._make(counts[:, :, None]) * non_target.unsqueeze(1)
+    loss = pair.sum((1, 2)) / classes
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, d(a, p) - d(a, n) + margin) with any distance d (pairwise_distance by
+    default); swap uses min(d(a, n), d(p, n)) as the negative distance."""
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
+                         f"got {margin}")
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise ValueError(f"triplet_margin_with_distance_loss: anchor, positive and negative "
+                         f"must have the same rank, got {tuple(anchor.shape)}, "
+                         f"{tuple(positive.shape)} and {tuple(negative.shape)}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = E.minimum(d_neg, dist(positive, negative))
+    return _reduce(E.clamp(margin + d_pos - d_neg, min=0.0), reduction)
+
+
+# ----------------------------------------------------------------- pooling
+def _lp_finish(out, norm_type, area):
+    # sign * relu(|.|) keeps the gradient at 0 finite where every window value is 0.
+    return (E.sign(out) * E.relu(out.abs()) * area).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|.
+    Shape: (N, C, L) or (C, L) -> (N, C, L_out)."""
+    if norm_type == float("inf"):
+        return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
+    return _lp_finish(out, norm_type, k)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p) in 2-D.
+    Shape: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out)."""
+    if norm_type == float("inf"):
+        return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    kh, kw = _pair(kernel_size)
+    out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kh * kw)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Puts each value back at its index along L (from max_pool1d(..., return_indices=True));
+    everything else is zero. Shape: (N, C, L_in) or (C, L_in) -> (N, C, L_out)."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"max_unpool1d: input must be (C, L) or (N, C, L), got shape "
+                         f"{tuple(input.shape)}")
+    k = _pair(kernel_size)[0]
+    s = k if stride is None else _pair(stride)[0]
+    size = None if output_size is None else (1, int(tuple(output_size)[-1]))
+    out = max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, s),
+                       (0, _pair(padding)[0]), size)
+    return out.squeeze(-2)
+
+
+def channel_shuffle(input, groups):
+    """Interleaves the channels of `groups` groups (ShuffleNet).
+    Shape: (N, C, *) with C divisible by groups -> same shape."""
+    if input.ndim < 3:
+        raise ValueError(f"channel_shuffle: input must have at least 3 dimensions, got shape "
+                         f"{tuple(input.shape)}")
+    n, c = input.shape[:2]
+    if groups <= 0 or c % groups:
+        raise ValueError(f"channel_shuffle: number of channels ({c}) must be divisible by "
+                         f"groups ({groups})")
+    rest = tuple(input.shape[2:])
+    return (input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
+            .reshape(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels: a dropped channel takes SELU's negative saturation,
+    then `a x + b` restores mean 0 and variance 1. Shape: (N, C, *) or (C, *)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    saturation = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+    a = ((1 - p) * (1 + p * saturation ** 2)) ** -0.5
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    keep = backend.rng(input.device).random(shape) >= p
+    keep = Tensor._make(keep.astype(input.dtype))
+    return a * (input * keep + saturation * (1 - keep)) - a * saturation * p
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax (Concrete) distribution; with hard=True a one-hot
+    vector whose gradient is the soft sample's (straight-through)."""
+    xp = backend.get_array_module(logits._data)
+    gumbels = -xp.log(backend.rng(logits.device).exponential(1.0, size=logits.shape))
+    soft = softmax((logits + Tensor._make(gumbels.astype(logits.dtype))) / tau, dim)
+    if not hard:
+        return soft
+    d = dim % logits.ndim
+    best = xp.argmax(soft._data, axis=d)
+    one_hot = (xp.expand_dims(best, d) == xp.arange(logits.shape[d]).reshape(
+        (-1,) + (1,) * (logits.ndim - d - 1))).astype(logits.dtype)
+    return Tensor._make(one_hot) - soft.detach() + soft
+
+
+def pdist(input, p=2):
+    """p-norm distances between every pair of rows i < j, in row-major order of the pairs.
+    Shape: (N, M) -> (N (N - 1) / 2,)."""
+    if input.ndim != 2:
+        raise ValueError(f"pdist: only 2-D input supported, got shape {tuple(input.shape)}")
+    if p < 0:
+        raise ValueError(f"pdist: only supports non-negative p values, got {p}")
+    xp = backend.get_array_module(input._data)
+    i, j = xp.triu_indices(input.shape[0], 1)
+    return (input[Tensor._make(i)] - input[Tensor._make(j)]).norm(p, 1)
+
+
+# ----------------------------------------------------------------- in-place activations
+def _inplace(input, name, fn):
+    """Overwrites `input` with fn(input), recorded in the graph as Tensor's own `x.op_()`."""
+    data = input._inplace(name, graph=fn)
+    if data is not None:
+        data[...] = fn(input.detach())._data
+    return input
+
+
+def elu_(input, alpha=1.0):
+    return _inplace(input, "elu_", lambda x: E.elu(x, alpha))
+
+
+def selu_(input):
+    return _inplace(input, "selu_", A.selu)
+
+
+def celu_(input, alpha=1.0):
+    return _inplace(input, "celu_", lambda x: A.celu(x, alpha))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return _inplace(input, "leaky_relu_", lambda x: E.leaky_relu(x, negative_slope))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return _inplace(input, "hardtanh_", lambda x: A.hardtanh(x, min_val, max_val))
+
+
+def threshold_(input, threshold, value):
+    return _inplace(input, "threshold_", lambda x: A.threshold(x, threshold, value))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    if not training:
+        return leaky_relu_(input, (lower + upper) / 2)
+    slope = backend.rng(input.device).uniform(lower, upper, size=input.shape)
+    slope = Tensor._make(slope.astype(input.dtype))
+    return _inplace(input, "rrelu_", lambda x: E.where(x >= 0, x, slope * x))

@@ -1,0 +1,61 @@
+"""3-D (volumetric) layers: Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (video, medical
+volumes). Shape: (N, C, D, H, W) or unbatched (C, D, H, W)."""
+from __future__ import annotations
+
+from .. import functional as F
+from .conv import Conv2d
+from .pooling import _Pool
+
+
+class Conv3d(Conv2d):
+    """3-D convolution, weight (out, in / groups, kD, kH, kW), PyTorch's init.
+    Shape: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+    nd, conv = 3, staticmethod(F.conv3d)
+
+
+class MaxPool3d(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, x):
+        self._check(x, 3)
+        return F.max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, x):
+        self._check(x, 3)
+        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(_Pool):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        self._check(x, 3)
+        return F.adaptive_avg_pool3d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
