@@ -5,7 +5,6 @@
     (x * x).sum().backward()
     x.grad  # tensor([2., 4.])
 """
-import sys as _sys  # noqa: E402  (brique.autograd.functional registered below)
 from .backend import (bool_ as bool, device, double, float, float16, float32, float64,  # noqa
                       get_default_dtype, get_num_threads, half, int, int8, int16, int32,
                       int64, long, manual_seed, result_type, seed, set_default_dtype,
@@ -57,7 +56,7 @@ from ._compat import (amp, are_deterministic_algorithms_enabled, autocast,  # no
                       backends, compile, finfo, get_float32_matmul_precision, iinfo,
                       set_float32_matmul_precision, use_deterministic_algorithms)
 
-# --- reductions, structure, products and constants added for PyTorch programs
+# Reductions, structure, products and constants.
 from .ops.reduce_more import (aminmax, all, any, cummax, cummin, dist, kthvalue,  # noqa
                               logcumsumexp, mode, msort, nanmean, nanmedian, nanquantile,
                               nansum, quantile, renorm)
@@ -74,9 +73,8 @@ from .ops.scatter_more import (index_copy, index_fill, masked_scatter, put,  # n
                                scatter, scatter_reduce, take)
 import math as _math  # noqa: E402
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
-# --- end of the block
 
-# --- special and elementwise math functions (ops/special*.py); torch.special as brique.special
+# Special and elementwise math functions (ops/special*.py); torch.special as brique.special.
 from .ops.special import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan,  # noqa: E402
                           arctan2, arctanh, asin, asinh, atan, atan2, atanh, copysign, digamma,
                           erfc, erfinv, fmax, fmin, i0, lgamma, logit, mvlgamma, polygamma,
@@ -85,7 +83,6 @@ from .ops.special_misc import (float_power, floor_divide, frexp, gcd, heaviside,
                                isneginf, isposinf, isreal, lcm, ldexp, logaddexp2, nextafter,
                                positive, rad2deg, sgn, signbit)
 from . import special  # noqa: E402,F401
-# --- end of the block
 
 clip = clamp
 concat = concatenate = cat
@@ -164,6 +161,7 @@ from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa:
 from ._tensor_meta import (asarray, can_cast, empty_strided, frombuffer,  # noqa: E402,F401
                            get_default_device, promote_types, set_default_device)
 from ._format import set_printoptions  # noqa: E402,F401
+import sys as _sys  # noqa: E402
 from . import _tensor_meta, _autograd_functional, _gradcheck  # noqa: E402
 _tensor_meta.install()
 random.install()

@@ -241,8 +241,8 @@ FACTORIES = {"new_zeros": C.zeros, "new_ones": C.ones, "new_full": C.full, "new_
              "new_tensor": C.tensor}
 
 
-# --- reductions, structure and scatter ops added for PyTorch programs (reduce_more,
-# reduce_stats, structure, structure_products, scatter_more)
+# Reductions, structure and scatter ops added for PyTorch programs (reduce_more,
+# reduce_stats, structure, structure_products, scatter_more).
 from .ops import reduce_more as RM, reduce_stats as RS  # noqa: E402
 from .ops import scatter_more as SM, structure as ST, structure_products as SP  # noqa: E402
 
@@ -265,9 +265,8 @@ METHODS.update({
 })
 INPLACE.update({"index_copy_": SM.index_copy, "masked_scatter_": SM.masked_scatter,
                 "scatter_reduce_": SM.scatter_reduce, "put_": SM.put})
-# --- end of the block
 
-# --- special and elementwise math functions (ops/special.py, ops/special_misc.py)
+# Special and elementwise math functions (ops/special.py, ops/special_misc.py).
 from .ops import special as SF, special_misc as SX  # noqa: E402
 
 
@@ -297,7 +296,6 @@ METHODS.update({
 })
 INPLACE.update({f"{name}_": fn for name, fn in _SPECIAL.items()})
 INPLACE["float_power_"] = _float_power_
-# --- end of the block
 
 
 def install():

@@ -286,18 +286,8 @@ def channel_shuffle(input, groups):
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Alpha dropout of whole channels: a dropped channel takes SELU's negative saturation,
     then `a x + b` restores mean 0 and variance 1. Shape: (N, C, *) or (C, *)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return input * 0.0
-    saturation = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
-    a = ((1 - p) * (1 + p * saturation ** 2)) ** -0.5
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    keep = backend.rng(input.device).random(shape) >= p
-    keep = Tensor._make(keep.astype(input.dtype))
-    return a * (input * keep + saturation * (1 - keep)) - a * saturation * p
+    from ._functional_more import _alpha_dropout
+    return _alpha_dropout(input, p, training, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

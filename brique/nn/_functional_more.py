@@ -72,13 +72,21 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """SELU-preserving dropout: dropped units become -scale * alpha, then `a x + b` restores
     mean 0 and variance 1."""
+    return _alpha_dropout(input, p, training, tuple(input.shape))
+
+
+def _alpha_dropout(input, p, training, mask_shape):
+    """alpha_dropout with a keep mask of `mask_shape` (broadcast over input: whole channels
+    for feature_alpha_dropout)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * 0.0
     saturation = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
     a = ((1 - p) * (1 + p * saturation ** 2)) ** -0.5
-    keep = backend.rng(input.device).random(input.shape) >= p
+    keep = backend.rng(input.device).random(mask_shape) >= p
     keep = Tensor._make(keep.astype(input.dtype))
     return a * (input * keep + saturation * (1 - keep)) - a * saturation * p
 

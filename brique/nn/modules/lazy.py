@@ -18,37 +18,34 @@ from .module import Module
 from .volume import Conv3d
 
 
-class UninitializedParameter(Parameter):
-    """A Parameter with no shape yet; `materialize(shape)` gives it one and makes it a plain
-    Parameter (the same object, so references to it stay valid)."""
+class _Uninitialized:
+    """A tensor with no shape yet; `materialize(shape)` gives it one and turns it into
+    `cls_to_become` (the same object, so references to it stay valid)."""
+
+    __slots__ = ()
+
+    def materialize(self, shape, device=None, dtype=None):
+        xp = backend.xp_of(self.device if device is None else backend.device(device))
+        dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
+        self._data = xp.empty(tuple(shape), dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A lazy layer's weight before its first forward."""
 
     __slots__ = ()
     cls_to_become = Parameter
 
-    def materialize(self, shape, device=None, dtype=None):
-        xp = backend.xp_of(self.device if device is None else backend.device(device))
-        dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
-        self._data = xp.empty(tuple(shape), dtype=dtype)
-        self.__class__ = self.cls_to_become
 
-    def __repr__(self):
-        return "<UninitializedParameter>"
-
-
-class UninitializedBuffer(Tensor):
+class UninitializedBuffer(_Uninitialized, Tensor):
     """A buffer with no shape yet (a lazy BatchNorm's running statistics)."""
 
     __slots__ = ()
     cls_to_become = Tensor
-
-    def materialize(self, shape, device=None, dtype=None):
-        xp = backend.xp_of(self.device if device is None else backend.device(device))
-        dtype = self.dtype if dtype is None else backend.as_dtype(dtype)
-        self._data = xp.empty(tuple(shape), dtype=dtype)
-        self.__class__ = self.cls_to_become
-
-    def __repr__(self):
-        return "<UninitializedBuffer>"
 
 
 def _placeholder(device, dtype, kind=UninitializedParameter):
