@@ -200,12 +200,12 @@ class InPlaceOps:
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         data = self._inplace("normal_")
-        data[...] = backend.rng(self.device).normal(mean, std, size=data.shape)
+        data[...] = backend.rng(self.device, generator).normal(mean, std, size=data.shape)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         data = self._inplace("uniform_")
-        data[...] = backend.rng(self.device).uniform(a, b, size=data.shape)
+        data[...] = backend.rng(self.device, generator).uniform(a, b, size=data.shape)
         return self
 
     def __setitem__(self, index, value):

@@ -71,11 +71,22 @@ def _stride(a, dim=None):
     return strides if dim is None else strides[dim]
 
 
+# PyTorch's casting rule for in-place results: bool < integer < floating, never downwards.
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def _inplace_of(name, fn):
+    def computed(old, *args, **kwargs):
+        out = fn(old, *args, **kwargs)
+        if _KIND_RANK[out.dtype.kind] > _KIND_RANK[old.dtype.kind]:
+            raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the "
+                               f"desired output type {old.dtype}")
+        return out
+
     def method(self, *args, **kwargs):
-        data = self._inplace(name, *args, graph=lambda old: fn(old, *args, **kwargs))
+        data = self._inplace(name, *args, graph=lambda old: computed(old, *args, **kwargs))
         if data is not None:
-            data[...] = fn(self.detach(), *args, **kwargs)._data
+            data[...] = computed(self.detach(), *args, **kwargs)._data
         return self
     method.__name__ = name
     return method
@@ -117,7 +128,7 @@ def _fill_diagonal_(self, fill_value, wrap=False):
 
 
 def _bernoulli_(self, p=0.5, generator=None):
-    draw = backend.rng(self.device).random(self.shape)
+    draw = backend.rng(self.device, generator).random(self.shape)
     self._inplace("bernoulli_", p)[...] = draw < (p._data if isinstance(p, Tensor) else p)
     return self
 

@@ -237,9 +237,17 @@ def seed():
     return manual_seed(s)
 
 
-def rng(dev=CPU):
-    """The random generator for a device: a numpy Generator, or the cupy.random module."""
-    return _rng if dev.type == "cpu" else cupy.random
+def rng(dev=CPU, generator=None):
+    """The random generator for a device: a numpy Generator, or the cupy.random module; a
+    `generator=` argument (a brique.Generator, CPU only as PyTorch's default one) wins."""
+    if generator is None:
+        return _rng if dev.type == "cpu" else cupy.random
+    if not isinstance(getattr(generator, "rng", None), numpy.random.Generator):
+        raise TypeError(f"generator: expected a brique.Generator, got "
+                        f"{type(generator).__name__}")
+    if dev.type != "cpu":
+        raise RuntimeError(f"Expected a '{dev.type}' device type for generator but found 'cpu'")
+    return generator.rng
 
 
 numpy_broadcast_shapes = numpy.broadcast_shapes

@@ -173,7 +173,7 @@ def _draw_dtype(dtype):
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
     dtype = _float_dtype(dtype)
-    array = backend.rng(dev).random(_shape(size), dtype=_draw_dtype(dtype))
+    array = backend.rng(dev, generator).random(_shape(size), dtype=_draw_dtype(dtype))
     if array.dtype != dtype:
         xp = backend.xp_of(dev)
         array = xp.minimum(array.astype(dtype), xp.nextafter(dtype.type(1), dtype.type(0)))
@@ -184,7 +184,8 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dev = backend.as_device(device)
     dtype = _float_dtype(dtype)
-    array = backend.rng(dev).standard_normal(_shape(size), dtype=_draw_dtype(dtype))
+    array = backend.rng(dev, generator).standard_normal(_shape(size),
+                                                   dtype=_draw_dtype(dtype))
     return _finish(array.astype(dtype, copy=False), requires_grad)
 
 
@@ -198,7 +199,7 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     if not low < high:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     dev = backend.as_device(device)
-    gen = backend.rng(dev)
+    gen = backend.rng(dev, generator)
     draw = gen.integers if dev.type == "cpu" else gen.randint
     array = draw(low, high, size=_shape((size,)))
     return Tensor._make(array.astype(backend.as_dtype(dtype) or backend.int64))
@@ -207,7 +208,7 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
 @_allocating
 def randperm(n, dtype=None, device=None, generator=None):
     dev = backend.as_device(device)
-    return Tensor._make(backend.rng(dev).permutation(n).astype(
+    return Tensor._make(backend.rng(dev, generator).permutation(n).astype(
         backend.as_dtype(dtype) or backend.int64))
 
 
@@ -218,7 +219,7 @@ def normal(mean, std, size=None, dtype=None, device=None, generator=None):
         like = mean if isinstance(mean, Tensor) else std
         if isinstance(like, Tensor):
             dtype, device = dtype or like.dtype, device or like.device
-    return randn(*_shape((size,)), dtype=dtype, device=device) * std + mean
+    return randn(*_shape((size,)), dtype=dtype, device=device, generator=generator) * std + mean
 
 
 rand_like = _like(rand)
@@ -232,7 +233,7 @@ def randint_like(t, low, high=None, dtype=None, device=None):
 def bernoulli(input, p=None, generator=None):
     """1 with probability `input` (or `p`) per element, else 0, in input's dtype."""
     probs = input._data if p is None else p
-    draw = backend.rng(input.device).random(input.shape)
+    draw = backend.rng(input.device, generator).random(input.shape)
     return Tensor._make((draw < probs).astype(input.dtype))
 
 
@@ -247,7 +248,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
                          f"from {rows.shape[1]} categories")
     if (rows < 0).any() or not (rows.sum(1) > 0).all():
         raise ValueError("multinomial: weights must be non-negative with a positive sum per row")
-    gen = backend.rng(backend.CPU)
+    gen = backend.rng(backend.CPU, generator)
     out = [gen.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
            for r in rows]
     out = backend.asarray(out, backend.int64, input.device)

@@ -155,18 +155,18 @@ def matrix_exp(A):
 
 # ----------------------------------------------------------------- factorizations
 def cholesky(A, *, upper=False):
-    """L lower triangular with A = L L^T (U = L^T with upper=True); only A's lower triangle is
-    read. Raises LinAlgError where A is not positive-definite."""
+    """L lower triangular with A = L L^T (U = L^T with upper=True); only A's lower triangle
+    (upper with upper=True, as in PyTorch) is read. Raises LinAlgError where A is not
+    positive-definite."""
     _D.check_square(A, "linalg.cholesky")
-    L = _D.Cholesky.apply(A)
-    return L.mT if upper else L
+    return _D.Cholesky.apply(A.mT).mT if upper else _D.Cholesky.apply(A)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """(L, info): info[k] = order of the leading minor of matrix k that is not
     positive-definite (its L is then NaN), 0 where the factorization succeeded."""
     _D.check_square(A, "linalg.cholesky_ex")
-    info = Tensor._make(_D.cholesky_info(A._data))
+    info = Tensor._make(_D.cholesky_info((A.mT if upper else A)._data))
     if not bool(info._data.any()):
         return _linalg_cholesky_ex(cholesky(A, upper=upper), info)
     if check_errors:

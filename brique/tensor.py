@@ -25,6 +25,32 @@ class Size(tuple):
         return f"brique.Size({list(self)})"
 
 
+_LEGACY = object()  # Tensor(...) called without dtype=: PyTorch's legacy constructor
+
+
+def _legacy_data(args):
+    """torch.Tensor(*args): Tensor() and Tensor(2, 3) or Tensor(Size) are uninitialised
+    default-dtype tensors of that shape, Tensor(sequence or array) its data in the default
+    dtype, Tensor(tensor) that tensor's data as it is."""
+    import numbers
+    dtype = backend.get_default_dtype()
+    one = args[0] if len(args) == 1 else None
+    if one is not None and not isinstance(one, (numbers.Integral, Size)):
+        if isinstance(one, Tensor):
+            return one._data
+        if not (hasattr(one, "__len__") or backend.is_array(one)):
+            raise TypeError(f"Tensor(): data must be a sequence, got {type(one).__name__}")
+        return backend.infer_array(one, dtype, backend.device_of(one))
+    sizes = tuple(one) if isinstance(one, Size) else args
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
+        raise TypeError(f"Tensor(): expected sizes (ints), a Size or one sequence of data, "
+                        f"got {args!r}")
+    if any(n < 0 for n in sizes):
+        raise RuntimeError(f"Tensor(): trying to create a tensor with a negative dimension: "
+                           f"{list(sizes)}")
+    return backend.xp_of(backend.CPU).empty(tuple(int(n) for n in sizes) or (0,), dtype=dtype)
+
+
 class Tensor(InPlaceOps):
     # `_vc` is the version counter, a one-element list shared by a tensor and its views
     # (detach(), reshape, basic indexing), so an in-place change through any of them is seen.
@@ -35,7 +61,13 @@ class Tensor(InPlaceOps):
                  "_hooks", "_view_of", "_history", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
-    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+    def __init__(self, *args, dtype=_LEGACY, device=None, requires_grad=False):
+        if dtype is _LEGACY and type(self) is Tensor:
+            data, dtype = _legacy_data(args), None
+        else:
+            if len(args) != 1:
+                raise TypeError(f"Tensor: expected one data argument, got {len(args)}")
+            data, dtype = args[0], (None if dtype is _LEGACY else dtype)
         if isinstance(data, Tensor):
             data = data._data
         dev = backend.as_device(device) if device is not None else backend.device_of(data)

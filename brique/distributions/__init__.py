@@ -16,10 +16,11 @@ from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .independent import Independent, MultivariateNormal
 from .kl import kl_divergence, register_kl
+from .mixture import MixtureSameFamily
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
            "Distribution", "Exponential", "Gamma", "Geometric", "Independent", "Laplace",
-           "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
+           "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
            "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "Uniform", "constraints",
            "kl_divergence", "register_kl"]

@@ -151,7 +151,7 @@ def corrupt(x, noise="gaussian", level=0.3, generator=None):
     """
     if noise not in ("gaussian", "masking"):
         raise ValueError(f"corrupt: noise must be 'gaussian' or 'masking', got {noise!r}")
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor(x, dtype=None)
     arr = x.detach()._data
     xp = backend.get_array_module(arr)
     dtype = arr.dtype if arr.dtype.kind == "f" else backend.float32

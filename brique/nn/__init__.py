@@ -55,5 +55,6 @@ from .modules.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,  #
 from .modules.loss_more import (MultiLabelMarginLoss, MultiMarginLoss,  # noqa: E402,F401
                                 TripletMarginWithDistanceLoss)
 from .modules.pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d,  # noqa
-                                   LPPool2d, MaxUnpool1d)
+                                   LPPool2d, MaxUnpool1d, MaxUnpool3d)
 from .modules.volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: E402,F401
+from .modules.volume import ConvTranspose3d  # noqa: E402,F401

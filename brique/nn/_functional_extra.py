@@ -3,6 +3,8 @@ channel shuffle, feature alpha dropout, gumbel_softmax, pdist, the `*_with_indic
 max_unpool1d and the in-place activations (`elu_`, ...). All are composites of primitives."""
 from __future__ import annotations
 
+import math
+
 from .. import backend, creation
 from ..ops import elementwise as E
 from ..ops.adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
@@ -268,6 +270,31 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return out.squeeze(-2)
 
 
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d(..., return_indices=True): each value goes back to its
+    flat D*H*W index, zeros elsewhere. Shape: (N, C, D, H, W) or (C, D, H, W) ->
+    (N, C, D_out, H_out, W_out), D_out = (D - 1) * stride - 2 * padding + kernel_size."""
+    if input.ndim not in (4, 5) or tuple(indices.shape) != tuple(input.shape):
+        raise ValueError(f"max_unpool3d: expected a 4-D or 5-D input and indices of the same "
+                         f"shape, got {tuple(input.shape)} and {tuple(indices.shape)}")
+    three = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * 3)
+    k, p = three(kernel_size), three(padding)
+    s = k if stride is None else three(stride)
+    size = [(n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in zip(input.shape[-3:], s, p, k)]
+    if output_size is not None:
+        size = [int(n) for n in tuple(output_size)[-3:]]
+    if indices.numel() and not 0 <= int(indices.min()) <= int(indices.max()) < math.prod(size):
+        raise ValueError(f"max_unpool3d: found an index out of range for output size "
+                         f"{tuple(size)} (indices in [{int(indices.min())}, "
+                         f"{int(indices.max())}]); pass output_size=")
+    # the indices are flat over the output volume: unpool one long row of it
+    lead = tuple(input.shape[:-3])
+    row = lead + (1, input.shape[-3] * input.shape[-2] * input.shape[-1])
+    out = max_unpool2d(input.reshape(row), indices.reshape(row), 1, 1, 0,
+                       (1, size[0] * size[1] * size[2]))
+    return out.reshape(lead + tuple(size))
+
+
 def channel_shuffle(input, groups):
     """Interleaves the channels of `groups` groups (ShuffleNet).
     Shape: (N, C, *) with C divisible by groups -> same shape."""
@@ -318,8 +345,14 @@ def pdist(input, p=2):
 
 
 # ----------------------------------------------------------------- in-place activations
+# PyTorch has no integer kernels for these (hardtanh_ and threshold_ take integers)
+_FLOAT_ONLY = ("elu_", "selu_", "celu_", "leaky_relu_", "rrelu_")
+
+
 def _inplace(input, name, fn):
     """Overwrites `input` with fn(input), recorded in the graph as Tensor's own `x.op_()`."""
+    if input.dtype == backend.bool_ or (input.dtype.kind != "f" and name in _FLOAT_ONLY):
+        raise RuntimeError(f"{name}: not implemented for {input.dtype} tensors")
     data = input._inplace(name, graph=fn)
     if data is not None:
         data[...] = fn(input.detach())._data

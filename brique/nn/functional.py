@@ -589,8 +589,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Shape: query (..., L, E), key (..., S, E), value (..., S, Ev), attn_mask broadcastable to
     (..., L, S) -> (..., L, Ev).
     """
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if enable_gqa and query.ndim >= 3 and key.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        # grouped-query attention: each key/value head serves a group of query heads
+        groups, rest = divmod(query.shape[-3], key.shape[-3])
+        if rest or key.shape[-3] != value.shape[-3]:
+            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the query's heads "
+                             f"({query.shape[-3]}) must be a multiple of the key's and value's "
+                             f"({key.shape[-3]}, {value.shape[-3]})")
+        key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key "
                          f"(..., S, E) and value (..., S, Ev), got {tuple(query.shape)}, "
@@ -685,6 +691,8 @@ from ._functional_extra import (adaptive_max_pool1d_with_indices,  # noqa: E402,
                                 embedding_bag, feature_alpha_dropout, gumbel_softmax,
                                 hardtanh_, leaky_relu_, lp_pool1d, lp_pool2d,
                                 max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,
+                                max_unpool3d,
                                 multi_margin_loss, multilabel_margin_loss, pdist, rrelu_, selu_,
                                 threshold_, triplet_margin_with_distance_loss)
 from ..ops.volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: E402,F401
+from ..ops.volume import conv_transpose3d  # noqa: E402,F401

@@ -14,7 +14,7 @@ class Parameter(Tensor):
         if data is None:
             from ..creation import empty
             data = empty(0)
-        array = data._data if isinstance(data, Tensor) else Tensor(data)._data
+        array = data._data if isinstance(data, Tensor) else Tensor(data, dtype=None)._data
         Tensor.__init__(self, array)
         self._data = array  # Tensor.__init__ copies; a Parameter shares
         self.requires_grad_(requires_grad)
@@ -34,7 +34,7 @@ class Buffer(Tensor):
         if data is None:
             from ..creation import empty
             data = empty(0)
-        source = data if isinstance(data, Tensor) else Tensor(data)
+        source = data if isinstance(data, Tensor) else Tensor(data, dtype=None)
         Tensor.__init__(self, source._data)
         self._data = source._data  # shares, as Parameter does
         self.requires_grad_(source.requires_grad)
@@ -44,3 +44,11 @@ class Buffer(Tensor):
         out = Tensor._make(self._data)
         out._vc = self._vc
         return out.requires_grad_(self.requires_grad)
+
+
+def __getattr__(name):
+    # torch.nn.parameter also names the lazy layers' placeholders; they live with those layers
+    if name in ("UninitializedParameter", "UninitializedBuffer"):
+        from .modules import lazy
+        return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -167,6 +167,20 @@ def _leaky(g, a, slope, out):
         out[i] = v if a[i] > 0 else v * slope  # v * 0: NaN stays NaN, -v gives -0, as NumPy
 
 
+def _relu_grad(g, a, out):
+    zero = out.dtype.type(0)
+    for i in range(g.size):
+        out[i] = g[i] if a[i] > 0 else zero  # a mask: NaN or inf in g stays out, as PyTorch
+
+
+def relu_grad(g, a, out=None):
+    """g where a > 0, else 0 (PyTorch's threshold_backward), for g and a as in `leaky`."""
+    if out is None:
+        out = numpy.empty_like(g)
+    _jit(_relu_grad)(g.reshape(-1), a.reshape(-1), out.reshape(-1))
+    return out
+
+
 def _clamp_min(a, floor, out):
     for i in range(a.size):
         v = a[i]

@@ -17,6 +17,13 @@ class LinAlgError(RuntimeError):
     torch.linalg.LinAlgError: a RuntimeError."""
 
 
+def finite_or_raise(xp, a, op):
+    """LAPACK's SVD never returns on an infinite entry (OpenBLAS loops): refuse first."""
+    if a.size and not bool(xp.isfinite(a).all()):
+        raise LinAlgError(f"{op}: The algorithm failed to converge because the input matrix "
+                          "contained non-finite values.")
+
+
 def _lapack_error(xp):
     """The exception the array module raises for a singular or non-PD matrix."""
     return getattr(getattr(xp, "linalg", None), "LinAlgError", ValueError)

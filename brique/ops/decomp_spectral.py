@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from .. import backend
 from ..autograd import Function
-from .decomp import diag_embed, eye_like, largest, pack, solve_triangular, unpack
+from .decomp import (diag_embed, eye_like, finite_or_raise, largest, pack, solve_triangular,
+                     unpack)
 
 xp_of = backend.get_array_module
 
@@ -54,6 +55,7 @@ class Svd(Function):
 
     def forward(self, a, full_matrices=False):
         xp = xp_of(a)
+        finite_or_raise(xp, a, "linalg.svd")
         u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
         self.shapes = (u.shape[-2:], s.shape[-1:], vh.shape[-2:])
         return pack(xp, (u, s, vh), a.shape[:-2])
@@ -147,6 +149,7 @@ class Pinv(Function):
             cut = xp.maximum(atol, rtol * largest(xp.abs(w), True))
             inv_w = xp.where(xp.abs(w) > cut, 1 / xp.where(w == 0, 1, w), 0).astype(a.dtype)
             return (v * inv_w[..., None, :]) @ v.swapaxes(-1, -2)
+        finite_or_raise(xp, a, "linalg.pinv")
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
         cut = xp.maximum(atol, rtol * largest(s, True))
         inv_s = xp.where(s > cut, 1 / xp.where(s == 0, 1, s), 0).astype(a.dtype)

@@ -206,7 +206,7 @@ class Sign(Function):
         return out
 
     def backward(self, g):
-        return g * 0
+        return g.new_zeros(g.shape)  # zero even where g is inf or NaN, as in PyTorch
 
 
 class Round(Function):
@@ -220,7 +220,7 @@ class Round(Function):
         return getattr(xp, mode)(a)
 
     def backward(self, g):
-        return g * 0
+        return g.new_zeros(g.shape)  # zero even where g is inf or NaN, as in PyTorch
 
 
 class Sin(Function):
@@ -308,11 +308,13 @@ class ReluGrad(Function):
 
     def forward(self, g, a, negative_slope=0.0):
         self.slope = negative_slope
+        if not negative_slope:  # a mask, not a product: NaN or inf in g where a <= 0 gives 0
+            if g.size >= _LEAKY_MIN and g.shape == a.shape and _kernels.usable_flat(g, a):
+                return _threads.elementwise(_kernels.relu_grad, g, a)
+            return xp_of(a).where(a > 0, g, g.dtype.type(0))
         out = _leaky(g, a, negative_slope)
         if out is not None:
             return out
-        if not negative_slope:
-            return g * (a > 0)
         return g * xp_of(a).where(a > 0, 1, negative_slope).astype(a.dtype)
 
     def backward(self, gg):

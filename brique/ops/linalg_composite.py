@@ -52,6 +52,10 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"linalg.matrix_norm: dims must be different, got {dim!r}")
     if ord == "fro":
         return _vector_p_norm(a, 2, (d0, d1), keepdim)
+    if a.shape[d0] * a.shape[d1] == 0 and ord != -2:  # PyTorch: 0 for an empty matrix
+        if ord not in ("nuc", 2, math.inf, -math.inf, 1, -1):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+        return (a * 0).sum((d0, d1), keepdim=keepdim)
     if ord in ("nuc", 2, -2):
         from .movement import movedim
         s = S.svdvals_tensor(movedim(a, (d0, d1), (-2, -1)))
@@ -113,6 +117,7 @@ def pinv(a, *, atol=None, rtol=None, hermitian=False):
     if hermitian:
         D.check_square(a, "linalg.pinv")
     xp = xp_of(a._data)
+    D.finite_or_raise(xp, a._data, "linalg.pinv")
     vals = xp.abs(xp.linalg.eigvalsh(a._data)) if hermitian else \
         xp.linalg.svd(a._data, compute_uv=False)
     top = D.largest(vals)
@@ -125,6 +130,7 @@ def pinv(a, *, atol=None, rtol=None, hermitian=False):
 def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
     D.check_matrix(a, "linalg.matrix_rank")
     xp = xp_of(a._data)
+    D.finite_or_raise(xp, a._data, "linalg.matrix_rank")
     vals = xp.abs(xp.linalg.eigvalsh(a._data)) if hermitian else \
         xp.linalg.svd(a._data, compute_uv=False)
     tol = _tolerance(D.largest(vals), atol, rtol, a.shape, a.dtype)
@@ -143,6 +149,9 @@ def matrix_power(a, n):
         from .elementwise import where
         xp = xp_of(a._data)
         return where(xp.ones(a.shape, dtype=bool), D.eye_like(a, a.shape[-1]), a)
+    if n < 0 and a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.matrix_power: a negative power inverts A, which needs a "
+                           f"floating point tensor, got {a.dtype}")
     base, n = (D.inv(a), -n) if n < 0 else (a, n)
     out = None
     while n:
@@ -185,6 +194,8 @@ def multi_dot(tensors):
 def cross(a, b, *, dim=-1):
     """The cross product of 3-vectors along dim (inputs broadcast)."""
     from .movement import broadcast_shapes, movedim, stack
+    from .structure_products import _cross_dtypes
+    _cross_dtypes("linalg.cross", a, b)
     shape = broadcast_shapes(a.shape, b.shape)
     d = normalize_dims(dim, len(shape), "linalg.cross")[0]
     if a.ndim != b.ndim or shape[d] != 3 or a.shape[d] != 3 or b.shape[d] != 3:
@@ -198,18 +209,27 @@ def cross(a, b, *, dim=-1):
 
 
 def vecdot(x, y, *, dim=-1):
+    for t in (x, y):
+        if t.dtype.kind not in "fc":
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                               f"input. Got {t.dtype}")
     return (x * y).sum(dim)
 
 
 def vander(x, *, N=None):
     """Columns x^0, x^1, ..., x^(N-1) (N defaults to x.shape[-1]): shape (*, n) -> (*, n, N)."""
     from .movement import stack
-    if x.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    if x.dtype == backend.bool_:
+        raise RuntimeError("linalg.vander supports floating point and integer tensors, but "
+                           "got bool")
+    if x.dtype.kind in "iu":  # PyTorch computes the powers of integers in int64
+        x = x.to(backend.int64)
+    if x.ndim < 1:  # a 0-d x stands for one point, as in PyTorch
+        x = x.reshape(1)
     n = x.shape[-1] if N is None else N
     if n <= 1:
         raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n}")
-    cols = [x * 0 + 1]
+    cols = [x.new_ones(tuple(x.shape))]  # not x * 0 + 1: that is NaN at inf and NaN
     for _ in range(n - 1):
         cols.append(cols[-1] * x)
     return stack(cols, -1)
@@ -219,6 +239,10 @@ def cond(a, p=None):
     """The condition number in the p-norm (2 by default: the ratio of extreme singular
     values); inf for a singular matrix in the other norms."""
     D.check_matrix(a, "linalg.cond")
+    if p not in (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc"):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if a.numel() == 0:  # PyTorch: 0 for an empty matrix (and an empty batch of them)
+        return (a * 0).sum((-2, -1))
     if p in (None, 2, -2):
         s = S.svdvals_tensor(a)
         big, small = s.amax(-1), s.amin(-1)
@@ -246,6 +270,10 @@ def lstsq(a, b, rcond=None, driver=None):
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                            f"gelsy, gelsd, gelss), got {driver!r}")
+    if not 0 <= a.ndim - b.ndim <= 1:
+        raise RuntimeError(f"torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           f"other.dim() and (input.dim() - other.dim()) <= 1, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
     vector = b.ndim == a.ndim - 1
     if vector:
         b = b.unsqueeze(-1)
@@ -255,6 +283,7 @@ def lstsq(a, b, rcond=None, driver=None):
                            f"got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     import numpy
     xp = xp_of(a._data)
+    D.finite_or_raise(xp, a._data, "linalg.lstsq")
     s = xp.linalg.svd(a._data, compute_uv=False)
     eps = float(numpy.finfo(a.dtype).eps)
     rcond = eps * max(m, n) if rcond is None or rcond < 0 else rcond

@@ -18,7 +18,12 @@ aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 
 def _check_dim_list(dim, ndim, op):
-    return None if dim is None else normalize_dims(dim, ndim, op)
+    if dim is None:
+        return None
+    dims = normalize_dims(dim, ndim, op)
+    if not isinstance(dim, int) and len({d % max(ndim, 1) for d in dim}) != len(dim):
+        raise RuntimeError(f"{op}: a dim appears multiple times in the list of dims {dim}")
+    return dims
 
 
 def all(input, dim=None, keepdim=False):
@@ -45,6 +50,7 @@ def _nan_mask(a):
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """sum treating NaN as zero."""
     from .elementwise import where
+    _check_dim_list(dim, input.ndim, "nansum")
     a = input if input.dtype.kind != "f" else where(_nan_mask(input), 0.0, input)
     return a.sum(dim, keepdim, dtype=dtype)
 
@@ -55,6 +61,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     if input.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected a floating point input, got {input.dtype}")
+    _check_dim_list(dim, input.ndim, "nanmean")
     count = (~_nan_mask(input)).sum(dim, keepdim).to(input.dtype)
     return nansum(input, dim, keepdim) / count
 
@@ -80,18 +87,21 @@ def nanmedian(input, dim=None, keepdim=False):
     """The lower middle of the non-NaN values (NaN if all are): over everything, or
     `(values, indices)` along dim."""
     from .reduce import median
+    if input.dtype == backend.bool_:
+        raise RuntimeError("nanmedian: not implemented for bool tensors")
     if input.dtype.kind != "f":
         return median(input, dim, keepdim)
     if dim is None:
         flat = input.reshape(-1)
-        if flat.numel() == 0:
-            raise RuntimeError("nanmedian: cannot take the median of an empty tensor")
+        if flat.numel() == 0:  # PyTorch's answer for no values at all
+            return Tensor._make(xp_of(flat._data).full((), math.nan, flat.dtype))
         n = int((~xp_of(flat._data).isnan(flat._data)).sum())
         pos = xp_of(flat._data).full((1,), max((n - 1) // 2, 0))
         return _pick_sorted(flat, 0, pos, False).values
     if input.ndim == 0:
         _single_dim(dim, 0, "nanmedian")
-        return values_indices(input * 1, Tensor._make(xp_of(input._data).zeros((), "int64")))
+        return values_indices(input.clone(),
+                              Tensor._make(xp_of(input._data).zeros((), "int64")))
     d = _single_dim(dim, input.ndim, "nanmedian")
     if input.shape[d] == 0:
         raise RuntimeError(f"nanmedian: dim {d} of shape {tuple(input.shape)} is empty")
@@ -147,11 +157,15 @@ def _quantile(a, q, dim, keepdim, interpolation, ignore_nan, op):
         lo = hi
     lo_t = ordered.gather(-1, Tensor._make(lo.astype(backend.int64)))
     hi_t = ordered.gather(-1, Tensor._make(hi.astype(backend.int64)))
-    if interpolation == "midpoint":
+    if interpolation in ("lower", "higher", "nearest"):  # one value: inf - inf gives no NaN
+        out = lo_t
+    elif interpolation == "midpoint":
         out = lo_t + (hi_t - lo_t) * 0.5
     else:
-        frac = Tensor._make((rank - lo).astype(data.dtype))
-        out = lo_t + (hi_t - lo_t) * frac
+        w = (rank - lo).astype(data.dtype)
+        # PyTorch's lerp: from the nearer end, so an infinite end gives what PyTorch gives
+        step = (hi_t - lo_t) * Tensor._make(xp.where(w < 0.5, w, 1 - w))
+        out = where(Tensor._make(w < 0.5), lo_t + step, hi_t - step)
     undefined = (count == 0) if ignore_nan else (nans > 0)  # all NaN, or any NaN for quantile
     out = where(Tensor._make(xp.broadcast_to(undefined, out.shape)), float("nan"), out)
     out = out.movedim(-1, 0)  # q first, as PyTorch lays it out
@@ -181,7 +195,10 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         _single_dim(dim, 0, "kthvalue")
         if k != 1:
             raise IndexError(f"kthvalue(): k ({k}) out of range for a 0-d tensor")
-        return values_indices(input * 1, Tensor._make(xp_of(input._data).zeros((), "int64")))
+        return values_indices(input.clone(),
+                              Tensor._make(xp_of(input._data).zeros((), "int64")))
+    if input.dtype == backend.bool_:
+        raise RuntimeError("kthvalue(): not implemented for bool tensors")
     d = _single_dim(dim, input.ndim, "kthvalue")
     if not 1 <= k <= input.shape[d]:
         raise IndexError(f"kthvalue(): selected number k ({k}) out of range for dimension {d} "
@@ -196,7 +213,7 @@ def mode(input, dim=-1, keepdim=False):
     xp = xp_of(input._data)
     if input.ndim == 0:
         _single_dim(dim, 0, "mode")
-        return values_indices(input * 1, Tensor._make(xp.zeros((), "int64")))
+        return values_indices(input.clone(), Tensor._make(xp.zeros((), "int64")))
     d = _single_dim(dim, input.ndim, "mode")
     if input.shape[d] == 0:
         raise IndexError(f"mode(): expected reduction dim {d} to have non-zero size")
@@ -222,7 +239,7 @@ def _cum_extreme(input, dim, largest, op):
     xp = xp_of(input._data)
     if input.ndim == 0:
         _single_dim(dim, 0, op)
-        return values_indices(input * 1, Tensor._make(xp.zeros((), "int64")))
+        return values_indices(input.clone(), Tensor._make(xp.zeros((), "int64")))
     d = _single_dim(dim, input.ndim, op)
     data = input._data
     running = (xp.maximum if largest else xp.minimum).accumulate(data, axis=d)
@@ -283,23 +300,34 @@ def logcumsumexp(input, dim):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) over dim or everything, as a named tuple with .min and .max."""
-    if input.numel() == 0:
-        raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty tensor of shape "
-                           f"{tuple(input.shape)}")
+    empty = input.numel() == 0 if dim is None else \
+        input.ndim and input.shape[_single_dim(dim, input.ndim, "aminmax")] == 0
+    if empty:  # only the reduced dim matters: other empty dims give an empty result
+        raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension (shape "
+                           f"{tuple(input.shape)}, dim={dim})")
     if dim is None and keepdim:
         dim = tuple(range(input.ndim))
+    if input.numel() == 0:  # the reduced dim is not empty, another one is
+        d = _single_dim(dim, input.ndim, "aminmax")
+        shape = [1 if i == d else n for i, n in enumerate(input.shape) if keepdim or i != d]
+        empty = xp_of(input._data).empty(tuple(shape), input.dtype)
+        return aminmax_result(Tensor._make(empty), Tensor._make(empty.copy()))
     return aminmax_result(input.amin(dim, keepdim), input.amax(dim, keepdim))
 
 
 def msort(input):
     """input sorted along its first dim."""
-    return input.sort(0).values
+    return input.clone() if input.ndim == 0 else input.sort(0).values
 
 
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     if isinstance(p, Tensor):
         p = p.item()
+    if backend.bool_ in (input.dtype, other.dtype) or \
+            backend.result_type(input, other).kind != "f":
+        raise RuntimeError(f"dist: expected floating point tensors, got {input.dtype} and "
+                           f"{other.dtype}")
     diff = input - other
     if p == 0:
         return (diff != 0).sum().to(diff.dtype)

@@ -20,6 +20,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.ndim > 2:
         raise ValueError(f"cov(): expected input to have two or fewer dimensions but got "
                          f"shape {tuple(input.shape)}")
+    if input.dtype == backend.bool_:
+        raise TypeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     if x.dtype.kind not in "fc":
         x = x.to(backend.get_default_dtype())
@@ -56,7 +58,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     norm = norm.clamp(min=0) if isinstance(norm, Tensor) else max(norm, 0)
     out = weighted @ centred.t().conj() if x.dtype.kind == "c" else weighted @ centred.t()
     out = out / norm
-    return out.squeeze() if input.ndim < 2 else out
+    return out.squeeze()  # one variable gives a 0-d result, as in PyTorch
 
 
 def corrcoef(input):
@@ -145,7 +147,8 @@ def histc(input, bins=100, min=0, max=0):
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     inside = data[(data >= lo) & (data <= hi)]
-    pos = ((inside - lo) * (bins / (hi - lo))).astype(backend.int64)
+    # PyTorch's order of operations: a value on a bin edge falls on the same side
+    pos = ((inside - lo) / (hi - lo) * bins).astype(backend.int64)
     pos = xp.minimum(pos, bins - 1)  # the top edge belongs to the last bin
     counts = xp.bincount(pos, minlength=bins)[:bins]
     return Tensor._make(counts.astype(input.dtype))
@@ -161,7 +164,10 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     else:
         d = _single_dim(dim, input.ndim, "unique_consecutive")
         data = xp.moveaxis(input._data, d, 0)
-        moved = data.reshape(data.shape[0], -1)
+        if input.ndim and 0 in data.shape[1:]:
+            raise RuntimeError(f"unique_consecutive: there are 0-sized dimensions in shape "
+                               f"{tuple(input.shape)} other than dim {dim}")
+        moved = data.reshape(data.shape[0], int(data[:1].size))
     n = moved.shape[0]
     start = xp.ones(n, dtype=bool)
     if n > 1:

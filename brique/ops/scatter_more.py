@@ -4,6 +4,7 @@ masked_scatter, put and take; Tensor.unfold (a primitive returning a strided vie
 and the in-place shape changes squeeze_, unsqueeze_, t_, transpose_ and swapaxes_."""
 from __future__ import annotations
 
+import math
 import weakref
 
 from .. import _inplace, autograd, backend
@@ -96,20 +97,41 @@ class ScatterReduce(Function):
         return ga, _grad_to_src(gs, self.src_shape, self.index.shape)
 
 
+def _fill_value(value, dtype, op):
+    """A number to write into an integer tensor, as PyTorch converts it: refused when it does
+    not fit (a float outside the dtype's range, NaN, inf), wrapped for a negative int into
+    uint8."""
+    if isinstance(value, Tensor) or dtype.kind not in "iu":
+        return value
+    bits = 8 * dtype.itemsize
+    top = 2 ** bits - 1 if dtype.kind == "u" else 2 ** (bits - 1) - 1
+    low = 0 if dtype.kind == "u" and not isinstance(value, int) else -2 ** 63
+    if not (math.isfinite(value) and low <= value <= top):
+        raise RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without "
+                           "overflow")
+    return int(value) % 2 ** bits if dtype.kind == "u" else int(value)
+
+
+def _check_dim(dim, ndim, op):
+    """dim made non-negative; a 0-d tensor takes dim 0 or -1, as one element along dim 0."""
+    return normalize_dims(dim, ndim, op)[0] if ndim else (normalize_dims(dim, 0, op), 0)[1]
+
+
 def _scatter_args(a, dim, index, src, op):
-    d = normalize_dims(dim, a.ndim, op)[0] if a.ndim else 0
+    d = _check_dim(dim, a.ndim, op)
     idx = _index_array(index, op)
-    if idx.ndim != max(a.ndim, 1) and idx.size:
+    if idx.size and idx.ndim != a.ndim and not (a.ndim == 0 and idx.ndim == 1):
         raise RuntimeError(f"{op}: Index tensor must have the same number of dimensions as "
                            f"self tensor, got index {idx.shape} and self {tuple(a.shape)}")
-    for k, n in enumerate(idx.shape):
+    for k, n in enumerate(idx.shape if idx.size else ()):  # an empty index is not checked
         if (isinstance(src, Tensor) and n > src.shape[k]) or (k != d and n > a.shape[k]):
             raise RuntimeError(f"{op}: Expected index {idx.shape} to be smaller than self "
                                f"{tuple(a.shape)} apart from dimension {d} and to be smaller "
                                f"than src {tuple(src.shape) if isinstance(src, Tensor) else ''}")
     _in_range(idx, a.shape[d] if a.ndim else 1, d, op)
     if not isinstance(src, Tensor):
-        src = Tensor._make(xp_of(a._data).full(idx.shape, src, dtype=a.dtype))
+        value = _fill_value(src, a.dtype, op) if idx.size else 0
+        src = Tensor._make(xp_of(a._data).full(idx.shape, value, dtype=a.dtype))
     return d, idx, src
 
 
@@ -128,6 +150,9 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         raise RuntimeError(f"scatter: expected self and src to have the same dtype, got "
                            f"{input.dtype} and {src.dtype}")
     mode = {None: "assign", "add": "sum", "multiply": "prod"}[reduce]
+    if input.ndim == 0 and idx.ndim == 0:  # one element: worked as a 1-D tensor of one
+        return ScatterReduce.apply(input.reshape(1), src.reshape(1), dim=0,
+                                   index=idx.reshape(1), reduce=mode).reshape(())
     return ScatterReduce.apply(input, src, dim=d, index=idx, reduce=mode)
 
 
@@ -142,7 +167,16 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if src.dtype != input.dtype:
         raise RuntimeError(f"scatter_reduce: expected self and src to have the same dtype, got "
                            f"{input.dtype} and {src.dtype}")
+    if input.dtype == backend.bool_:  # or/and in integers (NumPy's add.at refuses bool)
+        if reduce == "mean":
+            raise RuntimeError("scatter_reduce: reduce='mean' is not implemented for bool")
+        return scatter_reduce(input.to(backend.int64), dim, index, src.to(backend.int64),
+                              reduce, include_self=include_self) != 0
     d, idx, src = _scatter_args(input, dim, index, src, "scatter_reduce")
+    if input.ndim == 0 and idx.ndim == 0:  # one element: worked as a 1-D tensor of one
+        return ScatterReduce.apply(input.reshape(1), src.reshape(1), dim=0,
+                                   index=idx.reshape(1), reduce=reduce,
+                                   include_self=include_self).reshape(())
     return ScatterReduce.apply(input, src, dim=d, index=idx, reduce=reduce,
                                include_self=include_self)
 
@@ -157,11 +191,18 @@ def _dim_mask(a, d, idx):
     return Tensor._make(mask.reshape(shape))
 
 
+def _slice_size(a, d):
+    n = 1
+    for k, size in enumerate(a.shape):
+        n *= size if k != d else 1
+    return n
+
+
 def index_copy(input, dim, index, source):
     """input with the slices of source copied at index along dim (for a repeated index, the
     last one wins)."""
     from .elementwise import where
-    d = normalize_dims(dim, input.ndim, "index_copy")[0] if input.ndim else 0
+    d = _check_dim(dim, input.ndim, "index_copy")
     idx = _index_array(index, "index_copy").reshape(-1)
     a = input.reshape(1) if input.ndim == 0 else input
     s = source.reshape(1) if source.ndim == 0 else source
@@ -170,8 +211,9 @@ def index_copy(input, dim, index, source):
         raise RuntimeError(f"index_copy: source must have shape {expected} (self "
                            f"{tuple(input.shape)} with {idx.size} indices along dim {d}), got "
                            f"{tuple(source.shape)}")
-    _in_range(idx, a.shape[d], d, "index_copy")
-    if idx.size == 0:
+    if _slice_size(a, d):  # PyTorch checks no index where a slice holds nothing
+        _in_range(idx, a.shape[d], d, "index_copy")
+    if idx.size == 0 or input.numel() == 0:
         return input.clone()
     xp = xp_of(idx)
     where_from = xp.zeros(a.shape[d], dtype=backend.int64)
@@ -187,10 +229,14 @@ def index_fill(input, dim, index, value):
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s)")
-    d = normalize_dims(dim, input.ndim, "index_fill")[0] if input.ndim else 0
+    d = _check_dim(dim, input.ndim, "index_fill")
     idx = _index_array(index, "index_fill").reshape(-1)
     a = input.reshape(1) if input.ndim == 0 else input
-    _in_range(idx, a.shape[d], d, "index_fill")
+    value = _fill_value(value, input.dtype, "index_fill")
+    if _slice_size(a, d):  # PyTorch checks no index where a slice holds nothing
+        _in_range(idx, a.shape[d], d, "index_fill")
+    if input.numel() == 0:
+        return input.clone()
     out = where(_dim_mask(a, d, idx), value, a)
     return out.to(input.dtype).reshape(input.shape)
 

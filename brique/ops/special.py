@@ -220,10 +220,10 @@ class GammaInc(Function):
 
     def forward(self, a, x, upper=False):
         self.upper = upper
-        for name, v in (("input", a), ("other", x)):
-            if v.dtype.kind != "f":
-                raise TypeError(f"gammainc: {name} must be a floating tensor, got {v.dtype}")
         dtype = backend.result_type(a, x)
+        if dtype.kind != "f":  # one floating operand is enough: the other is promoted
+            raise TypeError(f"gammainc: input and other must not both be integer or bool, got "
+                            f"{a.dtype} and {x.dtype}")
         f64 = backend.float64
         return K.gammainc(a.astype(f64), x.astype(f64), upper).astype(dtype, copy=False)
 
@@ -257,8 +257,16 @@ erfc, erfcx, erfinv = _unary(Erfc, "erfc"), _unary(Erfcx, "erfcx"), _unary(Erfin
 ndtri, lgamma = _unary(Ndtri, "ndtri"), _unary(Lgamma, "lgamma")
 
 
+def _check_other(op, other):
+    # PyTorch's signature takes a Tensor here, not a Python number
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 def atan2(input, other):
     _check_tensor("atan2", input)
+    _check_other("atan2", other)
     return Atan2.apply(input, other)
 
 
@@ -311,9 +319,9 @@ def mvlgamma(input, p):
     if isinstance(p, bool) or not isinstance(p, int) or p < 1:
         raise ValueError(f"mvlgamma: p must be an int >= 1, got {p!r}")
     _check_tensor("mvlgamma", input)
-    if input.numel() and not bool((input._data > (p - 1) / 2).all()):
-        raise RuntimeError(f"mvlgamma: all elements must be greater than (p-1)/2 = {(p - 1) / 2}"
-                           f" for p={p}, got min {float(input._data.min())}")
+    if input.dtype == backend.bool_:
+        raise RuntimeError("mvlgamma: the input tensor may not be a boolean tensor")
+    # Out of the domain x > (p - 1)/2, PyTorch (2.x) no longer refuses: lgamma's values stand.
     out = lgamma(input)
     for i in range(1, p):
         out = out + lgamma(input - i / 2)
@@ -331,6 +339,8 @@ def sinc(input):
 def logit(input, eps=None):
     """log(p / (1 - p)); with eps, p is first clamped to [eps, 1 - eps]."""
     _check_tensor("logit", input)
+    if input.dtype.kind != "f":  # 1 - z in uint8 would wrap around
+        input = input.to(backend.get_default_dtype())
     z = input if eps is None else E.clamp(input, eps, 1 - eps)
     return E.log(z / (1 - z))
 
@@ -360,6 +370,7 @@ def copysign(input, other):
 def fmax(input, other):
     """The larger of the two, ignoring NaN (NaN only where both are); ties go to input."""
     _check_tensor("fmax", input)
+    _check_other("fmax", other)
     take = E.logical_or(E.ge(input, other), E.isnan(other))
     return where(take, input, other)
 
@@ -367,6 +378,7 @@ def fmax(input, other):
 def fmin(input, other):
     """The smaller of the two, ignoring NaN (NaN only where both are); ties go to input."""
     _check_tensor("fmin", input)
+    _check_other("fmin", other)
     take = E.logical_or(E.le(input, other), E.isnan(other))
     return where(take, input, other)
 

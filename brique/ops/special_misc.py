@@ -7,6 +7,7 @@ import math
 from collections import namedtuple
 
 from . import elementwise as E
+from .special_fns import quiet
 from .. import backend
 from ..tensor import Tensor
 
@@ -33,9 +34,20 @@ def float_power(input, exponent):
     return E.pow(base, float(exponent))
 
 
+def _check_other(op, other):
+    # PyTorch's signature takes a Tensor here, not a Python number
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 def logaddexp2(input, other):
     """log2(2^input + 2^other) without overflow."""
     _check_tensor("logaddexp2", input)
+    _check_other("logaddexp2", other)
+    if backend.result_type(input, other).kind != "f":
+        raise RuntimeError(f"logaddexp2: not implemented for integer or bool operands, got "
+                           f"{input.dtype} and {other.dtype}")
     return E.maximum(input, other) + \
         E.log1p(E.exp2(-E.abs(input - other))) * (1 / math.log(2))
 
@@ -43,12 +55,16 @@ def logaddexp2(input, other):
 def ldexp(input, other):
     """input * 2 ** other."""
     _check_tensor("ldexp", input)
+    _check_other("ldexp", other)
+    if input.dtype.kind == "f" and other.dtype == backend.bool_:  # PyTorch refuses this pair
+        raise RuntimeError(f"ldexp: a bool exponent is not supported with a {input.dtype} input")
     return input * E.pow(2.0, other)
 
 
 def heaviside(input, values):
     """0 where input < 0, values where input == 0, 1 where input > 0. Not differentiable."""
     _check_tensor("heaviside", input)
+    _check_other("heaviside", values)
     if isinstance(values, Tensor) and values.dtype != input.dtype:
         raise RuntimeError(f"heaviside: input ({input.dtype}) and values ({values.dtype}) "
                            "must have the same dtype")
@@ -82,6 +98,9 @@ def isreal(input):
 
 def sgn(input):
     """sign(input), 0 at NaN as in PyTorch."""
+    _check_tensor("sgn", input)
+    if input.dtype == backend.bool_:  # the sign of a bool is itself
+        return input.clone()
     return E.where(E.isnan(input), 0, E.sign(input))
 
 
@@ -93,17 +112,27 @@ def positive(input):
 
 
 def floor_divide(input, other):
-    return E.div(input, other, rounding_mode="floor")
+    if all(isinstance(x, Tensor) and x.dtype == backend.bool_ for x in (input, other)):
+        raise RuntimeError("floor_divide: not implemented for two bool tensors")
+    out = E.div(input, other, rounding_mode="floor")
+    if out.dtype.kind == "f":  # floor(a / b) is off where a / b is inf or rounds up (1 // 0.1)
+        xp = xp_of(out._data)
+        a, b = (xp.asarray(_data(x)).astype(out.dtype) for x in (input, other))
+        with quiet(xp):
+            out = Tensor._make(xp.floor_divide(a, b))
+    return out
 
 
 def nextafter(input, other):
-    """The next float after input in the direction of other (same float dtype for both)."""
+    """The next float after input in the direction of other, in their promoted float dtype."""
     _check_tensor("nextafter", input)
-    other_dtype = other.dtype if isinstance(other, Tensor) else input.dtype
-    if input.dtype.kind != "f" or input.dtype != other_dtype:
-        raise RuntimeError(f"nextafter: input and other must be floating tensors of the same "
-                           f"dtype, got {input.dtype} and {other_dtype}")
-    return Tensor._make(xp_of(input._data).nextafter(input._data, _data(other)))
+    _check_other("nextafter", other)
+    dtype = backend.result_type(input, other)
+    if dtype.kind != "f":
+        raise RuntimeError(f"nextafter: needs a floating operand, got {input.dtype} and "
+                           f"{other.dtype}")
+    return Tensor._make(xp_of(input._data).nextafter(input._data.astype(dtype, copy=False),
+                                                     other._data.astype(dtype, copy=False)))
 
 
 def frexp(input):
@@ -121,10 +150,12 @@ def _integer_op(name):
         for x in (input, other):
             kind = x.dtype.kind if isinstance(x, Tensor) else ("i" if isinstance(x, int)
                                                                 else "f")
-            if kind not in "iu":
+            if kind not in "iub":
                 what = x.dtype if isinstance(x, Tensor) else type(x).__name__
                 raise TypeError(f"{name}: only integer tensors, got {what}")
         _check_tensor(name, input)
+        if backend.result_type(input, other) == backend.bool_:
+            raise RuntimeError(f"{name}: not implemented for bool tensors")
         xp = xp_of(input._data)
         out = getattr(xp, name)(input._data, _data(other))
         return Tensor._make(out.astype(backend.result_type(input, other), copy=False))

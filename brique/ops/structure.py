@@ -47,6 +47,8 @@ def unravel_index(indices, shape):
     total = 1
     for s in shape:
         total *= s
+    if not shape:  # a 0-d target has no coordinates to give, as in PyTorch
+        return ()
     if idx.size and (int(idx.min()) < -total or int(idx.max()) >= total):
         raise RuntimeError(f"unravel_index: index out of bounds for shape {shape}: expected "
                            f"indices in [{-total}, {total - 1}]")
@@ -62,6 +64,9 @@ def cartesian_prod(*tensors):
     for t in tensors:
         if t.ndim != 1:
             raise ValueError(f"cartesian_prod: expects 1-D tensors, got shape {tuple(t.shape)}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(f"cartesian_prod: expects all tensors to have the same dtype, got "
+                           f"{[str(t.dtype) for t in tensors]}")
     if len(tensors) == 1:
         return tensors[0]
     from .movement import meshgrid, stack
@@ -137,8 +142,9 @@ def dstack(tensors):
 
 
 def row_stack(tensors):
-    from .movement import vstack
-    return vstack(_sequence(tensors, "row_stack"))
+    """0-d and 1-D tensors as rows, then all concatenated along dim 0 (vstack)."""
+    tensors = _sequence(tensors, "row_stack")
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
 def _split_along(input, indices_or_sections, dim, op, least):
@@ -209,7 +215,11 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     if d1 == d2:
         raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, {dim2}")
     x = input.reshape(1) if input.ndim == 0 else input
-    return _diag_last(x, offset).movedim((-2, -1), (d1, d2))
+    out = _diag_last(x, offset)
+    if (d1, d2) != (nd - 2, nd - 1):
+        out = out.movedim((-2, -1), (d1, d2))
+    # a new tensor as in PyTorch, not a view: code writes into it (scale_tril[..., 1, 0] = v)
+    return out.contiguous() if getattr(out, "_view_of", None) else out
 
 
 def diagflat(input, offset=0):
@@ -227,7 +237,7 @@ def block_diag(*tensors):
         blocks.append(t.reshape(1, -1) if t.ndim < 2 else t)
     if not blocks:
         return Tensor._make(backend.asarray([[]], dtype=backend.get_default_dtype()))
-    dtype = backend.result_type(*blocks)
+    dtype = backend.result_type(*tensors)  # a 0-d block promotes as a 0-d tensor does
     width = sum(b.shape[1] for b in blocks)
     rows, left = [], 0
     for b in blocks:
@@ -259,6 +269,9 @@ def vander(x, N=None, increasing=False):
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     from .elementwise import sub
+    if any(isinstance(t, Tensor) and t.dtype == backend.bool_ for t in (input, other)):
+        raise RuntimeError("rsub: subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; to invert a mask, use `~` or logical_not()")
     if not isinstance(other, Tensor):  # a number: other - alpha * input keeps input's dtype
         return (input * alpha if alpha != 1 else input).neg() + other
     return sub(other, input, alpha=alpha)

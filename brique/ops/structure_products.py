@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 import warnings
 
+from .. import backend
 from ..tensor import Tensor
 from .linalg import matmul, outer
 from .reduce import normalize_dims
@@ -20,8 +21,22 @@ def _beta_input(input, beta):
     return input * 0 if beta == 0 else _scaled(input, beta)
 
 
+def _fused(op, input, tensor1, tensor2, value):
+    """The three operands in the dtype PyTorch computes in (the promotion of all three, not
+    pairwise), and value as that dtype holds it (truncated for integers, wrapped for uint8)."""
+    dtype = backend.result_type(input, tensor1, tensor2)
+    if dtype == backend.bool_:
+        raise RuntimeError(f"{op}: not implemented for bool tensors")
+    if dtype.kind in "iu":
+        value = int(value)
+        if dtype.kind == "u":
+            value %= 2 ** (8 * dtype.itemsize)
+    return tuple(t.to(dtype) for t in (input, tensor1, tensor2)) + (value,)
+
+
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2 (broadcast)."""
+    input, tensor1, tensor2, value = _fused("addcmul", input, tensor1, tensor2, value)
     return input + _scaled(tensor1 * tensor2, value)
 
 
@@ -31,6 +46,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError("addcdiv: integer division with addcdiv is no longer supported; "
                            "use (input + value * tensor1 / tensor2) or a float tensor")
+    input, tensor1, tensor2, value = _fused("addcdiv", input, tensor1, tensor2, value)
     return input + _scaled(tensor1 / tensor2, value)
 
 
@@ -44,6 +60,8 @@ def mv(input, vec):
     """Matrix times vector. Shape: (n, m), (m,) -> (n,)."""
     _need(input, 2, "mv", "input")
     _need(vec, 1, "mv", "vec")
+    if input.dtype == backend.bool_ or vec.dtype == backend.bool_:
+        raise RuntimeError("mv: not implemented for bool tensors")
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"mv: size mismatch, got input ({input.shape[0]}x{input.shape[1]}) "
                            f"and vec ({vec.shape[0]})")
@@ -91,9 +109,11 @@ def vdot(input, other):
     if input.dtype != other.dtype:
         raise RuntimeError(f"vdot: expected both vectors to have same dtype, but found "
                            f"{input.dtype} and {other.dtype}")
+    if input.dtype == backend.bool_:
+        raise RuntimeError("vdot: not implemented for bool tensors")
     if input.dtype.kind == "c":
         input = input.conj()
-    return (input * other).sum()
+    return (input * other).sum(dtype=input.dtype)  # uint8 stays uint8, as in PyTorch
 
 
 def chain_matmul(*matrices):
@@ -131,6 +151,9 @@ def tensordot(a, b, dims=2, out=None):
     (dims=([a dims], [b dims]))."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot: both inputs should have the same dtype, got {a.dtype} "
+                           f"and {b.dtype}")
     if isinstance(dims, numbers.Integral):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -148,6 +171,11 @@ def tensordot(a, b, dims=2, out=None):
         da = [normalize_dims(d, a.ndim, "tensordot")[0] for d in da]
         db = [normalize_dims(d, b.ndim, "tensordot")[0] for d in db]
     for i, j in zip(da, db):
+        # a contracted dim of size 1 broadcasts, as in PyTorch: sum the other side over it
+        if a.shape[i] == 1 and b.shape[j] != 1:
+            b = b.sum(j, keepdim=True, dtype=b.dtype)
+        elif b.shape[j] == 1 and a.shape[i] != 1:
+            a = a.sum(i, keepdim=True, dtype=a.dtype)
         if a.shape[i] != b.shape[j]:
             raise RuntimeError(f"tensordot: contracted dimensions need to match, but first "
                                f"has size {a.shape[i]} in dim {i} and second has size "
@@ -157,16 +185,33 @@ def tensordot(a, b, dims=2, out=None):
     k = 1
     for d in da:
         k *= a.shape[d]
-    left = a.permute(*(free_a + da)).reshape(-1, k)
-    right = b.permute(*(db + free_b)).reshape(k, -1)
+    rows = cols = 1
+    for d in free_a:
+        rows *= a.shape[d]
+    for d in free_b:
+        cols *= b.shape[d]
+    if rows * cols and backend.result_type(a, b) == backend.bool_:
+        raise RuntimeError("tensordot: not implemented for bool tensors")
+    # sizes spelled out, not -1: a zero-size dim leaves -1 undetermined
+    left = (a.permute(*(free_a + da)) if a.ndim else a).reshape(rows, k)
+    right = (b.permute(*(db + free_b)) if b.ndim else b).reshape(k, cols)
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
-    return matmul(left, right).reshape(shape)
+    return matmul(left, right).to(a.dtype).reshape(shape)  # an empty bool product stays bool
+
+
+def _cross_dtypes(op, input, other):
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"{op}: expected both inputs of one dtype, got {input.dtype} and "
+                           f"{other.dtype}")
+    if input.dtype == backend.bool_:
+        raise RuntimeError(f"{op}: not implemented for bool tensors")
 
 
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along dim (broadcast). With dim None, the first dim of
     size 3, with PyTorch's deprecation warning (torch.linalg.cross defaults to dim=-1)."""
     from .movement import broadcast_shapes
+    _cross_dtypes("cross", input, other)
     shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
     if dim is None:
         sizes3 = [i for i, s in enumerate(shape) if s == 3]

@@ -24,7 +24,8 @@ from .adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 xp_of = backend.get_array_module
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_SEPARABLE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}  # mode -> spatial dims
 
 
 def _output_size(name, x, nd, size, scale_factor):
@@ -170,15 +171,16 @@ def _cubic_matrix(n_in, n_out, scale, align_corners, dtype, xp):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of a batch: mode 'nearest', 'nearest-exact', 'linear' (3-D
-    input), 'bilinear' or 'bicubic' (4-D input) or 'area'.
+    input), 'bilinear' or 'bicubic' (4-D input), 'trilinear' (5-D input) or 'area'.
 
     Shape:
-        input (N, C, L) or (N, C, H, W); output (N, C, *size), or the input size times
-        scale_factor, rounded down.
+        input (N, C, L), (N, C, H, W) or (N, C, D, H, W); output (N, C, *size), or the input
+        size times scale_factor, rounded down.
     """
     name = "interpolate"
-    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-        raise ValueError(f"{name}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got "
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4, 5):
+        raise ValueError(f"{name}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D "
+                         f"(N, C, D, H, W) input, got "
                          f"{getattr(input, 'shape', type(input).__name__)}")
     if mode not in _MODES:
         raise NotImplementedError(f"{name}: mode {mode!r} is not supported; expected one of "
@@ -186,10 +188,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise NotImplementedError(f"{name}: antialias=True is not supported")
     nd = input.ndim - 2
-    if mode in ("linear", "bilinear", "bicubic") and nd != (1 if mode == "linear" else 2):
-        raise ValueError(f"{name}: mode {mode!r} expects a {3 if mode == 'linear' else 4}-D "
-                         f"input, got shape {tuple(input.shape)}")
-    if align_corners is not None and mode not in ("linear", "bilinear", "bicubic"):
+    if mode in _SEPARABLE and nd != _SEPARABLE[mode]:
+        raise ValueError(f"{name}: mode {mode!r} expects a {_SEPARABLE[mode] + 2}-D input, got "
+                         f"shape {tuple(input.shape)}")
+    if align_corners is not None and mode not in _SEPARABLE:
         raise ValueError(f"{name}: align_corners can only be set with the linear and bicubic "
                          "modes")
     out, scales = _output_size(name, input, nd, size, scale_factor)
@@ -198,6 +200,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if recompute_scale_factor:
         scales = (None,) * nd
     if mode == "area":
+        if nd == 3:
+            from .volume import adaptive_avg_pool3d
+            return adaptive_avg_pool3d(input, out)
         return (adaptive_avg_pool1d if nd == 1 else adaptive_avg_pool2d)(input, out)
     y = input
     if mode.startswith("nearest"):
@@ -208,6 +213,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             for n, o, s in zip(input.shape[2:], out, scales)]
     if nd == 1:
         return y @ mats[0].mT
+    if nd == 3:  # depth first, over the flattened planes; then each plane as in 2-D
+        n, c, depth, h, w = y.shape
+        y = (mats[0] @ y.reshape(n, c, depth, h * w)).reshape(n, c, out[0], h, w)
+        mats = mats[1:]
     return (mats[0] @ y) @ mats[1].mT
 
 

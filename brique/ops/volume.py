@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import backend
 from ..tensor import Tensor
 from .adaptive_pool import _adaptive_matrix, _adaptive_size
-from .conv import _check, _pair, _padding, conv2d
+from .conv import _check, _pair, _padding, conv2d, conv_transpose2d
 from .elementwise import maximum
 from .movement import pad
 from .pool import _divisor, _out_size, avg_pool2d, max_pool2d
@@ -52,6 +52,51 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                    dilation[1:], groups)
         out = y if out is None else out + y
     out = out.reshape((n, d_out) + tuple(out.shape[1:])).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 3-D convolution (the adjoint of conv3d): one conv_transpose2d per depth
+    offset of the kernel over the depth-folded planes, each spread along depth with `stride`
+    and shifted by its offset, then summed and cropped by `padding`.
+
+    Shape: input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_in, C_out / groups, kD, kH,
+    kW) -> (N, C_out, D_out, H_out, W_out), D_out = (D - 1) stride - 2 padding + dilation
+    (kD - 1) + output_padding + 1 (likewise H, W)."""
+    name = "conv_transpose3d"
+    _check(name, input, weight, bias, groups, 3, transposed=True)
+    s, p = _pair(stride, 3, name, "stride"), _pair(padding, 3, name, "padding")
+    op, d = _pair(output_padding, 3, name, "output_padding"), _pair(dilation, 3, name,
+                                                                   "dilation")
+    if min(s) < 1 or min(d) < 1 or min(p) < 0:
+        raise ValueError(f"{name}: stride {s} and dilation {d} must be positive and padding "
+                         f"{p} non-negative")
+    if op[0] < 0 or op[0] >= max(s[0], d[0]):
+        raise ValueError(f"{name}: output_padding {op} must be smaller than either stride {s} "
+                         f"or dilation {d}")
+    x, unbatched = _batched(input)
+    n, c, depth = x.shape[:3]
+    kd = weight.shape[2]
+    full = (depth - 1) * s[0] + d[0] * (kd - 1) + 1
+    d_out = full - 2 * p[0] + op[0]
+    if d_out < 1:
+        raise ValueError(f"{name}: the output depth {d_out} computed from input shape "
+                         f"{tuple(input.shape)} and weight shape {tuple(weight.shape)} is too "
+                         f"small")
+    planes = x.permute(0, 2, 1, 3, 4).reshape((n * depth, c) + tuple(x.shape[3:]))
+    out = None
+    for i in range(kd):
+        y = conv_transpose2d(planes, weight[:, :, i], None, s[1:], p[1:], op[1:], groups, d[1:])
+        y = y.reshape((n, depth) + tuple(y.shape[1:]))                   # (N, D, C_out, H, W)
+        if s[0] > 1:  # stride - 1 zero planes after each plane, the last ones dropped
+            spread = pad(y.unsqueeze(2), (0, 0, 0, 0, 0, 0, 0, s[0] - 1))
+            y = spread.reshape((n, depth * s[0]) + tuple(y.shape[2:]))[:, :full - d[0] * (kd - 1)]
+        y = pad(y, (0, 0, 0, 0, 0, 0, i * d[0], full - i * d[0] - y.shape[1]))
+        out = y if out is None else out + y
+    out = pad(out, (0, 0, 0, 0, 0, 0, 0, op[0]))[:, p[0]:p[0] + d_out].permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1, 1)
     return out.squeeze(0) if unbatched else out

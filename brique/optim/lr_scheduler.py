@@ -9,6 +9,7 @@ recursive, so the values match it to the last bits).
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -139,8 +140,10 @@ class StepLR(LRScheduler):
     """Multiply the lr by `gamma` every `step_size` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        # a float is accepted as PyTorch does (its text-classification tutorial passes 1.0)
+        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Real) \
+                or step_size <= 0:
+            raise ValueError(f"StepLR: step_size must be a positive number, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)

@@ -256,3 +256,20 @@ def test_additive_attention_weights_and_masks():
     np.testing.assert_allclose(w_nomask.numpy(), tw.numpy(), rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="AdditiveAttention"):
         att(keys, keys)
+
+
+def test_sdpa_grouped_query_attention_as_pytorch():
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(s) for s in ((2, 8, 5, 4), (2, 2, 6, 4), (2, 2, 6, 3)))
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    bq, bk, bv = (B.tensor(a, requires_grad=True) for a in (q, k, v))
+    want = TF.scaled_dot_product_attention(tq, tk, tv, is_causal=True, enable_gqa=True)
+    got = F.scaled_dot_product_attention(bq, bk, bv, is_causal=True, enable_gqa=True)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), atol=1e-12)
+    want.sum().backward()
+    got.sum().backward()
+    for b, t in ((bq, tq), (bk, tk), (bv, tv)):
+        np.testing.assert_allclose(b.grad.numpy(), t.grad.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="multiple"):
+        F.scaled_dot_product_attention(bq, bk[:, :1].expand(2, 3, 6, 4),
+                                       bv[:, :1].expand(2, 3, 6, 3), enable_gqa=True)

@@ -47,5 +47,6 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d
                    LazyModuleMixin)
 from .loss_more import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss  # noqa
 from .pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d, LPPool2d,  # noqa
-                           MaxUnpool1d)
+                           MaxUnpool1d, MaxUnpool3d)
 from .volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: F401
+from .volume import ConvTranspose3d  # noqa: F401

@@ -4,8 +4,8 @@ then their weights are UninitializedParameters, and after it the module *is* the
 (its class becomes `cls_to_become`, as in PyTorch).
 
 As in PyTorch, build the optimizer after a first (dry-run) forward: before it, the parameters
-have no shape. Unlike PyTorch, load_state_dict into a lazy module that has not run yet is a
-size-mismatch error: run one forward first."""
+have no shape. load_state_dict into a lazy module that has not run yet gives its placeholders
+the checkpoint's shapes and values, which the first forward keeps."""
 from __future__ import annotations
 
 from ... import backend
@@ -87,10 +87,18 @@ class LazyModuleMixin:
         fresh = self.cls_to_become(in_size, *self._lazy_args, **kwargs)
         for name, value in fresh._parameters.items():
             old = self._parameters.get(name)
-            if isinstance(old, UninitializedParameter) and value is not None:
-                old._data = value._data  # the fresh layer's initialization, in place
-                old.__class__ = Parameter
+            if isinstance(old, Parameter) and value is not None:
+                if isinstance(old, UninitializedParameter):
+                    old._data = value._data  # the fresh layer's initialization, in place
+                    old.__class__ = Parameter
+                # else load_state_dict materialized it: its loaded values stay
                 fresh._parameters[name] = old
+                fresh.__dict__[name] = old
+        for name, value in fresh._buffers.items():  # loaded running statistics stay too
+            old = self._buffers.get(name)
+            if old is not None and value is not None and not isinstance(
+                    old, UninitializedBuffer) and tuple(old.shape) == tuple(value.shape):
+                fresh._buffers[name] = old
                 fresh.__dict__[name] = old
         keep = ("_forward_hooks", "_forward_pre_hooks", "training")
         for key, value in fresh.__dict__.items():

@@ -283,6 +283,8 @@ class Module:
                 continue
             value = state_dict[key]
             array = value._data if isinstance(value, Tensor) else backend.asarray(value)
+            if hasattr(target, "materialize"):  # a lazy layer not yet run takes the shape
+                target.materialize(array.shape)
             if tuple(array.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{tuple(array.shape)}, the shape in the current model is "

@@ -54,6 +54,24 @@ class MaxUnpool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class MaxUnpool3d(Module):
+    """The partial inverse of MaxPool3d(return_indices=True)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        three = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * 3)
+        self.kernel_size = three(kernel_size)
+        self.stride = three(stride if stride is not None else kernel_size)
+        self.padding = three(padding)
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
 class ChannelShuffle(Module):
     """Interleaves the channels of `groups` groups (ShuffleNet). Shape: (N, C, *) -> same."""
 
