@@ -124,6 +124,10 @@ class InPlaceOps:
         return self
 
     def sub_(self, other, alpha=1):
+        if (self.dtype is backend.bool_ or getattr(other, "dtype", None) is backend.bool_
+                or other.__class__ is bool):  # `-` with a bool is refused, as out of place
+            from .ops.elementwise import check_bool_sub
+            check_bool_sub(self, other)
         return self.add_(other, -alpha)
 
     def mul_(self, other):
@@ -144,13 +148,38 @@ class InPlaceOps:
             data **= self._value(exponent)
         return self
 
+    def _fused_(self, op, a, b, value):
+        """addcmul_/addcdiv_ where the operands' dtypes differ from this float tensor's: the
+        out-of-place op's promotion and checks, then PyTorch's cast back (never downwards
+        in kind: float into int is refused)."""
+        from .ops import structure_products as SP
+
+        def computed(old):
+            out = getattr(SP, op[:-1])(old, a, b, value=value)
+            rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+            if rank[out.dtype.kind] > rank[old.dtype.kind]:
+                raise RuntimeError(f"{op}: result type {out.dtype} can't be cast to the "
+                                   f"desired output type {old.dtype}")
+            if tuple(out.shape) != tuple(old.shape):
+                raise RuntimeError(f"{op}: output with shape {list(old.shape)} doesn't match "
+                                   f"the broadcast shape {list(out.shape)}")
+            return out.to(old.dtype)
+        data = self._inplace(op, a, b, graph=computed)
+        if data is not None:
+            data[...] = computed(self.detach())._data
+        return self
+
     def addcmul_(self, a, b, value=1):
+        if not (self.dtype.kind == "f" and a.dtype == self.dtype and b.dtype == self.dtype):
+            return self._fused_("addcmul_", a, b, value)
         data = self._inplace("addcmul_", a, b, graph=lambda old: old + a * b * value)
         if data is not None:
             data += self._value(a) * self._value(b) * value
         return self
 
     def addcdiv_(self, a, b, value=1):
+        if not (self.dtype.kind == "f" and a.dtype == self.dtype and b.dtype == self.dtype):
+            return self._fused_("addcdiv_", a, b, value)
         data = self._inplace("addcdiv_", a, b, graph=lambda old: old + a / b * value)
         if data is not None:
             data += self._value(a) / self._value(b) * value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from . import backend as _backend
 from .ops import elementwise as _E
 from .ops import reduce as _R
 from .ops.special import (digamma, erfc, erfcx, erfinv, gammainc, gammaincc,  # noqa: F401
@@ -24,13 +23,6 @@ _SQRT_HALF = math.sqrt(0.5)
 
 
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(input))) over dim, stable; integers in the default float dtype (uint8
-    would wrap in the shift by the maximum), -inf over no elements."""
-    if input.dtype.kind != "f":
-        input = input.to(_backend.get_default_dtype())
-    if input.numel() == 0:  # no maximum to shift by: the sum of nothing is 0
-        dims = _R.normalize_dims(dim, input.ndim, "logsumexp")
-        return _E.log(input.exp().sum(dims, keepdim))
     return _R.logsumexp(input, dim, keepdim)
 
 

@@ -2,12 +2,12 @@
 `.support`). `check(value)` gives a boolean tensor of the batch shape, as in PyTorch."""
 from __future__ import annotations
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
+__all__ = ["Constraint", "boolean", "cat", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "half_open_interval", "independent", "integer_interval",
            "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
            "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive",
            "positive_definite", "positive_integer", "positive_semidefinite", "real",
-           "real_vector", "simplex", "square", "symmetric", "unit_interval"]
+           "real_vector", "simplex", "square", "stack", "symmetric", "unit_interval"]
 
 
 class Constraint:
@@ -221,6 +221,71 @@ class _PositiveDefinite(_Symmetric):
         eig = numpy.linalg.eigvalsh(a) if a.size else numpy.ones(a.shape[:-1])
         pos = Tensor._make(numpy.asarray((eig >= 0 if self.semi else eig > 0).all(-1)))
         return super().check(value) & pos.to(value.device)
+
+
+class _Cat(Constraint):
+    """Constraints applied to consecutive slices along `dim` (lengths[i] entries each, 1 by
+    default): a value satisfies it when every slice satisfies its own constraint."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError("constraints.cat: expected a sequence of Constraint objects")
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.cseq)} constraints but "
+                             f"{len(self.lengths)} lengths")
+        self.dim = dim
+
+    is_discrete = property(lambda self: any(c.is_discrete for c in self.cseq))
+    event_dim = property(lambda self: max(c.event_dim for c in self.cseq))
+
+    def check(self, value):
+        from ..ops.movement import cat as _cat_tensors
+        if not -value.dim() <= self.dim < value.dim():
+            raise IndexError(f"constraints.cat: dim {self.dim} out of range for a value of "
+                             f"shape {tuple(value.shape)}")
+        if sum(self.lengths) != value.shape[self.dim]:
+            raise ValueError(f"constraints.cat: lengths {self.lengths} sum to "
+                             f"{sum(self.lengths)}, but dim {self.dim} of the value has size "
+                             f"{value.shape[self.dim]}")
+        checks, start = [], 0
+        for c, n in zip(self.cseq, self.lengths):
+            checks.append(c.check(value.narrow(self.dim, start, n)))
+            start += n
+        return _cat_tensors(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """Constraint i applied to index i along `dim`: the checks are stacked back along it."""
+
+    def __init__(self, cseq, dim=0):
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError("constraints.stack: expected a sequence of Constraint objects")
+        self.dim = dim
+
+    is_discrete = property(lambda self: any(c.is_discrete for c in self.cseq))
+
+    @property
+    def event_dim(self):
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value):
+        from ..ops.movement import stack as _stack_tensors
+        if not -value.dim() <= self.dim < value.dim():
+            raise IndexError(f"constraints.stack: dim {self.dim} out of range for a value of "
+                             f"shape {tuple(value.shape)}")
+        if value.shape[self.dim] != len(self.cseq):
+            raise ValueError(f"constraints.stack: {len(self.cseq)} constraints, but dim "
+                             f"{self.dim} of the value has size {value.shape[self.dim]}")
+        return _stack_tensors([c.check(value.select(self.dim, i))
+                               for i, c in enumerate(self.cseq)], self.dim)
+
+
+cat = _Cat
+stack = _Stack
 
 
 boolean = _Boolean()

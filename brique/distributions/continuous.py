@@ -1,5 +1,6 @@
 """Continuous distributions on the real line with location/scale or rate parameters: Normal,
-LogNormal, Uniform, Exponential, Laplace, Cauchy. All reparameterized (has_rsample)."""
+Uniform, Exponential, Laplace, Cauchy. All reparameterized (has_rsample). LogNormal, a
+transformed Normal, lives in transformed_families.py."""
 from __future__ import annotations
 
 import math
@@ -66,46 +67,6 @@ class Normal(_LocScale):
 
     def entropy(self):
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
-
-
-class LogNormal(_LocScale):
-    """exp(X) for X ~ Normal(loc, scale); `base_dist` is that Normal."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        super().__init__(loc, scale, validate_args)
-
-    @property
-    def base_dist(self):
-        return Normal(self.loc, self.scale, validate_args=False)
-
-    mean = property(lambda self: (self.loc + self.scale.pow(2) / 2).exp())
-    mode = property(lambda self: (self.loc - self.scale.pow(2)).exp())
-
-    @property
-    def variance(self):
-        s2 = self.scale.pow(2)
-        return s2.expm1() * (2 * self.loc + s2).exp()
-
-    def rsample(self, sample_shape=Size()):
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        y = value.log()
-        return self.base_dist.log_prob(y) - y
-
-    def cdf(self, value):
-        return self.base_dist.cdf(value.log())
-
-    def icdf(self, value):
-        return self.base_dist.icdf(value).exp()
-
-    def entropy(self):
-        return self.base_dist.entropy() + self.loc
 
 
 class Uniform(_LocScale):

@@ -8,10 +8,11 @@ from .. import linalg
 from ..ops.elementwise import softplus, where
 from ..ops.movement import broadcast_shapes
 from ..ops.special import digamma, lgamma
-from .continuous import Exponential, Laplace, LogNormal, Normal, Uniform
+from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Geometric, OneHotCategorical, Poisson
 from .gamma import Beta, Dirichlet, Gamma
 from .independent import Independent, MultivariateNormal, _mahalanobis
+from .transformed_families import LogNormal
 from .utils import sum_rightmost
 
 _KL_REGISTRY = {}

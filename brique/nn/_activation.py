@@ -95,8 +95,8 @@ def glu(input, dim=-1):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
-    return _result(input, E.where(input > threshold, input, value), inplace)
+    """value where x <= threshold, else x (NaN stays NaN, as in PyTorch)."""
+    return _result(input, E.where(input <= threshold, value, input), inplace)
 
 
 def tanhshrink(input):

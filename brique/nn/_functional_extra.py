@@ -71,6 +71,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     if weight.ndim != 2:
         raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, got shape "
                          f"{tuple(weight.shape)}")
+    if weight.dtype.kind != "f":
+        raise TypeError(f"embedding_bag: weight must be floating point, got {weight.dtype}")
     if per_sample_weights is not None:
         if mode != "sum":
             # PyTorch's error type, kept so code that catches it keeps working.
@@ -86,6 +88,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
             raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
                              "input is treated as a mini-batch of fixed length sequences")
         bags, width = idx.shape
+        if width == 0:  # PyTorch refuses bags of fixed length 0
+            raise ValueError(f"embedding_bag: a 2D input needs bags of length at least 1, "
+                             f"got shape {tuple(idx.shape)}")
         pos = xp.arange(bags * width).reshape(bags, width)
         valid = xp.ones((bags, width), dtype=bool)
     elif idx.ndim == 1:
@@ -114,7 +119,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         picked = picked * w[Tensor._make(pos)].unsqueeze(-1)
     count = valid.sum(axis=1)
     if mode == "max":
-        mask = Tensor._make(~valid[:, :, None])
+        # a nan after a bag's first entry never wins, as in PyTorch's running `>` comparison
+        later_nan = xp.isnan(picked._data)
+        later_nan[:, :1] = False
+        mask = Tensor._make(~valid[:, :, None] | later_nan)
         best = picked.masked_fill(mask, float("-inf")).max(1).values
         return E.where(Tensor._make(count[:, None] > 0), best, 0.0)
     out = picked.sum(1)
@@ -124,11 +132,23 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
 
 
 # ----------------------------------------------------------------- losses
-def _targets(op, target):
+def _targets(op, input, target):
+    # PyTorch allows an empty batch but no empty class dimension
+    if input.ndim in (1, 2) and input.shape[-1] == 0:
+        raise RuntimeError(f"{op}: expected a non-empty vector or matrix with optional 0-dim "
+                           f"batch size, got input of shape {tuple(input.shape)}")
     t = _array(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must be integers (long), got {t.dtype}")
+    if input.dtype.kind != "f" and input.numel():
+        raise RuntimeError(f"{op}: not implemented for {input.dtype} input")
     return t
+
+
+def _empty_integer_loss(input, reduction):
+    """PyTorch lets an empty batch of integers through, with a loss of the input's dtype."""
+    shape = (input.shape[0],) if reduction == "none" and input.ndim == 2 else ()
+    return creation.zeros(shape, dtype=input.dtype, device=input.device)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
@@ -144,7 +164,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError(f"multi_margin_loss: input must be 1-D or 2-D, got shape "
                          f"{tuple(input.shape)}")
     x = input if input.ndim == 2 else input.unsqueeze(0)
-    t = _targets("multi_margin_loss", target).reshape(-1)
+    t = _targets("multi_margin_loss", input, target).reshape(-1)
     if t.shape[0] != x.shape[0]:
         raise ValueError(f"multi_margin_loss: target of shape {tuple(_array(target).shape)} "
                          f"does not match input of shape {tuple(input.shape)}")
@@ -152,14 +172,17 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if t.size and (int(t.min()) < 0 or int(t.max()) >= classes):
         raise IndexError(f"multi_margin_loss: target values must be in [0, {classes}), got "
                          f"{t.tolist()}")
+    if input.dtype.kind != "f":
+        return _empty_integer_loss(input, reduction)
     xp = backend.get_array_module(t)
     target_t = Tensor._make(t[:, None])
     x_y = x.gather(1, target_t)
-    h = E.clamp(margin - x_y + x, min=0.0)
+    z = margin - x_y + x
+    h = E.where(z > 0, z, 0.0)  # a nan margin counts as none, as in PyTorch
     if p == 2:
         h = h * h
-    others = Tensor._make((xp.arange(classes)[None, :] != t[:, None]).astype(x.dtype))
-    h = h * others
+    # where, not a 0/1 product: the j == y term (nan for an infinite x[y]) must not count
+    h = E.where(Tensor._make(xp.arange(classes)[None, :] != t[:, None]), h, 0.0)
     if weight is not None:
         h = h * weight[Tensor._make(t)].unsqueeze(1)
     loss = h.sum(1) / classes
@@ -172,7 +195,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
     Shape: input (N, C) or (C,), target of the same shape (int64) -> per reduction.
     """
-    t = _targets("multilabel_margin_loss", target)
+    t = _targets("multilabel_margin_loss", input, target)
     if tuple(t.shape) != tuple(input.shape) or input.ndim not in (1, 2):
         raise ValueError(f"multilabel_margin_loss: input (C) or (N, C) and a target of the same "
                          f"shape expected, got {tuple(input.shape)} and {tuple(t.shape)}")
@@ -186,10 +209,15 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     # Entries after a row's first -1 are ignored; a class listed twice counts twice.
     live = xp.cumprod(t >= 0, axis=1).astype(bool)
     counts = ((t[:, :, None] == xp.arange(classes)) & live[:, :, None]).sum(axis=1)
-    counts = counts.astype(x.dtype)
-    non_target = Tensor._make((counts == 0).astype(x.dtype))
-    pair = E.clamp(1.0 - x.unsqueeze(2) + x.unsqueeze(1), min=0.0)   # (N, j, i)
-    pair = pair * Tensor._make(counts[:, :, None]) * non_target.unsqueeze(1)
+    if input.dtype.kind != "f":
+        return _empty_integer_loss(input, reduction)
+    pairs = (counts[:, :, None] > 0) & (counts[:, None, :] == 0)       # (N, j target, i not)
+    z = 1.0 - x.unsqueeze(2) + x.unsqueeze(1)                         # (N, j, i)
+    # where, not a 0/1 product: the pairs left out may hold nan (inf - inf); a nan margin
+    # counts as none, as in PyTorch
+    pairs = pairs & (z._data > 0)
+    pair = E.where(Tensor._make(pairs), z * Tensor._make(counts[:, :, None].astype(x.dtype)),
+                   0.0)
     loss = pair.sum((1, 2)) / classes
     return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
 
@@ -222,6 +250,9 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|.
     Shape: (N, C, L) or (C, L) -> (N, C, L_out)."""
     if norm_type == float("inf"):
+        if input.dtype.kind != "f":  # PyTorch's max_pool1d has floating kernels only
+            raise RuntimeError(f"lp_pool1d: norm_type inf is not implemented for "
+                               f"{input.dtype} input")
         return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
@@ -248,11 +279,19 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+def _float_pool_input(name, input):
+    # PyTorch's adaptive max pooling has floating kernels only
+    if isinstance(input, Tensor) and input.dtype.kind != "f":
+        raise RuntimeError(f"{name}: not implemented for {input.dtype} input")
+
+
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    _float_pool_input("adaptive_max_pool1d", input)
     return adaptive_max_pool1d(input, output_size, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    _float_pool_input("adaptive_max_pool2d", input)
     return adaptive_max_pool2d(input, output_size, True)
 
 
@@ -320,6 +359,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     """A sample from the Gumbel-softmax (Concrete) distribution; with hard=True a one-hot
     vector whose gradient is the soft sample's (straight-through)."""
+    if logits.dtype.kind != "f":
+        raise RuntimeError(f"gumbel_softmax: logits must be floating point, got {logits.dtype}")
     xp = backend.get_array_module(logits._data)
     gumbels = -xp.log(backend.rng(logits.device).exponential(1.0, size=logits.shape))
     soft = softmax((logits + Tensor._make(gumbels.astype(logits.dtype))) / tau, dim)
@@ -339,9 +380,14 @@ def pdist(input, p=2):
         raise ValueError(f"pdist: only 2-D input supported, got shape {tuple(input.shape)}")
     if p < 0:
         raise ValueError(f"pdist: only supports non-negative p values, got {p}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"pdist: only supports floating-point dtypes, got {input.dtype}")
     xp = backend.get_array_module(input._data)
     i, j = xp.triu_indices(input.shape[0], 1)
-    return (input[Tensor._make(i)] - input[Tensor._make(j)]).norm(p, 1)
+    diff = input[Tensor._make(i)] - input[Tensor._make(j)]
+    if input.shape[1] == 0:  # rows without features are all at distance 0 (for every p)
+        return diff.abs().sum(1)
+    return diff.norm(p, 1)
 
 
 # ----------------------------------------------------------------- in-place activations
@@ -380,7 +426,8 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 
 def threshold_(input, threshold, value):
-    return _inplace(input, "threshold_", lambda x: A.threshold(x, threshold, value))
+    # written as `x <= threshold` so that NaN stays NaN, as in PyTorch
+    return _inplace(input, "threshold_", lambda x: E.where(x <= threshold, value, x))
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

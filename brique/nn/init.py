@@ -43,13 +43,13 @@ def _fan(t, mode):
 
 
 @no_grad()
-def uniform_(t, a=0.0, b=1.0):
-    return t.uniform_(a, b)
+def uniform_(t, a=0.0, b=1.0, generator=None):
+    return t.uniform_(a, b, generator=generator)
 
 
 @no_grad()
-def normal_(t, mean=0.0, std=1.0):
-    return t.normal_(mean, std)
+def normal_(t, mean=0.0, std=1.0, generator=None):
+    return t.normal_(mean, std, generator=generator)
 
 
 @no_grad()
@@ -73,36 +73,36 @@ def eye_(t):
     return t.copy_(xp.eye(*t.shape, dtype=t.dtype))
 
 
-def xavier_uniform_(t, gain=1.0):
+def xavier_uniform_(t, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(t)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(t, -bound, bound)
+    return uniform_(t, -bound, bound, generator)
 
 
-def xavier_normal_(t, gain=1.0):
+def xavier_normal_(t, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(t)
-    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(t, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     if t.numel() == 0:  # PyTorch warns and leaves it: there is nothing to draw
         warnings.warn("Initializing zero-element tensors is a no-op")
         return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(t, -bound, bound)
+    return uniform_(t, -bound, bound, generator)
 
 
-def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     if t.numel() == 0:  # PyTorch warns and leaves it: there is nothing to draw
         warnings.warn("Initializing zero-element tensors is a no-op")
         return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
-    return normal_(t, 0.0, std)
+    return normal_(t, 0.0, std, generator)
 
 
 @no_grad()
-def orthogonal_(t, gain=1.0):
+def orthogonal_(t, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one (Saxe et al.)."""
     if t.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
@@ -110,7 +110,7 @@ def orthogonal_(t, gain=1.0):
     rows = t.shape[0]
     cols = t.numel() // rows
     xp = backend.get_array_module(t._data)
-    flat = backend.rng(t.device).standard_normal((rows, cols))
+    flat = backend.rng(t.device, generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -121,11 +121,12 @@ def orthogonal_(t, gain=1.0):
 
 
 @no_grad()
-def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0):
-    draws = backend.rng(t.device).normal(mean, std, size=t.shape)
+def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    rng = backend.rng(t.device, generator)
+    draws = rng.normal(mean, std, size=t.shape)
     bad = (draws < a) | (draws > b)
     while bad.any():
-        draws[bad] = backend.rng(t.device).normal(mean, std, size=int(bad.sum()))
+        draws[bad] = rng.normal(mean, std, size=int(bad.sum()))
         bad = (draws < a) | (draws > b)
     return t.copy_(draws.astype(t.dtype))
 
@@ -159,7 +160,7 @@ def sparse_(t, sparsity, std=0.01, generator=None):
                          f"{tuple(t.shape)}")
     rows, cols = t.shape
     zeros_per_col = math.ceil(sparsity * rows)
-    rng = backend.rng(t.device)
+    rng = backend.rng(t.device, generator)
     values = rng.normal(0.0, std, size=(rows, cols))
     for c in range(cols):
         values[rng.permutation(rows)[:zeros_per_col], c] = 0

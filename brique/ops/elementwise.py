@@ -63,8 +63,28 @@ class Add(Function):
         return g, g
 
 
+_BOOL = backend.bool_
+
+
+def check_bool_sub(a, b):
+    """PyTorch refuses `-` with a bool operand (tensor or Python bool) rather than guess
+    whether a mask was meant to be inverted or xor-ed."""
+    bools = sum(x.__class__ is bool or getattr(x, "dtype", None) == _BOOL for x in (a, b))
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
 class Sub(Function):
     def forward(self, a, b):
+        # identity tests only: the dtype check runs when a bool may be involved
+        if (getattr(a, "dtype", None) is _BOOL or getattr(b, "dtype", None) is _BOOL
+                or a.__class__ is bool or b.__class__ is bool):
+            check_bool_sub(a, b)
         return _promote(a - b, a, b)
 
     def backward(self, g):
@@ -94,6 +114,10 @@ class Div(Function):
 
 class Neg(Function):
     def forward(self, a):
+        if a.dtype is _BOOL:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return -a
 
     def backward(self, g):
@@ -390,7 +414,10 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
-    return Sub.apply(a, b if alpha == 1 else b * alpha)
+    if alpha == 1:
+        return Sub.apply(a, b)
+    check_bool_sub(a, b)  # before b * alpha turns a bool b into a number
+    return Sub.apply(a, b * alpha)
 
 
 def mul(a, b):
@@ -417,10 +444,17 @@ def div(a, b, rounding_mode=None):
         q = xp.floor_divide(ad, bd)
         if rounding_mode == "trunc":
             q = q + ((q < 0) & (q * bd != ad))
-        return Tensor._make(xp.asarray(q))
-    out = Div.apply(a, b).detach()
-    rounded = xp.floor(out._data) if rounding_mode == "floor" else xp.trunc(out._data)
-    return Tensor._make(rounded.astype(out.dtype))
+        # PyTorch's promotion, not NumPy's: uint8 // a 0-d int64 tensor stays uint8
+        return Tensor._make(xp.asarray(q).astype(backend.result_type(ad, bd), copy=False))
+    from .special_fns import quiet
+    with quiet(xp):  # 0 / 0 and inf / inf give nan as in PyTorch, without NumPy's warning
+        out = Div.apply(a, b).detach()
+        if rounding_mode == "trunc":
+            return Tensor._make(xp.trunc(out._data).astype(out.dtype, copy=False))
+        # floor(a / b) is off where a / b overflows or rounds up to an integer (1 // 0.1 is
+        # 9., inf // 2 is nan); floor_divide on the operands themselves gives PyTorch's values.
+        ad, bd = (xp.asarray(x).astype(out.dtype, copy=False) for x in (ad, bd))
+        return Tensor._make(xp.asarray(xp.floor_divide(ad, bd)))
 
 
 def neg(a):
@@ -602,6 +636,9 @@ def deg2rad(a):
 
 def logaddexp(a, b):
     """log(exp(a) + exp(b)) without overflow: max + log1p(exp(-|a - b|))."""
+    if _BOOL in (getattr(a, "dtype", None), getattr(b, "dtype", None)):  # a - b refuses bools
+        dtype = backend.result_type(a, b)
+        a, b = (x.to(dtype) if isinstance(x, Tensor) else x for x in (a, b))
     return maximum(a, b) + log1p(exp(-abs(a - b)))
 
 

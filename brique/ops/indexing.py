@@ -284,6 +284,8 @@ def masked_select(a, mask):
 
 
 def count_nonzero(a, dim=None):
+    if dim is not None and not isinstance(dim, int):  # a dim listed twice is refused
+        dim = normalize_dims(dim, a.ndim, "count_nonzero")
     out = xp_of(a._data).count_nonzero(a._data, axis=dim)
     return Tensor._make(xp_of(a._data).asarray(out, dtype=backend.int64))
 

@@ -107,7 +107,8 @@ def triangular_solve(b, a, upper=True, transpose=False, unitriangular=False):
                            f"shape {tuple(a.shape)}")
     t = a.mT if transpose else a
     x = D.solve_triangular(t, b, upper != transpose, True, unitriangular)
-    return triangular_solve_t(x, a.clone())
+    # the copy of A has the broadcast batch shape, as PyTorch's (a (0, 2, 2) one for B (0, 2, 1))
+    return triangular_solve_t(x, a.expand(tuple(x.shape[:-2]) + tuple(a.shape[-2:])).clone())
 
 
 def lu_solve(b, lu_data, lu_pivots):

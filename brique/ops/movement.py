@@ -122,7 +122,8 @@ def reshape(a, *shape):
 
 def flatten(a, start_dim=0, end_dim=-1):
     if a.ndim == 0:
-        normalize_dims((start_dim, end_dim), 0, "flatten")
+        for d in (start_dim, end_dim):  # each in range; the same dim twice is fine here
+            normalize_dims(d, 0, "flatten")
         return a.reshape(1)
     s = normalize_dims(start_dim, a.ndim, "flatten")[0]
     e = normalize_dims(end_dim, a.ndim, "flatten")[0]
@@ -167,7 +168,8 @@ def permute(a, *dims):
 
 def transpose(a, dim0, dim1):
     if a.ndim < 2:
-        normalize_dims((dim0, dim1), a.ndim, "transpose")  # 0-d and 1-d: dims 0 or -1 only
+        for d in (dim0, dim1):  # 0-d and 1-d: dims 0 or -1 only, the same one twice fine
+            normalize_dims(d, a.ndim, "transpose")
         return a
     d0, d1 = (normalize_dims(d, a.ndim, "transpose")[0] for d in (dim0, dim1))
     dims = list(range(a.ndim))

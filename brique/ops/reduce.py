@@ -27,8 +27,11 @@ def normalize_dims(dim, ndim, op="reduce"):
         if not -top <= d < top:
             raise IndexError(f"{op}: dimension out of range (expected to be in range of "
                              f"[{-top}, {top - 1}], but got {d})")
-        out.append(d % top if ndim else 0)
-    return tuple(sorted(set(out))) if ndim else ()
+        d = d % top if ndim else 0
+        if d in out:  # PyTorch refuses x.sum((0, 0)) rather than reducing once
+            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    return tuple(sorted(out)) if ndim else ()
 
 
 def one_dim(dim, ndim, op):
@@ -303,7 +306,13 @@ def argmin(a, dim=None, keepdim=False):
 
 
 def logsumexp(a, dim, keepdim=False):
+    """log(sum(exp(a))) over dim, stable; integers in the default float dtype (uint8 would
+    wrap in the shift by the maximum), -inf over no elements. torch.special's too."""
     dims = normalize_dims(dim, a.ndim, "logsumexp")
+    if a.dtype.kind != "f":
+        a = a.to(backend.get_default_dtype())
+    if a.numel() == 0:  # no maximum to shift by: the sum of nothing is 0
+        return a.sum(dims, keepdim) - float("inf")
     m = amax(a, dims, keepdim=True).detach()
     xp = xp_of(m._data)
     m = Tensor._make(xp.where(xp.isfinite(m._data), m._data, 0))  # all -inf rows stay -inf

@@ -7,7 +7,6 @@ import math
 from collections import namedtuple
 
 from . import elementwise as E
-from .special_fns import quiet
 from .. import backend
 from ..tensor import Tensor
 
@@ -45,9 +44,11 @@ def logaddexp2(input, other):
     """log2(2^input + 2^other) without overflow."""
     _check_tensor("logaddexp2", input)
     _check_other("logaddexp2", other)
-    if backend.result_type(input, other).kind != "f":
+    dtype = backend.result_type(input, other)
+    if dtype.kind != "f":
         raise RuntimeError(f"logaddexp2: not implemented for integer or bool operands, got "
                            f"{input.dtype} and {other.dtype}")
+    input, other = (x.to(dtype) if isinstance(x, Tensor) else x for x in (input, other))
     return E.maximum(input, other) + \
         E.log1p(E.exp2(-E.abs(input - other))) * (1 / math.log(2))
 
@@ -114,13 +115,7 @@ def positive(input):
 def floor_divide(input, other):
     if all(isinstance(x, Tensor) and x.dtype == backend.bool_ for x in (input, other)):
         raise RuntimeError("floor_divide: not implemented for two bool tensors")
-    out = E.div(input, other, rounding_mode="floor")
-    if out.dtype.kind == "f":  # floor(a / b) is off where a / b is inf or rounds up (1 // 0.1)
-        xp = xp_of(out._data)
-        a, b = (xp.asarray(_data(x)).astype(out.dtype) for x in (input, other))
-        with quiet(xp):
-            out = Tensor._make(xp.floor_divide(a, b))
-    return out
+    return E.div(input, other, rounding_mode="floor")
 
 
 def nextafter(input, other):

@@ -268,10 +268,8 @@ def vander(x, N=None, increasing=False):
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
-    from .elementwise import sub
-    if any(isinstance(t, Tensor) and t.dtype == backend.bool_ for t in (input, other)):
-        raise RuntimeError("rsub: subtraction, the `-` operator, with a bool tensor is not "
-                           "supported; to invert a mask, use `~` or logical_not()")
+    from .elementwise import check_bool_sub, sub
+    check_bool_sub(input, other)
     if not isinstance(other, Tensor):  # a number: other - alpha * input keeps input's dtype
         return (input * alpha if alpha != 1 else input).neg() + other
     return sub(other, input, alpha=alpha)

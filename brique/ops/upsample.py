@@ -123,14 +123,32 @@ def _nearest(x, out, scales, exact):
     return x
 
 
-def _linear_matrix(n_in, n_out, scale, align_corners, dtype, xp):
-    """(n_out, n_in) matrix of PyTorch's linear interpolation weights."""
+def _linear_taps(n_in, n_out, scale, align_corners, dtype, xp):
+    """For each output position: the two source indices and the upper one's weight."""
     step = _scale(n_in, n_out, scale, align_corners)
     dst = xp.arange(n_out, dtype=dtype)
     src = dst * step if align_corners else xp.maximum((dst + 0.5) * step - 0.5, 0)
     lo = xp.minimum(xp.floor(src).astype(backend.int64), n_in - 1)
     hi = xp.minimum(lo + 1, n_in - 1)
-    w_hi = xp.clip(src - lo, 0, 1).astype(dtype)
+    return lo, hi, xp.clip(src - lo, 0, 1).astype(dtype)
+
+
+def _linear_by_taps(x, out, scales, align_corners):
+    """Linear interpolation one axis at a time from the two taps, for input holding nan or
+    inf: the weight matrices would spread them over every output (0 * inf), PyTorch only over
+    the outputs whose two taps reach them."""
+    xp = xp_of(x._data)
+    for axis, (n_out, scale) in enumerate(zip(out, scales), start=2):
+        lo, hi, w = _linear_taps(x.shape[axis], n_out, scale, align_corners, x.dtype, xp)
+        w = Tensor._make(w.reshape((-1,) + (1,) * (x.ndim - axis - 1)))
+        x = (x.index_select(axis, Tensor._make(lo)) * (1 - w)
+             + x.index_select(axis, Tensor._make(hi)) * w)
+    return x
+
+
+def _linear_matrix(n_in, n_out, scale, align_corners, dtype, xp):
+    """(n_out, n_in) matrix of PyTorch's linear interpolation weights."""
+    lo, hi, w_hi = _linear_taps(n_in, n_out, scale, align_corners, dtype, xp)
     A = xp.zeros((n_out, n_in), dtype=dtype)
     rows = xp.arange(n_out)
     A[rows, lo] = 1 - w_hi
@@ -194,8 +212,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if align_corners is not None and mode not in _SEPARABLE:
         raise ValueError(f"{name}: align_corners can only be set with the linear and bicubic "
                          "modes")
+    # PyTorch's CPU kernels: nearest has float and uint8 ones, the others floating ones only
+    if input.dtype.kind != "f" and not (mode.startswith("nearest") and str(input.dtype) ==
+                                        "uint8"):
+        raise RuntimeError(f"{name}: mode {mode!r} is not implemented for {input.dtype} input")
     out, scales = _output_size(name, input, nd, size, scale_factor)
-    if min(out) < 1:
+    if min(out) < (0 if mode == "area" else 1):  # area is adaptive pooling: size 0 is fine
         raise ValueError(f"{name}: output size {out} must be positive")
     if recompute_scale_factor:
         scales = (None,) * nd
@@ -208,6 +230,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode.startswith("nearest"):
         return _nearest(y, out, scales, mode == "nearest-exact")
     xp = xp_of(input._data)
+    if mode != "bicubic" and not bool(xp.isfinite(input._data).all()):
+        return _linear_by_taps(input, out, scales, bool(align_corners))
     matrix = _cubic_matrix if mode == "bicubic" else _linear_matrix
     mats = [Tensor._make(matrix(n, o, s, bool(align_corners), input.dtype, xp))
             for n, o, s in zip(input.shape[2:], out, scales)]

@@ -4,17 +4,37 @@ and the offsets are summed (conv, average) or maxed (max pooling). Autograd come
 cost is k_D 2-D ops, each over the whole volume."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Tensor
 from .adaptive_pool import _adaptive_matrix, _adaptive_size
 from .conv import _check, _pair, _padding, conv2d, conv_transpose2d
 from .elementwise import maximum
-from .movement import pad
+from .movement import cat, pad
 from .pool import _divisor, _out_size, avg_pool2d, max_pool2d
 
 
 def _batched(x):
     return (x.unsqueeze(0), True) if x.ndim == 4 else (x, False)
+
+
+def _refuse_dtypes(name, x, refused):
+    """PyTorch's CPU kernels for these ops exist for some dtypes only: refuse the others."""
+    if isinstance(x, Tensor) and str(x.dtype) in refused:
+        raise RuntimeError(f"{name}: not implemented for {x.dtype} input (shape "
+                           f"{tuple(x.shape)})")
+
+
+def _integer_conv(fn, input, weight, bias, *args):
+    """Integer convolution as PyTorch computes it (exact, wrapping), through float64: exact
+    while the sums stay below 2**53."""
+    dtypes = {t.dtype for t in (input, weight, bias) if isinstance(t, Tensor)}
+    if len(dtypes) > 1:
+        raise TypeError(f"{fn.__name__}: expected input, weight and bias of the same dtype, "
+                        f"got {', '.join(str(d) for d in dtypes)}")
+    f = [None if t is None else t.double() for t in (input, weight, bias)]
+    return fn(*f, *args).to(backend.int64).to(input.dtype)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -24,6 +44,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     kW); bias (C_out,) -> (N, C_out, D_out, H_out, W_out), D_out = (D + 2 padding - dilation
     (kD - 1) - 1) // stride + 1 (likewise H, W); padding may be 'valid' or 'same'.
     """
+    _refuse_dtypes("conv3d", input, ("bool",))
+    if isinstance(input, Tensor) and input.dtype.kind in "iu":
+        return _integer_conv(conv3d, input, weight, bias, stride, padding, dilation, groups)
     _check("conv3d", input, weight, bias, groups, 3)
     x, unbatched = _batched(input)
     k = tuple(weight.shape[2:])
@@ -67,6 +90,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     kW) -> (N, C_out, D_out, H_out, W_out), D_out = (D - 1) stride - 2 padding + dilation
     (kD - 1) + output_padding + 1 (likewise H, W)."""
     name = "conv_transpose3d"
+    _refuse_dtypes(name, input, ("bool", "uint8"))
+    if isinstance(input, Tensor) and input.dtype.kind in "iu":
+        return _integer_conv(conv_transpose3d, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
     _check(name, input, weight, bias, groups, 3, transposed=True)
     s, p = _pair(stride, 3, name, "stride"), _pair(padding, 3, name, "padding")
     op, d = _pair(output_padding, 3, name, "output_padding"), _pair(dilation, 3, name,
@@ -140,11 +167,13 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """3-D max pooling; with return_indices, also the flat (D * H * W) index of each maximum.
     Shape: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    _refuse_dtypes("max_pool3d", input, ("bool",))
     k, s, p, d, d_out, after = _geometry("max_pool3d", input, kernel_size, stride, padding,
                                          dilation, ceil_mode)
     x, unbatched = _batched(input)
     n, c, depth, h, w = x.shape
-    x = pad(x, (0, 0, 0, 0, p[0], after), value=float("-inf"))
+    low = float("-inf") if x.dtype.kind == "f" else int(np.iinfo(x.dtype).min)
+    x = pad(x, (0, 0, 0, 0, p[0], after), value=low)
     best, arg = None, None
     xp = backend.get_array_module(x._data)
     for i, planes in _depth_slices(x, k, s, d, d_out):
@@ -170,8 +199,12 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """3-D average pooling. Shape: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out,
     W_out)."""
+    _refuse_dtypes("avg_pool3d", input, ("bool", "uint8"))
     k, s, p, _, d_out, after = _geometry("avg_pool3d", input, kernel_size, stride, padding, 1,
                                          ceil_mode)
+    if any(n < kk for n, kk in zip(input.shape[-3:], k)):
+        raise ValueError(f"avg_pool3d: input of shape {tuple(input.shape)} is smaller than "
+                         f"kernel_size {k}")
     if divisor_override is not None and divisor_override == 0:
         raise ValueError("avg_pool3d: divisor_override must be non-zero")
     x, unbatched = _batched(input)
@@ -189,7 +222,10 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         sizes = [_divisor(length, kk, ss, pp, o, count_include_pad, xp)
                  for length, kk, ss, pp, o in zip((depth, h, w), k, s, p, out.shape[-3:])]
         inv = 1.0 / (sizes[0].reshape(-1, 1, 1) * sizes[1].reshape(-1, 1) * sizes[2])
-    out = out * Tensor._make(inv.astype(out.dtype))
+    if out.dtype.kind in "iu":  # integer means truncate toward zero, as in PyTorch
+        out = Tensor._make(xp.trunc(out._data / xp.round(1.0 / inv)).astype(out.dtype))
+    else:
+        out = out * Tensor._make(inv.astype(out.dtype))
     return out.squeeze(0) if unbatched else out
 
 
@@ -197,11 +233,27 @@ def adaptive_avg_pool3d(input, output_size):
     """Average pooling to a fixed output size (None keeps that input size).
     Shape: (N, C, D, H, W) or (C, D, H, W) -> (N, C, *output_size)."""
     od, oh, ow = _adaptive_size("adaptive_avg_pool3d", input, output_size, 3)
+    if not input.is_floating_point():
+        raise RuntimeError(f"adaptive_avg_pool3d: not implemented for {input.dtype} input")
     depth, h, w = input.shape[-3:]
     xp = backend.get_array_module(input._data)
+    if 0 not in (od, oh, ow) and not bool(xp.isfinite(input._data).all()):
+        return _adaptive_by_windows(input, (od, oh, ow))
     a_d, a_h, a_w = (Tensor._make(_adaptive_matrix(length, o, input.dtype, xp))
                      for length, o in ((depth, od), (h, oh), (w, ow)))
     y = a_h @ (input @ a_w.t())                                       # (..., D, oh, ow)
     lead = tuple(y.shape[:-3])
     y = a_d @ y.reshape(lead + (depth, oh * ow))
     return y.reshape(lead + (od, oh, ow))
+
+
+def _adaptive_by_windows(x, size):
+    """adaptive_avg_pool3d one axis at a time with true window means: the averaging matrices
+    would spread a nan or inf into every output (0 * inf), PyTorch keeps it in its windows."""
+    for axis, o in zip((-3, -2, -1), size):
+        n = x.shape[axis]
+        starts = [(i * n) // o for i in range(o)]
+        ends = [-(-(i + 1) * n // o) for i in range(o)]
+        x = cat([x.narrow(axis, a, b - a).mean(axis, keepdim=True)
+                 for a, b in zip(starts, ends)], axis)
+    return x

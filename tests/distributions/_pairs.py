@@ -66,6 +66,13 @@ SPECS = {
     "RelaxedOneHotCategorical": (dict(temperature=np.array(0.5), logits=real(2, 4)),
                                  simplex(3, 2, 4)),
     "Independent": (("Normal", dict(loc=real(2, 3), scale=pos(2, 3)), 1), real(4, 2, 3)),
+    # transformed families (brique.distributions.transformed_families)
+    "HalfNormal": (dict(scale=pos(2, 3)), pos(4, 2, 3, lo=0.01, hi=3.0)),
+    "HalfCauchy": (dict(scale=pos(3)), pos(2, 3, lo=0.01, hi=5.0)),
+    "Gumbel": (dict(loc=real(2, 3), scale=pos(2, 3)), real(3, 2, 3)),
+    "Weibull": (dict(scale=pos(3), concentration=pos(3, lo=1.2, hi=3.0)), pos(2, 3, lo=0.1, hi=3)),
+    "LowRankMultivariateNormal": (dict(loc=real(2, 4), cov_factor=real(4, 2),
+                                       cov_diag=pos(2, 4)), real(3, 2, 4)),
 }
 
 
