@@ -3,7 +3,6 @@ nn.utils parametrizations, Lazy and 3-D layers, swa_utils, RNG state and worker 
 runs once with torch and once with `torch` pointed at brique, from the same weights and data, and
 the two runs' losses and outputs are compared step by step."""
 import builtins
-import importlib
 import textwrap
 
 import numpy as np
@@ -12,14 +11,7 @@ import pytest
 import brique
 
 torch = pytest.importorskip("torch")
-_real_import = builtins.__import__
-
-
-def _as_brique(name, globals=None, locals=None, fromlist=(), level=0):
-    if level == 0 and (name == "torch" or name.startswith("torch.")):
-        module = importlib.import_module("brique" + name[len("torch"):])
-        return module if fromlist else importlib.import_module("brique")
-    return _real_import(name, globals, locals, fromlist, level)
+from test_pytorch_programs import _as_brique  # noqa: E402  (import torch -> brique)
 
 
 def run_both(source, then=None, **inputs):

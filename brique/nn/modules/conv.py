@@ -118,7 +118,7 @@ class Conv1d(Conv2d):
 
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution (the adjoint of Conv2d): learned upsampling."""
-    nd, transposed = 2, True
+    nd, transposed, conv_transpose = 2, True, staticmethod(F.conv_transpose2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
@@ -135,11 +135,11 @@ class ConvTranspose2d(_ConvNd):
         if output_size is not None:  # choose output_padding to reach the requested size
             output_padding = tuple(
                 int(want) - ((n - 1) * s - 2 * p + d * (k - 1) + 1)
-                for want, n, s, p, d, k in zip(tuple(output_size)[-2:], x.shape[-2:],
-                                               self.stride, self.padding, self.dilation,
-                                               self.kernel_size))
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  output_padding, self.groups, self.dilation)
+                for want, n, s, p, d, k in zip(tuple(output_size)[-self.nd:],
+                                               x.shape[-self.nd:], self.stride, self.padding,
+                                               self.dilation, self.kernel_size))
+        return self.conv_transpose(x, self.weight, self.bias, self.stride, self.padding,
+                                   output_padding, self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvNd):

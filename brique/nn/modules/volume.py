@@ -16,19 +16,7 @@ class Conv3d(Conv2d):
 class ConvTranspose3d(ConvTranspose2d):
     """Transposed 3-D convolution (the adjoint of Conv3d): learned upsampling of volumes.
     Shape: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
-    nd = 3
-
-    def forward(self, x, output_size=None):
-        self._check(x)
-        output_padding = self.output_padding
-        if output_size is not None:  # choose output_padding to reach the requested size
-            output_padding = tuple(
-                int(want) - ((n - 1) * s - 2 * p + d * (k - 1) + 1)
-                for want, n, s, p, d, k in zip(tuple(output_size)[-3:], x.shape[-3:],
-                                               self.stride, self.padding, self.dilation,
-                                               self.kernel_size))
-        return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
-                                  output_padding, self.groups, self.dilation)
+    nd, conv_transpose = 3, staticmethod(F.conv_transpose3d)
 
 
 class MaxPool3d(MaxPool2d):
