@@ -71,6 +71,7 @@ from .ops.structure_products import (addbmm, addcdiv, addcmul, addmv, addr,  # n
                                      chain_matmul, cross, ger, kron, mv, tensordot, vdot)
 from .ops.scatter_more import (index_copy, index_fill, masked_scatter, put,  # noqa: E402,F401
                                scatter, scatter_reduce, take)
+from .ops.volume_more import index_reduce  # noqa: E402,F401
 import math as _math  # noqa: E402
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 

@@ -277,6 +277,11 @@ METHODS.update({
 INPLACE.update({"index_copy_": SM.index_copy, "masked_scatter_": SM.masked_scatter,
                 "scatter_reduce_": SM.scatter_reduce, "put_": SM.put})
 
+# index_reduce (ops/volume_more.py), a composite over scatter_reduce.
+from .ops import volume_more as VM  # noqa: E402
+METHODS["index_reduce"] = VM.index_reduce
+INPLACE["index_reduce_"] = VM.index_reduce
+
 # Special and elementwise math functions (ops/special.py, ops/special_misc.py).
 from .ops import special as SF, special_misc as SX  # noqa: E402
 

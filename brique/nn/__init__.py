@@ -58,3 +58,8 @@ from .modules.pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d
                                    LPPool2d, MaxUnpool1d, MaxUnpool3d)
 from .modules.volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: E402,F401
 from .modules.volume import ConvTranspose3d  # noqa: E402,F401
+# The remaining 3-D layers (padding, adaptive max and LP pooling, lazy transposed conv).
+from .modules.lazy import LazyConvTranspose3d  # noqa: E402,F401
+from .modules.padding3d import (CircularPad3d, ConstantPad3d, ReflectionPad3d,  # noqa: E402,F401
+                                ReplicationPad3d, ZeroPad3d)
+from .modules.volume import AdaptiveMaxPool3d, LPPool3d  # noqa: E402,F401

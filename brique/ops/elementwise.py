@@ -3,28 +3,31 @@ Tensors, so that backward is itself differentiable). Broadcasting is free: the e
 gradient back to its input's shape."""
 from __future__ import annotations
 
-import functools
 import math
 
-from . import _kernels, _threads
-from .. import _special, backend
+from . import _threads
+from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+
+# Comparisons and bitwise logic (elementwise_logic.py), unary math and activations
+# (elementwise_unary.py) live in their own files; every name stays importable from here.
+from .elementwise_logic import (Logic, _LOGIC, _bitwise, _cmp, allclose, bitwise_and,  # noqa: F401
+                                bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+                                bitwise_xor, eq, equal, ge, gt, isclose, isfinite, isinf, isnan,
+                                le, logical_and, logical_not, logical_or, logical_xor, lt, ne)
+from .elementwise_unary import (Abs, Cos, Erf, Exp, Expm1, LeakyRelu, Log, Log1p,  # noqa: F401
+                                Relu, ReluGrad, Round, Sigmoid, Sign, Sin, Sqrt, Tanh, _LEAKY_MIN,
+                                _const, _float, _is_int, _leaky, _rounding, abs, ceil, cos, cosh,
+                                deg2rad, erf, exp, exp2, expm1, floor, frac, gelu, leaky_relu, log,
+                                log10, log1p, log2, reciprocal, relu, round, rsqrt, sigmoid, sign,
+                                silu, sin, sinh, sqrt, square, tan, tanh, trunc)
 
 xp_of = backend.get_array_module
 
 
 def _needs(t):
     return getattr(t, "requires_grad", False)
-
-
-def _const(array):
-    return Tensor._make(array)
-
-
-def _float(a):
-    # PyTorch computes transcendental functions of integer tensors in the default float dtype.
-    return a if a.dtype.kind == "f" else a.astype(backend.get_default_dtype())
 
 
 _NUMBER_RANK = {bool: 0, int: 1, float: 2, complex: 3}
@@ -165,196 +168,6 @@ def _int_power(a, b):
     return xp.where(negative, unit, a ** xp.where(negative, 0, b))
 
 
-class Exp(Function):
-    def forward(self, a):
-        return xp_of(a).exp(_float(a))
-
-    def backward(self, g):
-        return g * self.saved_output
-
-
-class Log(Function):
-    def forward(self, a):
-        return xp_of(a).log(_float(a))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g / a
-
-
-class Log1p(Function):
-    """log(1 + a), exact for tiny a where log(a + 1) rounds 1 + a to 1."""
-
-    def forward(self, a):
-        return xp_of(a).log1p(_float(a))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g / (a + 1)
-
-
-class Expm1(Function):
-    """exp(a) - 1, exact for tiny a where exp(a) - 1 cancels to 0."""
-
-    def forward(self, a):
-        return xp_of(a).expm1(_float(a))
-
-    def backward(self, g):
-        return g * (self.saved_output + 1)
-
-
-class Sqrt(Function):
-    def forward(self, a):
-        return xp_of(a).sqrt(_float(a))
-
-    def backward(self, g):
-        return g / (2 * self.saved_output)
-
-
-class Abs(Function):
-    # Fused because a * sign(a) (same gradient) takes 2.7x the time, forward + backward on 1M.
-    def forward(self, a):
-        return xp_of(a).abs(a)
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g * a.sign()
-
-
-class Sign(Function):
-    def forward(self, a):
-        xp = xp_of(a)
-        out = xp.sign(a)
-        if out.dtype.kind == "f":  # NaN's sign is 0 in PyTorch, NaN in NumPy
-            out = xp.where(out == out, out, out.dtype.type(0))
-        return out
-
-    def backward(self, g):
-        return g.new_zeros(g.shape)  # zero even where g is inf or NaN, as in PyTorch
-
-
-class Round(Function):
-    """floor, ceil, round (half to even, with `decimals`) and trunc: piecewise constant, so
-    their gradient is zero, as in PyTorch."""
-
-    def forward(self, a, mode="round", decimals=0):
-        xp = xp_of(a)
-        if mode == "round":
-            return xp.round(a, decimals)
-        return getattr(xp, mode)(a)
-
-    def backward(self, g):
-        return g.new_zeros(g.shape)  # zero even where g is inf or NaN, as in PyTorch
-
-
-class Sin(Function):
-    def forward(self, a):
-        return xp_of(a).sin(_float(a))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g * a.cos()
-
-
-class Cos(Function):
-    def forward(self, a):
-        return xp_of(a).cos(_float(a))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return -g * a.sin()
-
-
-class Tanh(Function):
-    def forward(self, a):
-        return xp_of(a).tanh(_float(a))
-
-    def backward(self, g):
-        out = self.saved_output
-        return g * (1 - out * out)
-
-
-class Sigmoid(Function):
-    def forward(self, a):
-        xp = xp_of(a)
-        a = _float(a)
-        e = xp.exp(-xp.abs(a))  # never overflows: stable on both tails
-        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
-
-    def backward(self, g):
-        out = self.saved_output
-        return g * out * (1 - out)
-
-
-# Below this many elements the compiled call costs more than NumPy's passes (ReLU's backward
-# on 16 x 16: 2.7 us against 1.2 us; on 64 x 256: 4.6 against 6.7 us).
-_LEAKY_MIN = 4096
-
-
-def _leaky(g, a, slope):
-    """g where a > 0, else g * slope: one compiled pass (split between the cores when big) on
-    NumPy float arrays of one shape and dtype; None where the kernel does not apply."""
-    if g.size >= _LEAKY_MIN and g.shape == a.shape and _kernels.usable_flat(g, a):
-        return _threads.elementwise(functools.partial(_kernels.leaky, slope=slope), g, a)
-    return None
-
-
-class Relu(Function):
-    def forward(self, a):
-        if a.size >= _LEAKY_MIN and _kernels.usable_flat(a):
-            return _threads.elementwise(_kernels.clamp_min, a, 0)
-        y = _threads.elementwise(xp_of(a).maximum, a, 0) if _threads.big(a) else \
-            xp_of(a).maximum(a, 0)
-        return y.astype(a.dtype, copy=False)
-
-    def backward(self, g):
-        (a,) = self.saved
-        return ReluGrad.apply(g, _const(a._data))
-
-
-class LeakyRelu(Function):
-    # One primitive because where(a > 0, a, a * slope) as a composite takes 2.3x the time,
-    # forward + backward on 1M; compiled (_leaky), 1M float32 forward 4.4 -> 0.21 ms.
-    def forward(self, a, negative_slope=0.01):
-        self.slope = negative_slope
-        y = _leaky(a, a, negative_slope)
-        return xp_of(a).where(a > 0, a, a * negative_slope) if y is None else y
-
-    def backward(self, g):
-        (a,) = self.saved
-        return ReluGrad.apply(g, _const(a._data), negative_slope=self.slope)
-
-
-class ReluGrad(Function):
-    """g * (a > 0), or g * (1 where a > 0 else negative_slope): the backward of Relu (PyTorch's
-    threshold_backward) and of LeakyRelu, a primitive so that a compiled loop does it in one
-    pass; in g it is its own derivative, in a zero."""
-
-    def forward(self, g, a, negative_slope=0.0):
-        self.slope = negative_slope
-        if not negative_slope:  # a mask, not a product: NaN or inf in g where a <= 0 gives 0
-            if g.size >= _LEAKY_MIN and g.shape == a.shape and _kernels.usable_flat(g, a):
-                return _threads.elementwise(_kernels.relu_grad, g, a)
-            return xp_of(a).where(a > 0, g, g.dtype.type(0))
-        out = _leaky(g, a, negative_slope)
-        if out is not None:
-            return out
-        return g * xp_of(a).where(a > 0, 1, negative_slope).astype(a.dtype)
-
-    def backward(self, gg):
-        _, a = self.saved
-        return ReluGrad.apply(gg, a, negative_slope=self.slope), None
-
-
-class Erf(Function):
-    def forward(self, a):
-        return _special.erf(_float(a))
-
-    def backward(self, g):
-        (a,) = self.saved
-        return g * (2 / math.sqrt(math.pi)) * (-(a * a)).exp()
-
-
 class Clamp(Function):
     """clamp(a, min, max) with Python-number bounds; gradient passes where min <= a <= max."""
     # Fused because two `where`s against the bounds take 20x the time, forward + backward on 1M.
@@ -424,10 +237,6 @@ def mul(a, b):
     return Mul.apply(a, b)
 
 
-def _is_int(x):
-    return x.dtype.kind in "biu" if hasattr(x, "dtype") else isinstance(x, int)
-
-
 def div(a, b, rounding_mode=None):
     if rounding_mode is None:
         return Div.apply(a, b)
@@ -465,23 +274,6 @@ def pow(a, b):
     return Pow.apply(a, b)
 
 
-exp = lambda a: Exp.apply(a)           # noqa: E731
-log = lambda a: Log.apply(a)           # noqa: E731
-sqrt = lambda a: Sqrt.apply(a)         # noqa: E731
-abs = lambda a: Abs.apply(a)           # noqa: E731
-sign = lambda a: Sign.apply(a)         # noqa: E731
-sin = lambda a: Sin.apply(a)           # noqa: E731
-cos = lambda a: Cos.apply(a)           # noqa: E731
-tanh = lambda a: Tanh.apply(a)         # noqa: E731
-sigmoid = lambda a: Sigmoid.apply(a)   # noqa: E731
-relu = lambda a: Relu.apply(a)         # noqa: E731
-erf = lambda a: Erf.apply(a)           # noqa: E731
-
-
-def leaky_relu(a, negative_slope=0.01):
-    return LeakyRelu.apply(a, negative_slope=negative_slope)
-
-
 def elu(a, alpha=1.0):
     """a where a > 0, else alpha * (exp(a) - 1); expm1 sees only the non-positive part, so a
     large positive a never overflows it (nor its gradient)."""
@@ -499,14 +291,6 @@ def softplus(a, beta=1.0, threshold=20.0):
     pos = relu(z)
     soft = pos + log1p(exp((z - pos) - pos))
     return where(gt(z, threshold), a, soft if beta == 1 else soft / beta)
-
-
-def gelu(a, approximate="none"):
-    if approximate == "tanh":
-        return 0.5 * a * (1 + (math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a)).tanh())
-    if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return 0.5 * a * (1 + erf(a * (1 / math.sqrt(2))))
 
 
 def clamp(a, min=None, max=None):
@@ -540,76 +324,12 @@ def where(cond, a=None, b=None):
     return Where.apply(cond, a, b)
 
 
-def square(a):
-    return a * a
-
-
-def reciprocal(a):
-    return 1 / a
-
-
-def rsqrt(a):
-    return 1 / sqrt(a)
-
-
-def log1p(a):
-    return Log1p.apply(a)
-
-
-def expm1(a):
-    return Expm1.apply(a)
-
-
-def _rounding(mode):
-    def fn(a):
-        return a if _is_int(a._data) else Round.apply(a, mode=mode)
-    fn.__name__ = mode
-    return fn
-
-
-floor, ceil, trunc = _rounding("floor"), _rounding("ceil"), _rounding("trunc")
-
-
-def round(a, decimals=0):
-    return a if _is_int(a._data) else Round.apply(a, mode="round", decimals=decimals)
-
-
-def log2(a):
-    return log(a) * (1 / math.log(2))
-
-
-def log10(a):
-    return log(a) * (1 / math.log(10))
-
-
-def exp2(a):
-    return exp(a * math.log(2))
-
-
-def tan(a):
-    return sin(a) / cos(a)
-
-
-def sinh(a):
-    return (exp(a) - exp(-a)) * 0.5
-
-
-def cosh(a):
-    return (exp(a) + exp(-a)) * 0.5
-
-
 def clamp_min(a, min):
     return clamp(a, min=min)
 
 
 def clamp_max(a, max):
     return clamp(a, max=max)
-
-
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    bd = b._data if isinstance(b, Tensor) else b
-    return Tensor._make(xp_of(a._data).isclose(a._data, bd, rtol=rtol, atol=atol,
-                                                equal_nan=equal_nan))
 
 
 def lerp(a, end, weight):
@@ -622,16 +342,8 @@ def fmod(a, b):
     return a - div(a, b, rounding_mode="trunc") * b
 
 
-def frac(a):
-    return a - trunc(a)
-
-
 def hypot(a, b):
     return sqrt(a * a + b * b)
-
-
-def deg2rad(a):
-    return a * (math.pi / 180)
 
 
 def logaddexp(a, b):
@@ -652,77 +364,5 @@ def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
     return out if out.dtype == a.dtype else out.to(a.dtype)
 
 
-def silu(a):
-    return a * sigmoid(a)
-
-
 def hardtanh(a, min_val=-1.0, max_val=1.0):
     return clamp(a, min_val, max_val)
-
-
-# Comparisons and logic: bool results, no gradient. One Function, so that a traced forward
-# (brique.onnx) sees the masks a model computes from its inputs.
-_LOGIC = {"eq": lambda xp, a, b: a == b, "ne": lambda xp, a, b: a != b,
-          "lt": lambda xp, a, b: a < b, "le": lambda xp, a, b: a <= b,
-          "gt": lambda xp, a, b: a > b, "ge": lambda xp, a, b: a >= b,
-          "and": lambda xp, a, b: xp.logical_and(a, b),
-          "or": lambda xp, a, b: xp.logical_or(a, b),
-          "xor": lambda xp, a, b: xp.logical_xor(a, b),
-          "not": lambda xp, a, b: xp.logical_not(a), "isnan": lambda xp, a, b: xp.isnan(a),
-          "isfinite": lambda xp, a, b: xp.isfinite(a), "isinf": lambda xp, a, b: xp.isinf(a),
-          "bitwise_and": lambda xp, a, b: xp.bitwise_and(a, b),
-          "bitwise_or": lambda xp, a, b: xp.bitwise_or(a, b),
-          "bitwise_xor": lambda xp, a, b: xp.bitwise_xor(a, b),
-          "bitwise_not": lambda xp, a, b: xp.invert(a),
-          "bitwise_left_shift": lambda xp, a, b: xp.left_shift(a, b),
-          "bitwise_right_shift": lambda xp, a, b: xp.right_shift(a, b)}
-
-
-class Logic(Function):
-    differentiable = False
-
-    def forward(self, a, b=None, op="eq"):
-        return _LOGIC[op](xp_of(a), a, b)
-
-
-def _cmp(op):
-    def compare(a, b=None):
-        return Logic.apply(a, b, op=op)
-    return compare
-
-
-eq, ne, lt, le, gt, ge = (_cmp(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
-logical_and, logical_or, logical_xor = _cmp("and"), _cmp("or"), _cmp("xor")
-logical_not, isnan, isfinite = _cmp("not"), _cmp("isnan"), _cmp("isfinite")
-
-
-def _bitwise(op):
-    """Integer and bool tensors only, as in PyTorch (a float has no bits to combine)."""
-    def bitwise(a, b=None):
-        for x in (a, b):
-            kind = x.dtype.kind if isinstance(x, Tensor) else (
-                "f" if isinstance(x, float) else "i")
-            if kind not in "biu":
-                raise TypeError(f"{op}: only integer and bool tensors, got "
-                                f"{x.dtype if isinstance(x, Tensor) else type(x).__name__} "
-                                f"(as in PyTorch, bitwise operators are not defined for floats)")
-        return Logic.apply(a, b, op=op)
-    bitwise.__name__ = op
-    return bitwise
-
-
-bitwise_and, bitwise_or, bitwise_xor = (_bitwise("bitwise_and"), _bitwise("bitwise_or"),
-                                        _bitwise("bitwise_xor"))
-bitwise_not = _bitwise("bitwise_not")
-bitwise_left_shift = _bitwise("bitwise_left_shift")
-bitwise_right_shift = _bitwise("bitwise_right_shift")
-isinf = _cmp("isinf")
-
-
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    bd = b._data if isinstance(b, Tensor) else b
-    return bool(xp_of(a._data).allclose(a._data, bd, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(a, b):
-    return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())

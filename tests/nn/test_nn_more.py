@@ -241,3 +241,9 @@ def test_pool3d_layers_like_torch():
         nn.functional.avg_pool3d(brique.randn(1, 1, 1, 4, 4), 2)
     with pytest.raises(ValueError, match="channels"):
         nn.functional.conv3d(brique.randn(1, 3, 4, 4, 4), brique.randn(2, 2, 2, 2, 2))
+
+
+def test_lazy_layers_print_as_pytorch_before_their_first_call():
+    for make in (lambda m: m.LazyConv2d(4, 3), lambda m: m.LazyConvTranspose2d(4, 3, stride=2),
+                 lambda m: m.LazyLinear(3), lambda m: m.LazyBatchNorm1d()):
+        assert repr(make(nn)) == repr(make(torch.nn))

@@ -50,3 +50,9 @@ from .pooling_more import (ChannelShuffle, FeatureAlphaDropout, LPPool1d, LPPool
                            MaxUnpool1d, MaxUnpool3d)
 from .volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d  # noqa: F401
 from .volume import ConvTranspose3d  # noqa: F401
+# The remaining 3-D layers (padding, adaptive max and LP pooling, lazy transposed conv).
+from . import padding3d  # noqa: F401
+from .lazy import LazyConvTranspose3d  # noqa: F401
+from .padding3d import (CircularPad3d, ConstantPad3d, ReflectionPad3d,  # noqa: F401
+                        ReplicationPad3d, ZeroPad3d)
+from .volume import AdaptiveMaxPool3d, LPPool3d  # noqa: F401

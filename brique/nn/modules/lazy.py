@@ -1,4 +1,4 @@
-"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d/3d.
+"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d.
 Their input size (in_features, in_channels, num_features) is read from the first input; until
 then their weights are UninitializedParameters, and after it the module *is* the ordinary layer
 (its class becomes `cls_to_become`, as in PyTorch).
@@ -15,7 +15,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .linear import Linear
 from .module import Module
-from .volume import Conv3d
+from .volume import Conv3d, ConvTranspose3d
 
 
 class _Uninitialized:
@@ -68,6 +68,15 @@ class LazyModuleMixin:
             setattr(self, name, _placeholder(device, dtype))
         for name in buffers:
             self.register_buffer(name, _placeholder(device, dtype, UninitializedBuffer))
+        from ...random import fork_rng
+        try:  # the settings as the layer will hold them (kernel_size as a tuple...), for repr
+            with fork_rng():  # its throwaway weights draw nothing from the seeded stream
+                probe = self.cls_to_become(1, *args, **kwargs)
+        except (ValueError, TypeError):  # e.g. groups that 1 input channel cannot divide
+            return
+        for key, value in probe.__dict__.items():
+            if not key.startswith("_") and not isinstance(value, Tensor) and key not in d:
+                d[key] = value
 
     def has_uninitialized_params(self):
         return any(isinstance(t, (UninitializedParameter, UninitializedBuffer))
@@ -180,6 +189,10 @@ class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
 
 class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
     cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    cls_to_become = ConvTranspose3d
 
 
 class _LazyBatchNorm(LazyModuleMixin):

@@ -1,10 +1,12 @@
-"""3-D (volumetric) layers: Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d (video, medical
-volumes). Shape: (N, C, D, H, W) or unbatched (C, D, H, W)."""
+"""3-D (volumetric) layers: Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
+LPPool3d (video, medical volumes). Shape: (N, C, D, H, W) or unbatched (C, D, H, W)."""
 from __future__ import annotations
 
 from .. import functional as F
 from .conv import Conv2d, ConvTranspose2d
+from .. import _functional_volume as FV
 from .pooling import AvgPool2d, MaxPool2d, _Pool
+from .pooling_more import _LPPool
 
 
 class Conv3d(Conv2d):
@@ -44,3 +46,28 @@ class AdaptiveAvgPool3d(_Pool):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(_Pool):
+    """Max pooling to a fixed output size (None keeps that input size); with return_indices,
+    also the flat D * H * W index of each maximum."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x):
+        self._check(x, 3)
+        return FV.adaptive_max_pool3d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class LPPool3d(_LPPool):
+    """Power-average pooling in 3-D: (sum of x^p over each window)^(1/p).
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+
+    def forward(self, x):
+        return FV.lp_pool3d(x, float(self.norm_type), self.kernel_size, self.stride,
+                            self.ceil_mode)
