@@ -348,3 +348,19 @@ def model_from_json(json_string, custom_objects=None):
 def model_from_config(config, custom_objects=None):
     """The model that {class_name, config} (model.to_json()'s content) describes."""
     return _saving.deserialize_layer(config, custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model of the same architecture with new, freshly initialized weights (Keras's
+    clone_model: weights are not copied; `clone.set_weights(model.get_weights())` does that).
+    `clone_function(layer) -> layer` builds each layer of a Sequential model (default: the
+    layer rebuilt from its get_config())."""
+    if input_tensors is not None:
+        raise ValueError("clone_model: input_tensors is not supported; clone, then call the "
+                         "clone on the new inputs")
+    if clone_function is None:
+        return model_from_json(model.to_json())
+    if not isinstance(model, Sequential):
+        raise ValueError("clone_model: clone_function is supported for Sequential models; for "
+                         f"{type(model).__name__}, clone without it")
+    return Sequential([clone_function(layer) for layer in model.layers], name=model.name)

@@ -287,3 +287,22 @@ def test_loading_runs_no_code(tmp_path):
         load_model(tmp_path / "pickle.keras")
     assert pickle.dumps(Payload()) and RAN == []
     assert not os.path.exists(tmp_path / "hacked")
+
+
+def test_clone_model_and_keras_input():
+    from brique import keras
+    from brique.keras import layers
+    x = np.random.default_rng(0).random((5, 3)).astype("float32")
+    seq = keras.Sequential([layers.Dense(4, activation="relu", input_shape=(3,)),
+                            layers.Dense(2)])
+    inp = keras.Input((3,))  # keras.Input, as the functional-API guide writes it
+    fun = keras.Model(inp, layers.Dense(2)(layers.Dense(4)(inp)))
+    rebuild = lambda layer: layer.__class__.from_config(layer.get_config())  # noqa: E731
+    for model, kwargs in ((seq, {}), (fun, {}), (seq, {"clone_function": rebuild})):
+        clone = keras.models.clone_model(model, **kwargs)
+        assert type(clone) is type(model)
+        assert not np.allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+        clone.set_weights(model.get_weights())  # fresh weights until copied, as in Keras
+        np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="Sequential"):
+        keras.models.clone_model(fun, clone_function=rebuild)
