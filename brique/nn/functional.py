@@ -272,15 +272,15 @@ from ._functional_more import (alpha_dropout, dropout3d, fold, gaussian_nll_loss
                                instance_norm, margin_ranking_loss, multilabel_soft_margin_loss,
                                pairwise_distance, poisson_nll_loss, rms_norm, soft_margin_loss,
                                triplet_margin_loss, unfold)
-# embedding_bag, margin losses, LP pooling, *_with_indices, in-place activations (helper 4).
+# Margin losses, LP pooling, *_with_indices, in-place activations; embedding_bag.
 from ._functional_extra import (adaptive_max_pool1d_with_indices,  # noqa: E402,F401
                                 adaptive_max_pool2d_with_indices, celu_, channel_shuffle, elu_,
-                                embedding_bag, feature_alpha_dropout, gumbel_softmax,
-                                hardtanh_, leaky_relu_, lp_pool1d, lp_pool2d,
-                                max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,
-                                max_unpool3d,
+                                feature_alpha_dropout, gumbel_softmax, hardtanh_, leaky_relu_,
+                                lp_pool1d, lp_pool2d, max_pool1d_with_indices,
+                                max_pool2d_with_indices, max_unpool1d, max_unpool3d,
                                 multi_margin_loss, multilabel_margin_loss, pdist, rrelu_, selu_,
                                 threshold_, triplet_margin_with_distance_loss)
+from ._functional_bag import embedding_bag  # noqa: E402,F401
 from ..ops.volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: E402,F401
 from ..ops.volume import conv_transpose3d  # noqa: E402,F401
 from ._functional_volume import (adaptive_max_pool3d,  # noqa: E402,F401

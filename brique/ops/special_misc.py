@@ -9,15 +9,11 @@ from collections import namedtuple
 from . import elementwise as E
 from .. import backend
 from ..tensor import Tensor
+from .special import _check_other, _check_tensor
 
 xp_of = backend.get_array_module
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # torch.return_types.frexp
-
-
-def _check_tensor(op, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be a Tensor, got {type(x).__name__}")
 
 
 def _data(x):
@@ -31,13 +27,6 @@ def float_power(input, exponent):
         return E.pow(base, exponent.to(backend.float64))
     _check_tensor("float_power", input)
     return E.pow(base, float(exponent))
-
-
-def _check_other(op, other):
-    # PyTorch's signature takes a Tensor here, not a Python number
-    if not isinstance(other, Tensor):
-        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
 
 
 def logaddexp2(input, other):

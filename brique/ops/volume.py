@@ -4,8 +4,6 @@ and the offsets are summed (conv, average) or maxed (max pooling). Autograd come
 cost is k_D 2-D ops, each over the whole volume."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend
 from ..tensor import Tensor
 from .adaptive_pool import _adaptive_matrix, _adaptive_size
@@ -172,10 +170,10 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                                          dilation, ceil_mode)
     x, unbatched = _batched(input)
     n, c, depth, h, w = x.shape
-    low = float("-inf") if x.dtype.kind == "f" else int(np.iinfo(x.dtype).min)
+    xp = backend.get_array_module(x._data)
+    low = float("-inf") if x.dtype.kind == "f" else int(xp.iinfo(x.dtype).min)
     x = pad(x, (0, 0, 0, 0, p[0], after), value=low)
     best, arg = None, None
-    xp = backend.get_array_module(x._data)
     for i, planes in _depth_slices(x, k, s, d, d_out):
         y, idx = max_pool2d(planes, k[1:], s[1:], p[1:], d[1:], ceil_mode, True)
         if return_indices:
