@@ -19,6 +19,7 @@ from .ops import linalg_composite as _C
 from .ops.decomp import LinAlgError
 from .ops.linalg import diagonal as _diagonal
 from .ops.linalg import matmul  # noqa: F401
+from .ops.linalg_legacy import det  # noqa: F401  (torch.det is linalg.det)
 from .ops.linalg_composite import (cond, cross, matrix_norm, matrix_power, matrix_rank,  # noqa
                                    multi_dot, norm, pinv, vander, vecdot, vector_norm)
 from .tensor import Tensor
@@ -76,12 +77,6 @@ def inv_ex(A, *, check_errors=False):
         safe = where(info._data[..., None, None] > 0, _D.eye_like(A, A.shape[-1]), A)
         return _linalg_inv_ex(_nan_where(info > 0, _D.Inv.apply(safe)), info)
     return _linalg_inv_ex(_D.Inv.apply(A), info)
-
-
-def det(A):
-    """The determinant of each square matrix. Shape: (*, n, n) -> (*)."""
-    _D.check_square(A, "linalg.det")
-    return _D.Det.apply(A)
 
 
 def slogdet(A):

@@ -26,6 +26,8 @@ def inverse(a):
 
 
 def det(a):
+    """The determinant of each square matrix (also brique.linalg.det). Shape: (*, n, n) ->
+    (*)."""
     D.check_square(a, "linalg.det")
     return D.Det.apply(a)
 
