@@ -252,3 +252,25 @@ def test_threshold_keeps_nan_as_pytorch():
     got = brique.nn.functional.threshold(brique.tensor(x), 1.0, -1.0)
     want = torch.nn.functional.threshold(torch.tensor(x), 1.0, -1.0)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "nansum", "nanmean", "std",
+                                "var"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_an_empty_dim_list_reduces_every_dim_as_in_torch(op, keepdim):
+    a = np.arange(6.0).reshape(2, 3)
+    ours = getattr(brique.tensor(a), op)((), keepdim=keepdim)
+    ref = getattr(torch.tensor(a), op)((), keepdim=keepdim)
+    assert tuple(ours.shape) == tuple(ref.shape)
+    np.testing.assert_allclose(ours.numpy(), ref.numpy())
+
+
+def test_flip_of_no_dims_still_changes_nothing():
+    a = brique.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(a.flip(()).numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("cls", ["LazyConv2d", "LazyConvTranspose2d", "LazyConv1d"])
+def test_lazy_grouped_conv_prints_as_torch_before_its_first_forward(cls):
+    assert repr(getattr(brique.nn, cls)(6, 3, groups=2)) == repr(getattr(torch.nn, cls)(6, 3,
+                                                                                          groups=2))

@@ -34,6 +34,14 @@ def normalize_dims(dim, ndim, op="reduce"):
     return tuple(sorted(out)) if ndim else ()
 
 
+def reduced_dims(dim, ndim, op):
+    """normalize_dims for sum, mean, var/std and amax/amin, where, as in PyTorch, an empty
+    list of dims reduces over every dim (x.sum(()) is the total, not x)."""
+    if dim is not None and type(dim) is not int and len(dim) == 0:
+        return tuple(range(ndim))
+    return normalize_dims(dim, ndim, op)
+
+
 def one_dim(dim, ndim, op):
     """The one dim an op works along, for ops that need at least one dimension."""
     if ndim == 0:
@@ -185,7 +193,7 @@ def _single_dim(dim, ndim, op):
 
 
 def sum(a, dim=None, keepdim=False, dtype=None):
-    return Sum.apply(a, dims=normalize_dims(dim, a.ndim, "sum"), keepdim=keepdim,
+    return Sum.apply(a, dims=reduced_dims(dim, a.ndim, "sum"), keepdim=keepdim,
                      dtype=backend.as_dtype(dtype))
 
 
@@ -203,7 +211,7 @@ def mean(a, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
     _require_float(a, "mean")
-    dims = normalize_dims(dim, a.ndim, "mean")
+    dims = reduced_dims(dim, a.ndim, "mean")
     n = 1
     for d in dims:
         n *= a.shape[d]
@@ -214,7 +222,7 @@ def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _require_float(a, "var")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    dims = normalize_dims(dim, a.ndim, "var")
+    dims = reduced_dims(dim, a.ndim, "var")
     n = 1
     for d in dims:
         n *= a.shape[d]
@@ -237,11 +245,11 @@ def any(a, dim=None, keepdim=False):
 
 
 def amax(a, dim=None, keepdim=False):
-    return Amax.apply(a, dims=normalize_dims(dim, a.ndim, "amax"), keepdim=keepdim)
+    return Amax.apply(a, dims=reduced_dims(dim, a.ndim, "amax"), keepdim=keepdim)
 
 
 def amin(a, dim=None, keepdim=False):
-    return Amax.apply(a, dims=normalize_dims(dim, a.ndim, "amin"), keepdim=keepdim,
+    return Amax.apply(a, dims=reduced_dims(dim, a.ndim, "amin"), keepdim=keepdim,
                       largest=False)
 
 

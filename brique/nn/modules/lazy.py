@@ -69,10 +69,17 @@ class LazyModuleMixin:
         for name in buffers:
             self.register_buffer(name, _placeholder(device, dtype, UninitializedBuffer))
         from ...random import fork_rng
-        try:  # the settings as the layer will hold them (kernel_size as a tuple...), for repr
-            with fork_rng():  # its throwaway weights draw nothing from the seeded stream
-                probe = self.cls_to_become(1, *args, **kwargs)
-        except (ValueError, TypeError):  # e.g. groups that 1 input channel cannot divide
+        # The settings as the layer will hold them (kernel_size as a tuple...), for repr, from a
+        # throwaway layer of 1 input; with groups, of as many inputs as outputs (the first
+        # argument of a lazy conv), which the groups divide.
+        for size in (1, args[0] if args and isinstance(args[0], int) else None):
+            try:
+                with fork_rng():  # its throwaway weights draw nothing from the seeded stream
+                    probe = self.cls_to_become(size, *args, **kwargs)
+                break
+            except (ValueError, TypeError):
+                probe = None
+        if probe is None:
             return
         for key, value in probe.__dict__.items():
             if not key.startswith("_") and not isinstance(value, Tensor) and key not in d:
