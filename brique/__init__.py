@@ -72,6 +72,12 @@ from .ops.structure_products import (addbmm, addcdiv, addcmul, addmv, addr,  # n
 from .ops.scatter_more import (index_copy, index_fill, masked_scatter, put,  # noqa: E402,F401
                                scatter, scatter_reduce, take)
 from .ops.volume_more import index_reduce  # noqa: E402,F401
+from .ops.scatter_views import (adjoint, angle, conj, diagonal_scatter,  # noqa: E402,F401
+                                index_put, index_put_, narrow_copy, select_scatter,
+                                slice_scatter, split_with_sizes)
+from .ops.scatter_views import conj as conj_physical, conj as resolve_conj  # noqa: E402,F401
+from .ops.scatter_views import conj as resolve_neg  # noqa: E402,F401
+from .ops.elementwise_unary import trunc as fix  # noqa: E402,F401
 import math as _math  # noqa: E402
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 

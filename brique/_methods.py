@@ -314,6 +314,32 @@ INPLACE.update({f"{name}_": fn for name, fn in _SPECIAL.items()})
 INPLACE["float_power_"] = _float_power_
 
 
+# Writes into views, index_put, and the complex-aware methods' real forms (ops/scatter_views.py);
+# igamma/igammac are torch's method names for the regularized incomplete gammas.
+from .ops import scatter_views as SV  # noqa: E402
+from .nn import _activation as ACT  # noqa: E402
+METHODS.update({
+    "select_scatter": SV.select_scatter, "slice_scatter": SV.slice_scatter,
+    "diagonal_scatter": SV.diagonal_scatter, "index_put": SV.index_put,
+    "index_put_": SV.index_put_, "narrow_copy": SV.narrow_copy,
+    "split_with_sizes": SV.split_with_sizes, "angle": SV.angle, "adjoint": SV.adjoint,
+    "mH": property(SV.adjoint), "conj": SV.conj, "conj_physical": SV.conj,
+    "resolve_conj": SV.conj, "resolve_neg": SV.conj, "is_conj": lambda self: False,
+    "is_neg": lambda self: False, "fix": E.trunc, "igamma": SF.gammainc,
+    "igammac": SF.gammaincc, "hardshrink": ACT.hardshrink, "prelu": ACT.prelu,
+})
+INPLACE.update({"fix_": E.trunc, "igamma_": SF.gammainc, "igammac_": SF.gammaincc})
+# In-place forms of existing methods, PyTorch's `x.op_(...)` for `x.op(...)`: the result (a
+# comparison's bools included) is written back in x's dtype.
+_INPLACE_OF_METHOD = (
+    "absolute_ addbmm_ addmm_ addmv_ addr_ baddbmm_ bitwise_and_ bitwise_left_shift_ "
+    "bitwise_not_ bitwise_or_ bitwise_right_shift_ bitwise_xor_ cosh_ cumprod_ cumsum_ "
+    "deg2rad_ divide_ eq_ erf_ exp2_ fmod_ frac_ ge_ greater_ greater_equal_ gt_ hypot_ le_ "
+    "less_ less_equal_ log10_ log2_ logical_and_ logical_not_ logical_or_ logical_xor_ lt_ "
+    "multiply_ nan_to_num_ ne_ negative_ not_equal_ renorm_ scatter_add_ sinh_ subtract_ tan_ "
+    "true_divide_").split()
+
+
 def install():
     """Attach the methods, operators and `new_*` factories to Tensor."""
     for name, fn in {**METHODS, **OPERATORS}.items():
@@ -322,6 +348,8 @@ def install():
         setattr(Tensor, name, _new(factory))
     for name, fn in INPLACE.items():
         setattr(Tensor, name, _inplace_of(name, fn))
+    for name in _INPLACE_OF_METHOD:
+        setattr(Tensor, name, _inplace_of(name, getattr(Tensor, name[:-1])))
     for name, fn in (("scatter_", _scatter_), ("index_fill_", _index_fill_),
                      ("fill_diagonal_", _fill_diagonal_), ("bernoulli_", _bernoulli_)):
         setattr(Tensor, name, fn)
