@@ -9,19 +9,19 @@ sequences stays the same (as many stretches as distinct lengths).
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 from ... import backend, creation
-from ...ops import cells, recurrent as R
+from ...ops import recurrent as R
 from ...ops.indexing import index_select
 from ...ops.movement import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
 from ..utils.rnn import PackedSequence
 from .module import Module
 from ..parameter import Parameter
+# The single-step cells live in rnn_cell.py (importable from here as before).
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase, reset_parameters  # noqa: F401
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -32,14 +32,22 @@ class RNNBase(Module):
     Parameters (k the layer, `_reverse` suffixed for the backward direction):
     weight_ih_l{k} (G*H, H_in for k = 0 else D*H), weight_hh_l{k} (G*H, H), bias_ih_l{k} and
     bias_hh_l{k} (G*H,), with G = 1 (RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n) and D = 2
-    if bidirectional else 1. All drawn from U(-1/sqrt(H), 1/sqrt(H)).
+    if bidirectional else 1. All drawn from U(-1/sqrt(H), 1/sqrt(H)). An LSTM with proj_size
+    P > 0 also has weight_hr_l{k} (P, H), its hidden state is P wide (weight_hh (4H, P), layers
+    after the first take D*P inputs), its cell state H wide.
     """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        if proj_size:
-            raise NotImplementedError(f"{mode}: proj_size is not supported")
+        if not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(f"{mode}: proj_size should be a positive integer or zero to "
+                             f"disable projections, got {proj_size!r}")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size and isinstance(hidden_size, int) and proj_size >= hidden_size:
+            raise ValueError(f"{mode}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={hidden_size}")
         if not isinstance(hidden_size, int) or hidden_size <= 0:
             raise ValueError(f"{mode}: hidden_size must be a positive integer, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
@@ -52,40 +60,54 @@ class RNNBase(Module):
                           f"dropout={dropout} and num_layers={num_layers}")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         D = 2 if bidirectional else 1
-        gate_size = _GATES[mode] * hidden_size
+        gate_size, out_size = _GATES[mode] * hidden_size, proj_size or hidden_size
         self._flat_weights_names = []
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * D
+            in_size = input_size if layer == 0 else out_size * D
             for direction in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
                 shapes = [("weight_ih", (gate_size, in_size)),
-                          ("weight_hh", (gate_size, hidden_size))]
+                          ("weight_hh", (gate_size, out_size))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + sfx, Parameter(creation.empty(*shape, device=device,
                                                                        dtype=dtype)))
                     self._flat_weights_names.append(name + sfx)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+    reset_parameters = reset_parameters
 
     def flatten_parameters(self):
         """No-op (cuDNN's packed weights do not exist here); kept for PyTorch code."""
 
     @property
+    def _per(self):
+        """Parameters per layer and direction."""
+        return (4 if self.bias else 2) + (1 if self.proj_size else 0)
+
+    def _weights(self, idx):
+        """[w_ih, w_hh, b_ih, b_hh, w_hr] of layer-direction idx, None where absent."""
+        per = self._per
+        ws = [getattr(self, n) for n in self._flat_weights_names[idx * per:(idx + 1) * per]]
+        biases = ws[2:4] if self.bias else [None, None]
+        return ws[:2] + biases + [ws[-1] if self.proj_size else None]
+
+    @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = self._per
         ws = [getattr(self, n) for n in self._flat_weights_names]
         return [ws[i:i + per] for i in range(0, len(ws), per)]
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -109,7 +131,7 @@ class RNNBase(Module):
 
     def _check_hidden(self, hx, batch, batched, what="hidden"):
         D = 2 if self.bidirectional else 1
-        expected = (self.num_layers * D, batch, self.hidden_size)
+        expected = (self.num_layers * D, batch, self._state_size(what))
         if not batched:
             if hx.ndim != 2:
                 raise ValueError(f"{type(self).__name__}: for unbatched 2-D input, {what} "
@@ -121,19 +143,23 @@ class RNNBase(Module):
                              f"{tuple(hx.shape)}")
         return hx if batched else hx.unsqueeze(1)
 
+    def _state_size(self, name):
+        """Width of a state: the hidden state h is proj_size wide when projected."""
+        return self.hidden_size if name == "c_0" or not self.proj_size else self.proj_size
+
     def _states(self, hx, n_states, x, batched):
         """Initial states as a list (one per state kind) of per-(layer, direction) Tensors."""
         L, N = x.shape[:2]
         count = self.num_layers * (2 if self.bidirectional else 1)
+        names = ("h_0", "c_0")
         if hx is None:
             xp = backend.get_array_module(x._data)
-            zero = Tensor._make(xp.zeros((N, self.hidden_size), dtype=x.dtype))
-            return [[zero] * count for _ in range(n_states)]
+            return [[Tensor._make(xp.zeros((N, self._state_size(name)), dtype=x.dtype))] * count
+                    for name in names[:n_states]]
         hx = (hx,) if isinstance(hx, Tensor) else tuple(hx)
         if len(hx) != n_states:
             raise ValueError(f"{type(self).__name__}: expected {n_states} initial state "
                              f"tensor(s), got {len(hx)}")
-        names = ("h_0", "c_0")
         out = []
         for name, h in zip(names, hx):
             h = self._check_hidden(h, N, batched, name)
@@ -161,16 +187,14 @@ class RNNBase(Module):
         n_states = 2 if self.mode == "LSTM" else 1
         states = self._states(hx, n_states, x, batched)
         D = 2 if self.bidirectional else 1
-        per = 4 if self.bias else 2
         finals = [[] for _ in range(n_states)]
         layer_input = x
         for layer in range(self.num_layers):
             outs = []
             for d in range(D):
                 idx = layer * D + d
-                names = self._flat_weights_names[idx * per:(idx + 1) * per]
-                weights = [getattr(self, n) for n in names] + [None] * (4 - per)
-                out, last = self._run_direction(layer_input, weights, [s[idx] for s in states],
+                out, last = self._run_direction(layer_input, self._weights(idx),
+                                                [s[idx] for s in states],
                                                 reverse=d == 1)
                 outs.append(out)
                 for f, s in zip(finals, last):
@@ -205,16 +229,13 @@ class RNNBase(Module):
                 offset += (t - start) * sizes[start]
                 start = t
         D = 2 if self.bidirectional else 1
-        per = 4 if self.bias else 2
         finals = [[] for _ in range(n_states)]
         layer_input = data
         for layer in range(self.num_layers):
             outs = []
             for d in range(D):
                 idx = layer * D + d
-                names = self._flat_weights_names[idx * per:(idx + 1) * per]
-                weights = [getattr(self, n) for n in names] + [None] * (4 - per)
-                out, last = self._run_packed(layer_input, runs, weights,
+                out, last = self._run_packed(layer_input, runs, self._weights(idx),
                                              [s[idx] for s in states], reverse=d == 1)
                 outs.append(out)
                 for f, s in zip(finals, last):
@@ -260,7 +281,7 @@ class RNN(RNNBase):
                          device=device, dtype=dtype)
 
     def _run_direction(self, x, weights, states, reverse):
-        w_ih, w_hh, b_ih, b_hh = weights
+        w_ih, w_hh, b_ih, b_hh, _ = weights
         bias = None if b_ih is None else b_ih + b_hh
         out = R.RNNLayer.apply(self._project(x, w_ih, bias), w_hh, states[0], reverse=reverse,
                                nonlinearity=self.nonlinearity)
@@ -285,12 +306,27 @@ class LSTM(RNNBase):
                          dropout, bidirectional, proj_size, device=device, dtype=dtype)
 
     def _run_direction(self, x, weights, states, reverse):
-        w_ih, w_hh, b_ih, b_hh = weights
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
         bias = None if b_ih is None else b_ih + b_hh
         L = x.shape[0]
+        if w_hr is not None:
+            return self._run_projected(self._project(x, w_ih, bias), w_hh, w_hr, states,
+                                       reverse)
         packed = R.LSTMLayer.apply(self._project(x, w_ih, bias), w_hh, states[0], states[1],
                                    reverse=reverse)
         return packed[:L], [packed[0 if reverse else L - 1], packed[L]]
+
+    @staticmethod
+    def _run_projected(gates_x, w_hh, w_hr, states, reverse):
+        """The time loop of a projected LSTM as composite steps (the fused primitive assumes
+        h as wide as c): h_t = (o * tanh(c_t)) W_hr^T."""
+        h, c = states
+        outs = [None] * gates_x.shape[0]
+        for t in (reversed(range(len(outs))) if reverse else range(len(outs))):
+            i, f, g, o = (gates_x[t] + F.linear(h, w_hh)).chunk(4, 1)
+            c = i.sigmoid() * g.tanh() + f.sigmoid() * c
+            h = outs[t] = F.linear(o.sigmoid() * c.tanh(), w_hr)
+        return stack(outs, 0), [h, c]
 
 
 class GRU(RNNBase):
@@ -307,106 +343,7 @@ class GRU(RNNBase):
                          dropout, bidirectional, device=device, dtype=dtype)
 
     def _run_direction(self, x, weights, states, reverse):
-        w_ih, w_hh, b_ih, b_hh = weights
+        w_ih, w_hh, b_ih, b_hh, _ = weights
         out = R.GRULayer.apply(self._project(x, w_ih, b_ih), w_hh, b_hh, states[0],
                                reverse=reverse)
         return out, [out[0] if reverse else out[-1]]
-
-
-# ---------------------------------------------------------------------- cells
-
-
-class RNNCellBase(Module):
-    """weight_ih (G*H, H_in), weight_hh (G*H, H), bias_ih and bias_hh (G*H,), all drawn from
-    U(-1/sqrt(H), 1/sqrt(H))."""
-
-    def __init__(self, input_size, hidden_size, bias, num_gates, device=None, dtype=None):
-        super().__init__()
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        G = num_gates * hidden_size
-        self.weight_ih = Parameter(creation.empty(G, input_size, device=device, dtype=dtype))
-        self.weight_hh = Parameter(creation.empty(G, hidden_size, device=device, dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(creation.empty(G, device=device, dtype=dtype))
-            self.bias_hh = Parameter(creation.empty(G, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    reset_parameters = RNNBase.reset_parameters
-
-    def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
-
-    def _prepare(self, input, states):
-        """Check shapes, add the batch dim to unbatched input; zeros for missing states."""
-        if input.ndim not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
-                             f"{input.ndim}D instead (shape {tuple(input.shape)})")
-        if input.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r} expected input with {self.input_size} features, got "
-                             f"{tuple(input.shape)}")
-        batched = input.ndim == 2
-        x = input if batched else input.unsqueeze(0)
-        out = []
-        for s in states:
-            if s is None:
-                xp = backend.get_array_module(x._data)
-                s = Tensor._make(xp.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
-            else:
-                expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-                if tuple(s.shape) != expected:
-                    raise ValueError(f"{self!r}: expected hidden state of shape {expected}, "
-                                     f"got {tuple(s.shape)}")
-                s = s if batched else s.unsqueeze(0)
-            out.append(s)
-        return x, out, batched
-
-
-class RNNCell(RNNCellBase):
-    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh). Shape: input (N, H_in) or (H_in,), hx (N, H)
-    or (H,) -> h' of hx's shape."""
-
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-
-    def forward(self, input, hx=None):
-        x, (h,), batched = self._prepare(input, [hx])
-        h = cells.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
-                       self.nonlinearity)
-        return h if batched else h.squeeze(0)
-
-
-class LSTMCell(RNNCellBase):
-    """One LSTM step. Shape: input (N, H_in) or (H_in,), hx = (h, c) each (N, H) or (H,)
-    -> (h', c')."""
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
-
-    def forward(self, input, hx=None):
-        x, (h, c), batched = self._prepare(input, [None, None] if hx is None else list(hx))
-        h, c = cells.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
-
-
-class GRUCell(RNNCellBase):
-    """One GRU step. Shape: input (N, H_in) or (H_in,), hx (N, H) or (H,) -> h'."""
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
-
-    def forward(self, input, hx=None):
-        x, (h,), batched = self._prepare(input, [hx])
-        h = cells.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-        return h if batched else h.squeeze(0)
