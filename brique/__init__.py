@@ -53,15 +53,17 @@ from .ops.linalg import addmm, baddbmm, cdist  # noqa: E402,F401
 from .ops.movement import diff, hstack, vstack  # noqa: E402,F401
 from .ops.reduce import std_mean, var_mean  # noqa: E402,F401
 from ._compat import (amp, are_deterministic_algorithms_enabled, autocast,  # noqa: E402,F401
-                      backends, compile, finfo, get_float32_matmul_precision, iinfo,
+                      backends, compile, finfo, get_float32_matmul_precision, iinfo, jit,
                       set_float32_matmul_precision, use_deterministic_algorithms)
+from ._compat import cuda_amp as _cuda_amp  # noqa: E402
 
 # Reductions, structure, products and constants.
 from .ops.reduce_more import (aminmax, all, any, cummax, cummin, dist, kthvalue,  # noqa
                               logcumsumexp, mode, msort, nanmean, nanmedian, nanquantile,
                               nansum, quantile, renorm)
 from .ops.reduce_stats import (bucketize, corrcoef, cov, cumulative_trapezoid,  # noqa: E402
-                               histc, searchsorted, trapezoid, trapz, unique_consecutive)
+                               histc, histogram, searchsorted, trapezoid, trapz,
+                               unique_consecutive)
 from .ops.structure import (atleast_1d, atleast_2d, atleast_3d, block_diag,  # noqa: E402,F401
                             broadcast_tensors, cartesian_prod, column_stack, combinations,
                             diag_embed, diagflat, dsplit, dstack, fliplr, flipud, hsplit,
@@ -106,6 +108,7 @@ negative, absolute = neg, abs
 class cuda:
     """`brique.cuda.is_available()`, as in PyTorch."""
     is_available = staticmethod(backend.cuda_is_available)
+    amp = _cuda_amp
     manual_seed = staticmethod(manual_seed)
 
     manual_seed_all = staticmethod(manual_seed)
@@ -160,6 +163,8 @@ from . import distributions  # noqa: E402,F401
 
 # RNG state, legacy tensor types, Tensor metadata, autograd.functional, gradcheck, testing.
 from . import random, testing  # noqa: E402,F401
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
 from .random import (default_generator, get_rng_state, initial_seed,  # noqa: E402,F401
                      set_rng_state)
 from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402,F401

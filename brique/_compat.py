@@ -92,6 +92,28 @@ class GradScaler:
 amp = types.SimpleNamespace(autocast=autocast, GradScaler=GradScaler)
 
 
+def _cuda_autocast(enabled=True, dtype=None, cache_enabled=True):
+    """The deprecated `torch.cuda.amp.autocast`, whose first argument is `enabled`."""
+    return autocast("cuda", dtype, enabled, cache_enabled)
+
+
+cuda_amp = types.SimpleNamespace(autocast=_cuda_autocast, GradScaler=GradScaler)
+
+
+def _unchanged(obj=None, *args, **kwargs):
+    """obj as it is; called with options only (`@torch.jit.ignore(drop=True)`), a decorator
+    that leaves its function as it is."""
+    return (lambda fn: fn) if obj is None else obj
+
+
+# `torch.jit`: brique runs eagerly and has no TorchScript; script/trace give back the module or
+# function (which computes the same), the decorators leave what they decorate as it is.
+# Saving goes through brique.save / state_dict instead (no TorchScript archives).
+jit = types.SimpleNamespace(script=_unchanged, trace=_unchanged, ignore=_unchanged,
+                            unused=_unchanged, export=_unchanged, is_scripting=lambda: False,
+                            is_tracing=lambda: False)
+
+
 def finfo(dtype=None):
     """Machine limits of a floating dtype (eps, max, min, tiny), NumPy's finfo."""
     return backend.numpy.finfo(backend.as_dtype(dtype) or backend.get_default_dtype())

@@ -263,7 +263,7 @@ METHODS.update({
     "kthvalue": RM.kthvalue, "mode": RM.mode, "cummax": RM.cummax, "cummin": RM.cummin,
     "logcumsumexp": RM.logcumsumexp, "aminmax": RM.aminmax, "msort": RM.msort,
     "dist": RM.dist, "renorm": RM.renorm, "cov": RS.cov, "corrcoef": RS.corrcoef,
-    "histc": RS.histc, "unique_consecutive": RS.unique_consecutive,
+    "histc": RS.histc, "histogram": RS.histogram, "unique_consecutive": RS.unique_consecutive,
     "fliplr": ST.fliplr, "flipud": ST.flipud, "diag_embed": ST.diag_embed,
     "diagflat": ST.diagflat, "hsplit": ST.hsplit, "vsplit": ST.vsplit, "dsplit": ST.dsplit,
     "kron": SP.kron, "cross": SP.cross, "addcmul": SP.addcmul, "addcdiv": SP.addcdiv,

@@ -3,6 +3,8 @@ rule, histc, unique_consecutive, searchsorted and bucketize. cov, corrcoef and t
 rule are composites (differentiable); the others return counts or indices."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numbers
 
 from .. import backend
@@ -152,6 +154,42 @@ def histc(input, bins=100, min=0, max=0):
     pos = xp.minimum(pos, bins - 1)  # the top edge belongs to the last bin
     counts = xp.bincount(pos, minlength=bins)[:bins]
     return Tensor._make(counts.astype(input.dtype))
+
+
+histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): counts (or summed weights) of input's values in `bins` equal bins
+    over `range` (the data's min and max by default), or in the bins whose edges a 1-D tensor
+    `bins` gives; the last bin includes its right edge. With density, hist integrates to 1."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"histogram: expected a floating point input, got {input.dtype}")
+    xp = xp_of(input._data)
+    data = input._data.reshape(-1)
+    w = None
+    if weight is not None:
+        if tuple(weight.shape) != tuple(input.shape):
+            raise RuntimeError(f"histogram: weight should have the same shape as input, got "
+                               f"{tuple(weight.shape)} and {tuple(input.shape)}")
+        w = weight._data.reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = bins._data.astype(input.dtype)
+        if edges.ndim != 1 or edges.size < 2 or bool((xp.diff(edges) < 0).any()):
+            raise RuntimeError("histogram: bins must be a 1-D tensor of at least 2 increasing "
+                               f"edges, got shape {tuple(bins.shape)}")
+    else:
+        if int(bins) <= 0:
+            raise RuntimeError(f"histogram: bins must be > 0, got {bins}")
+        lo, hi = ((float(data.min()), float(data.max())) if range is None and data.size
+                  else tuple(map(float, range or (0.0, 0.0))))
+        if lo > hi:
+            raise RuntimeError(f"histogram: min should not exceed max, got min {lo} max {hi}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = xp.linspace(lo, hi, int(bins) + 1).astype(input.dtype)
+    hist, _ = xp.histogram(data, bins=edges, weights=w, density=density)
+    return histogram_result(Tensor._make(hist.astype(input.dtype)), Tensor._make(edges))
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
