@@ -124,3 +124,80 @@ class LambdaCallback(Callback):
                                 ("on_train_end", on_train_end, 1)):
             if fn is not None:
                 setattr(self, hook, lambda *a, fn=fn, k=arity: fn(*(a + ({},) * (k - len(a)))))
+
+
+class TensorBoard(Callback):
+    """Keras's TensorBoard callback: the epoch's logs as scalars 'epoch_<name>' in
+    log_dir/train and (the 'val_' ones, prefix dropped) log_dir/validation; with update_freq
+    'batch' or n, every n-th batch's logs as 'batch_<name>' too; with histogram_freq, each
+    weight's histogram every that many epochs; with write_graph, the model's graph (for a
+    model whose input shape is known). Files are brique.utils.tensorboard's event files,
+    read by `tensorboard --logdir`."""
+    rank_zero_only = True
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0,
+                 embeddings_freq=0, embeddings_metadata=None):
+        if embeddings_freq:
+            raise ValueError("TensorBoard: embeddings_freq (the embedding projector) is not "
+                             "written by brique.keras; use 0")
+        if update_freq not in ("epoch", "batch") and not (isinstance(update_freq, int)
+                                                          and update_freq > 0):
+            raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive "
+                             f"int, got {update_freq!r}")
+        self.log_dir, self.histogram_freq, self.write_graph = str(log_dir), histogram_freq, \
+            write_graph
+        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self._writers, self._batches = {}, 0
+
+    def _writer(self, run):
+        from ..utils.tensorboard import SummaryWriter
+        import os
+        if run not in self._writers:
+            self._writers[run] = SummaryWriter(os.path.join(self.log_dir, run))
+        return self._writers[run]
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        shapes = [t.shape for t in getattr(model, "inputs", [])]
+        if self.write_graph and shapes and all(None not in s[1:] for s in shapes):
+            from ..keras.engine import to_tensor
+            import numpy as np
+            inputs = [to_tensor(np.zeros((1,) + tuple(s[1:]), dtype=np.float32))
+                      for s in shapes]
+            self._writer("train").add_graph(
+                _Called(model), tuple(inputs) if len(inputs) > 1 else inputs[0])
+
+    def on_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self.update_freq != "epoch" and self._batches % self.update_freq == 0:
+            for name, value in (logs or {}).items():
+                self._writer("train").add_scalar(f"batch_{name}", value, self._batches)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            run = "validation" if name.startswith("val_") else "train"
+            self._writer(run).add_scalar(f"epoch_{name.removeprefix('val_')}", value, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for name, p in self.model.named_parameters():
+                self._writer("train").add_histogram(name, p, epoch)
+        for w in self._writers.values():
+            w.flush()
+
+    def on_train_end(self, logs=None):
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}
+
+
+class _Called:
+    """A Keras model as add_graph calls it: model(inputs) with several inputs as one list."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, *inputs):
+        return self.model(list(inputs) if len(inputs) > 1 else inputs[0])
+
+    def named_parameters(self):
+        return self.model.named_parameters()
