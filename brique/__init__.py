@@ -181,6 +181,9 @@ autograd.functional = _autograd_functional
 autograd.gradcheck, autograd.gradgradcheck = _gradcheck.gradcheck, _gradcheck.gradgradcheck
 autograd.GradcheckError = _gradcheck.GradcheckError
 _sys.modules[f"{__name__}.autograd.functional"] = _autograd_functional
+from . import profiler  # noqa: E402,F401
+autograd.profiler = profiler  # torch.autograd.profiler.profile / record_function
+_sys.modules[f"{__name__}.autograd.profiler"] = profiler
 cuda.get_rng_state = staticmethod(random.cuda_get_rng_state)
 cuda.get_rng_state_all = staticmethod(random.cuda_get_rng_state_all)
 cuda.set_rng_state = staticmethod(random.cuda_set_rng_state)

@@ -317,7 +317,6 @@ INPLACE["float_power_"] = _float_power_
 # Writes into views, index_put, and the complex-aware methods' real forms (ops/scatter_views.py);
 # igamma/igammac are torch's method names for the regularized incomplete gammas.
 from .ops import scatter_views as SV  # noqa: E402
-from .nn import _activation as ACT  # noqa: E402
 METHODS.update({
     "select_scatter": SV.select_scatter, "slice_scatter": SV.slice_scatter,
     "diagonal_scatter": SV.diagonal_scatter, "index_put": SV.index_put,
@@ -326,7 +325,7 @@ METHODS.update({
     "mH": property(SV.adjoint), "conj": SV.conj, "conj_physical": SV.conj,
     "resolve_conj": SV.conj, "resolve_neg": SV.conj, "is_conj": lambda self: False,
     "is_neg": lambda self: False, "fix": E.trunc, "igamma": SF.gammainc,
-    "igammac": SF.gammaincc, "hardshrink": ACT.hardshrink, "prelu": ACT.prelu,
+    "igammac": SF.gammaincc, "hardshrink": E.hardshrink, "prelu": E.prelu,
 })
 INPLACE.update({"fix_": E.trunc, "igamma_": SF.gammainc, "igammac_": SF.gammaincc})
 # In-place forms of existing methods, PyTorch's `x.op_(...)` for `x.op(...)`: the result (a

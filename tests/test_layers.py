@@ -20,10 +20,10 @@ LAYERS = [
               "brique._inplace", "brique.random", "brique._legacy", "brique._tensor_meta",
               "brique._autograd_functional", "brique._gradcheck", "brique.testing"]),
     ("ops", ["brique.ops", "brique.distributed", "brique.special", "brique.linalg"]),
-    ("nn", ["brique.nn", "brique.distributions"]),
+    ("nn", ["brique.nn", "brique.distributions", "brique.func"]),
     ("optim", ["brique.optim"]),
     ("data", ["brique.utils", "brique.datasets", "brique.text"]),
-    ("train", ["brique.train", "brique.serialization"]),
+    ("train", ["brique.train", "brique.serialization", "brique.profiler"]),
     ("models", ["brique.models"]),
     # the package face: re-exports everything up to the models; optional parts load lazily
     ("face", ["brique"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import autograd, backend
 from ..ops import elementwise as E
+from ..ops.elementwise import hardshrink, prelu  # noqa: F401 (nn.functional's names)
 from ..ops.movement import chunk
 from ..ops.reduce import softmax
 from ..tensor import Tensor
@@ -105,24 +106,6 @@ def tanhshrink(input):
 
 def softshrink(input, lambd=0.5):
     return input - E.clamp(input, -lambd, lambd)  # x - l above l, x + l below -l, 0 between
-
-
-def hardshrink(input, lambd=0.5):
-    return E.where(E.abs(input) > lambd, input, 0.0)
-
-
-def prelu(input, weight):
-    """max(0, x) + weight * min(0, x); a weight of C values applies per channel (dim 1).
-
-    Shape: input (N, C, *) or (C, *) with weight (C,) or (1,)."""
-    if weight.numel() != 1:
-        channel = 1 if input.ndim >= 2 else 0
-        if input.shape[channel] != weight.numel():
-            raise ValueError(f"prelu: {weight.numel()} weights for input of shape "
-                             f"{tuple(input.shape)}; expected 1 or one per channel "
-                             f"({input.shape[channel]})")
-        weight = weight.reshape((-1,) + (1,) * (input.ndim - channel - 1))
-    return E.where(input >= 0, input, weight * input)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

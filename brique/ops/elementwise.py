@@ -366,3 +366,22 @@ def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
 
 def hardtanh(a, min_val=-1.0, max_val=1.0):
     return clamp(a, min_val, max_val)
+
+
+# Two activations that are also Tensor methods (Tensor.hardshrink, Tensor.prelu).
+def hardshrink(input, lambd=0.5):
+    return where(abs(input) > lambd, input, 0.0)
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x); a weight of C values applies per channel (dim 1).
+
+    Shape: input (N, C, *) or (C, *) with weight (C,) or (1,)."""
+    if weight.numel() != 1:
+        channel = 1 if input.ndim >= 2 else 0
+        if input.shape[channel] != weight.numel():
+            raise ValueError(f"prelu: {weight.numel()} weights for input of shape "
+                             f"{tuple(input.shape)}; expected 1 or one per channel "
+                             f"({input.shape[channel]})")
+        weight = weight.reshape((-1,) + (1,) * (input.ndim - channel - 1))
+    return where(input >= 0, input, weight * input)

@@ -310,3 +310,4 @@ def deg2rad(a):
 
 def silu(a):
     return a * sigmoid(a)
+
