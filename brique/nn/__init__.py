@@ -63,3 +63,4 @@ from .modules.lazy import LazyConvTranspose3d  # noqa: E402,F401
 from .modules.padding3d import (CircularPad3d, ConstantPad3d, ReflectionPad3d,  # noqa: E402,F401
                                 ReplicationPad3d, ZeroPad3d)
 from .modules.volume import AdaptiveMaxPool3d, LPPool3d  # noqa: E402,F401
+from .modules.loss_ctc import CTCLoss  # noqa: E402,F401

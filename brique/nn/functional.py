@@ -285,3 +285,4 @@ from ..ops.volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # 
 from ..ops.volume import conv_transpose3d  # noqa: E402,F401
 from ._functional_volume import (adaptive_max_pool3d,  # noqa: E402,F401
                                  adaptive_max_pool3d_with_indices, lp_pool3d)
+from ._functional_ctc import ctc_loss  # noqa: E402,F401

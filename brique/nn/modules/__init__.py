@@ -56,3 +56,4 @@ from .lazy import LazyConvTranspose3d  # noqa: F401
 from .padding3d import (CircularPad3d, ConstantPad3d, ReflectionPad3d,  # noqa: F401
                         ReplicationPad3d, ZeroPad3d)
 from .volume import AdaptiveMaxPool3d, LPPool3d  # noqa: F401
+from .loss_ctc import CTCLoss  # noqa: E402,F401

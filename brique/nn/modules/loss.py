@@ -205,3 +205,6 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+from .loss_ctc import CTCLoss  # noqa: E402,F401  (torch.nn.modules.loss.CTCLoss)
