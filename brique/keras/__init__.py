@@ -10,6 +10,8 @@ Keras 2's defaults (the courses' listings are Keras 2); see docs/keras.md.
 """
 from . import (activations, backend, callbacks, datasets, initializers, layers,  # noqa: F401
                losses, metrics, models, optimizers, saving, utils)
+from . import constraints, regularizers  # noqa: F401
+from . import ops, preprocessing, random  # noqa: F401
 from .layers import Input  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from .saving import load_model, save_model  # noqa: F401

@@ -27,12 +27,36 @@ def set_epsilon(value):
 
 
 def floatx():
-    return "float32"
+    """The default float type's name: brique's default dtype ('float32' unless set)."""
+    return str(_backend.get_default_dtype())
+
+
+def set_floatx(value):
+    """'float32' or 'float64' (also 'float16'): new weights, K.variable/constant and arrays
+    given to layers and models take this type (it sets brique's default dtype)."""
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"set_floatx: expected 'float16', 'float32' or 'float64', got "
+                         f"{value!r}")
+    _backend.set_default_dtype(value)
 
 
 def image_data_format():
     """Always 'channels_last' (Keras's default); a layer can take data_format= itself."""
     return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    """Only 'channels_last' is a global setting here (layers take data_format= one by one)."""
+    if data_format != "channels_last":
+        raise ValueError(f"set_image_data_format: brique.keras supports only 'channels_last' "
+                         f"globally, got {data_format!r}; pass data_format='channels_first' to "
+                         "the layers that need it")
+
+
+def is_keras_tensor(x):
+    """True for the symbolic tensors of Input(...) and layers called on them."""
+    from .engine import KerasTensor
+    return isinstance(x, KerasTensor)
 
 
 def backend():

@@ -3,6 +3,7 @@ brique's own `fit` (brique/train/loop.py): the model is the nn.Module it trains,
 loss and metrics are adapted to its (output, target) functions."""
 from __future__ import annotations
 
+import copy
 import json
 
 from .. import optim as _optim
@@ -14,8 +15,10 @@ from ..optim.lr_scheduler import LambdaLR
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
+from . import data_adapters as _data
 from . import saving as _saving
-from .engine import InputLayer, Layer, to_tensor, unique_name
+from .engine import InputLayer, KerasTensor, Layer, to_tensor, unique_name
+from .metric_classes import to_array
 from .network import Network, _as_list, predict_arrays
 
 
@@ -26,6 +29,85 @@ class _StopFlag(_cb.Callback):
         self.state.stop_training |= bool(getattr(self.state.model, "stop_training", False))
 
     on_epoch_end = on_batch_end
+
+
+class _Constraints(_cb.Callback):
+    """Keras applies the layers' weight constraints right after each optimizer step."""
+
+    def on_batch_end(self, batch, logs=None):
+        self.state.model.apply_constraints()
+
+
+class _OutputMetric:
+    """A Keras Metric on output i, as brique.train's fit takes a metric that keeps state over
+    an epoch: reset_state() when the epoch starts, then each call updates it with a batch and
+    returns its value so far (the whole epoch's after the last batch)."""
+
+    def __init__(self, i, metric, name):
+        self.i, self.metric, self.__name__ = i, metric, name
+
+    def reset_state(self):
+        self.metric.reset_state()
+
+    def __call__(self, out, y):
+        self.metric.update_state(_as_list(y)[self.i], _as_list(out)[self.i])
+        value = to_array(self.metric.result())
+        return float(value) if value.size == 1 else value
+
+
+def _metric_spec(metrics):
+    """compile()'s metrics kept as given: a dict by output name, or a list."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        return dict(metrics)
+    return list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+
+
+def _output_metrics(spec, names, i):
+    """The metrics for output i: a dict by output name, one list per output, or one list
+    for every output."""
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(f"compile: metrics for {sorted(unknown)}, which are not outputs "
+                             f"of the model ({names})")
+        value = spec.get(names[i], [])
+    elif len(names) > 1 and spec and all(isinstance(s, (list, tuple)) for s in spec):
+        if len(spec) != len(names):
+            raise ValueError(f"compile: {len(spec)} lists of metrics for {len(names)} outputs")
+        value = spec[i]
+    else:
+        value = spec
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _serialized(value):
+    """compile() arguments with Loss and Metric objects as their configs (for model.save)."""
+    if isinstance(value, (list, tuple)):
+        return [_serialized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialized(v) for k, v in value.items()}
+    if isinstance(value, _losses.Loss):
+        return _losses.serialize(value)
+    if isinstance(value, _metrics.Metric):
+        return _metrics.serialize(value)
+    if isinstance(value, type) and issubclass(value, (_losses.Loss, _metrics.Metric)):
+        return value.__name__
+    return value
+
+
+def _deserialized(value):
+    if isinstance(value, list):
+        return [_deserialized(v) for v in value]
+    if isinstance(value, dict):
+        module = value.get("module")
+        if module == "keras.losses" and "class_name" in value:
+            return _losses.deserialize(value)
+        if module == "keras.metrics" and "class_name" in value:
+            return _metrics.deserialize(value)
+        return {k: _deserialized(v) for k, v in value.items()}
+    return value
 
 
 def _device(model):
@@ -42,17 +124,24 @@ class Model(Network):
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                **kwargs):
+                weighted_metrics=None, **kwargs):
         """optimizer: a name ('adadelta', 'adam', ...: Keras 2's defaults), a
-        brique.keras.optimizers object or a brique.optim optimizer; loss: a Keras name or
-        function(y_true, y_pred), or one per output (list or dict by output layer name);
-        metrics: names ('accuracy', 'mae', ...) or functions(y_true, y_pred)."""
+        brique.keras.optimizers object or a brique.optim optimizer; loss: a Keras name,
+        function(y_true, y_pred) or Loss, or one per output (list or dict by output layer
+        name); metrics (and weighted_metrics, the same without sample weights): names
+        ('accuracy', 'mae', 'AUC', ...), functions(y_true, y_pred) or Metric classes and
+        instances, for every output, or per output (dict by output name, or one list per
+        output). A Metric is reported over each whole epoch (an epoch's AUC)."""
+        for ignored in ("run_eagerly", "jit_compile", "steps_per_execution",
+                        "auto_scale_loss"):  # how Keras runs, not what it computes
+            kwargs.pop(ignored, None)
         unsupported = {k: v for k, v in kwargs.items() if v is not None}
         if unsupported:
             raise ValueError(f"compile: {sorted(unsupported)} not supported by brique.keras")
         if loss is None:
             raise ValueError("compile: a loss is needed (e.g. loss='binary_crossentropy')")
-        self.loss, self.metrics = loss, list(metrics or [])
+        self.loss, self.metrics = loss, _metric_spec(metrics)
+        self.weighted_metrics = _metric_spec(weighted_metrics)
         self._optimizer_spec = optimizer
         self.optimizer = _optimizers.get(optimizer)
         self.loss_weights = loss_weights
@@ -61,7 +150,8 @@ class Model(Network):
             self._resolve_outputs()
 
     def _resolve_outputs(self):
-        names = [t.layer.name for t in self.outputs]
+        specs = self._output_specs()
+        names = [name for name, _ in specs]
         n = len(names)
         per = self.loss
         if isinstance(per, dict):
@@ -75,29 +165,43 @@ class Model(Network):
                              f"{len(weights)} loss weights")
         self._losses = [_losses.get(loss) for loss in per]
         self._loss_weights = list(weights)
-        self._metric_fns = []
-        for i, (t, loss) in enumerate(zip(self.outputs, per)):
-            for m in self.metrics:
-                fn = _metrics.get(m, loss, t.shape)
-                name = m if isinstance(m, str) else getattr(m, "__name__", "metric")
-                self._metric_fns.append(self._metric(i, fn, f"{names[i]}_{name}" if n > 1
-                                                     else name))
+        self._metric_fns, used = [], set()
+        for weighted in (False, True):
+            spec = self.weighted_metrics if weighted else self.metrics
+            for i, ((_, shape), loss) in enumerate(zip(specs, per)):
+                for m in _output_metrics(spec, names, i):
+                    metric = _metrics.get(m, loss, shape)
+                    if isinstance(metric, _metrics.Metric):
+                        if id(metric) in used:  # one instance per output, as Keras keeps
+                            metric = copy.deepcopy(metric)
+                        used.add(id(metric))
+                        name = metric.name
+                    else:
+                        name = m if isinstance(m, str) else getattr(m, "__name__", "metric")
+                    name = f"{names[i]}_{name}" if n > 1 else name
+                    if weighted and name in [f.__name__ for f in self._metric_fns]:
+                        name = f"weighted_{name}"
+                    self._metric_fns.append(self._metric(i, metric, name))
         self.metrics_names = ["loss"] + [fn.__name__ for fn in self._metric_fns]
 
-    def _train_loss(self, out, y):
+    def _train_loss(self, out, y, sample_weight=None):
         outs, ys = _as_list(out), _as_list(y)
         total = None
         for fn, w, o, t in zip(self._losses, self._loss_weights, outs, ys):
-            value = fn(t, o).mean() * w
+            value = (fn(t, o).mean() if sample_weight is None else
+                     _data.weighted_loss(fn, t, o, sample_weight)) * w
             total = value if total is None else total + value
+        for term in self.losses:  # regularizers, activity terms, add_loss: added as Keras does
+            total = total + term
         return total
 
     @staticmethod
-    def _metric(i, fn, name):
-        def metric(out, y):
-            return float(fn(_as_list(y)[i], _as_list(out)[i]).mean().item())
-        metric.__name__ = name
-        return metric
+    def _metric(i, metric, name):
+        """Output i's metric (a function is averaged over samples as a MeanMetricWrapper)
+        in brique.train's protocol for metrics that keep state over an epoch."""
+        if not isinstance(metric, _metrics.Metric):
+            metric = _metrics.MeanMetricWrapper(metric, name=name)
+        return _OutputMetric(i, metric, name)
 
     def _prepare(self, x):
         if not self.compiled:
@@ -115,62 +219,119 @@ class Model(Network):
                         f"{type(opt).__name__}")
 
     def _build_on(self, x):
-        if not self.built:
+        if self._subclassed and self.__dict__.get("_single_output") is None:
+            self._probe(x)
+        elif not self.built:
             raise RuntimeError(f"{self.name}: the model has no inputs yet")
 
     # ------------------------------------------------------------------ training
+    def _weighted_loss(self, out, y):
+        """The loss of a batch whose targets may carry sample weights (data_adapters)."""
+        if isinstance(y, _data.WeightedTargets):
+            return self._train_loss(out, y[0], sample_weight=y[1])
+        return self._train_loss(out, y)
+
+    def _sample_inputs(self, x):
+        """x, or the inputs of a Sequence's / generator's first batch while the model is
+        unbuilt (a Sequential without input_shape builds on them); and the source to use."""
+        if self.built or not _data.is_batch_source(x):
+            return x, x
+        return _data.peek_inputs(x)
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, nb_epoch=None, **kwargs):
-        """Train on arrays for `epochs` epochs of `batch_size` (32); returns a History whose
+            sample_weight=None, initial_epoch=0, nb_epoch=None, steps_per_epoch=None,
+            validation_steps=None, validation_batch_size=None, validation_freq=1,
+            max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+        """Train for `epochs` epochs on arrays (in batches of `batch_size`, 32), a Sequence /
+        PyDataset, a generator (steps_per_epoch batches an epoch) or an ImageDataGenerator's
+        flow; sample_weight / class_weight weigh each sample's loss. Returns a History whose
         `.history` maps 'loss', each metric and their 'val_' versions to per-epoch values."""
-        if class_weight is not None or sample_weight is not None or kwargs:
-            raise ValueError("fit: class_weight, sample_weight and "
-                             f"{sorted(kwargs) or 'step counts'} are not supported")
-        brique_opt, keras_opt = self._prepare(x)
-        extra = [_StopFlag()]
+        if kwargs:
+            raise ValueError(f"fit: unknown arguments {sorted(kwargs)}")
+        if validation_freq != 1:
+            raise ValueError("fit: validation_freq other than 1 is not supported")
+        sample, x = self._sample_inputs(x)
+        brique_opt, keras_opt = self._prepare(sample)
+        train, val, validation_split = _data.fit_data(
+            x, y, sample_weight, class_weight, batch_size or 32, shuffle, validation_split,
+            validation_data, steps_per_epoch, validation_steps)
+        extra = [_StopFlag(), _Constraints()]
         if keras_opt is not None and keras_opt.decay:
             decay = keras_opt.decay
             extra.append(_cb.LearningRateScheduler(
                 LambdaLR(brique_opt, lambda it: 1.0 / (1.0 + decay * it)), interval="batch"))
-        val = None
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("fit: validation_data must be (x_val, y_val)")
-            val = tuple(validation_data)
         self.stop_training = False
-        history = _fit(self, (x, y), val, epochs=nb_epoch or epochs, optimizer=brique_opt,
-                       loss=self._train_loss, metrics=self._metric_fns,
-                       callbacks=list(callbacks or []) + extra, verbose=verbose,
-                       initial_epoch=initial_epoch, batch_size=batch_size or 32,
-                       device=_device(self),
-                       shuffle=bool(shuffle), validation_split=validation_split)
+        was_training = self.training  # Keras: inference again after fit
+        try:
+            history = _fit(self, train, val, epochs=nb_epoch or epochs, optimizer=brique_opt,
+                           loss=self._weighted_loss,
+                           metrics=[_data.Unweighted(m) for m in self._metric_fns],
+                           callbacks=list(callbacks or []) + extra, verbose=verbose,
+                           initial_epoch=initial_epoch, batch_size=batch_size or 32,
+                           device=_device(self),
+                           shuffle=bool(shuffle), validation_split=validation_split)
+        finally:
+            self.train(was_training)
         history.model, self.history = self, history
         history.params = {"epochs": nb_epoch or epochs, "batch_size": batch_size or 32,
                           "metrics": list(history.history)}
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None):
-        """The loss (and metrics: a list in `metrics_names` order) on arrays."""
-        self._prepare(x)
-        logs = _evaluate(self, (x, y), self._train_loss, self._metric_fns,
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      class_weight=None, shuffle=True, initial_epoch=0, **kwargs):
+        """Keras 2's name (and positional order) for fit on a generator or Sequence."""
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, class_weight=class_weight,
+                        shuffle=shuffle, initial_epoch=initial_epoch, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+                 steps=None, return_dict=False, **kwargs):
+        """The loss (and metrics: a list in `metrics_names` order, or a dict by name with
+        return_dict) on arrays, a Sequence or a generator (`steps` batches)."""
+        sample, x = self._sample_inputs(x)
+        self._prepare(sample)
+        if _data.is_batch_source(x):
+            data = _data.batches(x, steps, what="evaluate")
+        elif sample_weight is not None:
+            data = _data.array_data(x, y, sample_weight, None, batch_size or 32, False, 0.0,
+                                    "evaluate")[0]
+        else:
+            data = (x, y)
+        logs = _evaluate(self, data, self._weighted_loss,
+                         [_data.Unweighted(m) for m in self._metric_fns],
                          device=_device(self), batch_size=batch_size or 32)
         values = [logs[name] for name in self.metrics_names]
+        if return_dict:
+            return dict(zip(self.metrics_names, values))
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None):
-        self._build_on(x)
+    def evaluate_generator(self, generator, steps=None, verbose=0, **kwargs):
+        return self.evaluate(generator, steps=steps, verbose=verbose)
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+        """Outputs on arrays, or on the batches of a Sequence or generator (`steps`)."""
+        sample, x = self._sample_inputs(x)
+        self._build_on(sample)
+        if _data.is_batch_source(x):
+            return _data.predict_batches(x, steps, lambda xb: predict_arrays(
+                self, xb, len(_as_list(xb)[0]), _device(self)))
         return predict_arrays(self, x, batch_size or 32, _device(self))
+
+    def predict_generator(self, generator, steps=None, verbose=0, **kwargs):
+        return self.predict(generator, steps=steps, verbose=verbose)
 
     def train_on_batch(self, x, y):
         opt, _ = self._prepare(x)
-        self.train()
         opt.zero_grad()
-        out = self(_as_list(x) if isinstance(x, (list, tuple)) else x)
+        out = self(_as_list(x) if isinstance(x, (list, tuple)) else x, training=True)
         loss = self._train_loss(out, [to_tensor(t) for t in y] if isinstance(y, (list, tuple))
                                 else to_tensor(y))
         loss.backward()
         opt.step()
+        self.apply_constraints()
         return loss.item()
 
     def test_on_batch(self, x, y):
@@ -215,7 +376,9 @@ class Model(Network):
         else:
             raise TypeError(f"{self.name}: cannot save an optimizer of type "
                             f"{type(opt).__name__}")
-        return {"optimizer": spec, "loss": self.loss, "metrics": self.metrics,
+        return {"optimizer": spec, "loss": _serialized(self.loss),
+                "metrics": _serialized(self.metrics),
+                "weighted_metrics": _serialized(self.weighted_metrics),
                 "loss_weights": self.loss_weights}
 
     def compile_from_config(self, config):
@@ -239,7 +402,9 @@ class Model(Network):
                                  "custom_objects")
             opt = cls()
             opt.kwargs, opt.decay = dict(options["kwargs"]), float(options["decay"])
-        self.compile(optimizer=opt, loss=config["loss"], metrics=config["metrics"],
+        self.compile(optimizer=opt, loss=_deserialized(config["loss"]),
+                     metrics=_deserialized(config["metrics"]),
+                     weighted_metrics=_deserialized(config.get("weighted_metrics")),
                      loss_weights=config["loss_weights"])
 
     def _optimizer_state(self):
@@ -269,6 +434,16 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer):
+        # Keras 3's spelling of the input shape: Sequential([keras.Input((784,)), ...]), or an
+        # InputLayer as the first layer.
+        if isinstance(layer, KerasTensor) and isinstance(layer.layer, InputLayer):
+            layer = layer.layer
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input is not None:
+                raise ValueError(f"{self.name}: an Input can only be the first layer of a "
+                                 "Sequential")
+            self._input = layer.output
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
         self._stack.append(layer)

@@ -12,7 +12,8 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..train.checkpoint import load as _load, save as _save
-from .engine import InputLayer, KerasTensor, Layer, to_first, to_last, to_tensor
+from .engine import (InputLayer, KerasTensor, Layer, _forward_via_call, to_first, to_last,
+                     to_tensor)
 from .saving import custom_object_scope, deserialize_layer, read_weights, serialize_layer
 
 
@@ -38,6 +39,29 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+# A symbolic tensor passed by keyword (`initial_state=[h, c]`) in a saved graph: {key: ref}.
+_TENSOR_REF = "__keras_tensor__"
+
+
+def _is_ref(v):
+    return isinstance(v, dict) and set(v) == {_TENSOR_REF}
+
+
+def _refs(kwargs):
+    found = []
+    for v in kwargs.values():
+        for x in (v if isinstance(v, list) else [v]):
+            if _is_ref(x):
+                found.append(tuple(x[_TENSOR_REF]))
+    return found
+
+
+def _deref(v, tensors):
+    if _is_ref(v):
+        return tensors[tuple(v[_TENSOR_REF])]
+    return [_deref(x, tensors) for x in v] if isinstance(v, list) else v
+
+
 class Network(Layer):
     """A graph of layer calls from `inputs` to `outputs` (KerasTensors, or lists of them).
     Keras 1's spelling `Model(input=..., output=...)` works too."""
@@ -49,6 +73,62 @@ class Network(Layer):
         self.inputs, self.outputs, self._graph_nodes = [], [], []
         if inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
+
+    # ------------------------------------------------------------------ subclassed models
+    # `class MyModel(Model)` with its layers as attributes and a call(): no graph; its first
+    # call (or build(input_shape)) builds the layers, and a no-grad call on a few samples
+    # tells compile/fit/predict how many outputs it has and their shapes.
+    @property
+    def _subclassed(self):
+        return type(self).forward is _forward_via_call
+
+    def _ensure_built(self, shapes):
+        if self._subclassed and not self.built:
+            self.built = True  # the call builds the layers as it runs
+            if type(self).build is not Network.build:
+                self.build(shapes)
+            return
+        super()._ensure_built(shapes)
+
+    def build(self, input_shape):
+        """A subclassed model runs call() once, on zeros of input_shape (batch entry None; a
+        list of shapes for several inputs), to create its weights; a graph is built already."""
+        if not self._subclassed or self.__dict__.get("_single_output") is not None:
+            return
+        several = isinstance(input_shape, list) and all(
+            isinstance(s, (list, tuple)) for s in input_shape)
+        shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+        if any(s is None for shape in shapes for s in shape[1:]):
+            raise ValueError(f"{self.name}.build: give every size but the batch's, got "
+                             f"{input_shape}")
+        zeros = [np.zeros((1,) + shape[1:], np.float32) for shape in shapes]
+        self._probe(zeros if several else zeros[0])
+
+    def _probe(self, x):
+        if x is None:
+            raise ValueError(f"{self.name}: call the model on data, or build(input_shape), "
+                             "before this")
+        if isinstance(x, dict):
+            sample = {k: to_tensor(v)[:2] for k, v in x.items()}
+        elif isinstance(x, (list, tuple)):
+            sample = [to_tensor(v)[:2] for v in x]
+        else:
+            sample = to_tensor(x)[:2]
+        with no_grad():
+            out = self(sample, training=False)
+        if not all(hasattr(o, "shape") for o in _as_list(out)):
+            raise TypeError(f"{self.name}: call() must return a tensor or a list of tensors "
+                            f"for compile/fit/predict, got {type(out).__name__}")
+        self._single_output = not isinstance(out, (list, tuple))
+        self._output_shapes = [(None,) + tuple(o.shape[1:]) for o in _as_list(out)]
+
+    def _output_specs(self):
+        """[(name, shape)] of the outputs: a graph's output layers, or a subclassed model's
+        'output_1', 'output_2', ... (Keras's names)."""
+        if self.outputs:
+            return [(t.layer.name, t.shape) for t in self.outputs]
+        return [(f"output_{i + 1}", s)
+                for i, s in enumerate(self.__dict__.get("_output_shapes") or [])]
 
     def _init_graph(self, inputs, outputs):
         self._single_output = not isinstance(outputs, (list, tuple))
@@ -66,7 +146,7 @@ class Network(Layer):
             if id(node) in seen:
                 return
             seen.add(id(node))
-            for t in node.input_list:
+            for t in node.input_list + node.kwarg_tensors:
                 visit(t.node)
             order.append(node)
         for t in outs:
@@ -97,7 +177,7 @@ class Network(Layer):
         xs = _as_list(args[0]) if len(args) == 1 else list(args)
         if len(xs) != len(self.inputs):
             raise ValueError(f"{self.name}: expected {len(self.inputs)} input(s), got {len(xs)}")
-        values = {}
+        values, masks = {}, {}
         for t, x in zip(self.inputs, xs):
             x = to_tensor(x)
             if x.ndim != t.ndim or any(s is not None and s != d for s, d in
@@ -111,25 +191,53 @@ class Network(Layer):
                 continue
             ins = node.input_list
             mode = getattr(layer, "image_mode", None)
-            first = bool(mode) and all(t.ndim == 4 for t in ins) and (
+            first = bool(mode) and "training" not in node.kwargs and all(t.ndim == 4 for t in ins) and (
                 mode == "prefer" or all(values[id(t)].first is not None for t in ins))
             args = [values[id(t)].get(first) for t in ins]
-            arg = args if isinstance(node.inputs, (list, tuple)) else args[0]
-            out = layer.call_first(arg) if first else layer(arg)
-            for t, o in zip(node.outputs, _as_list(out)):
-                values[id(t)] = _Value(first=o) if first and o.ndim == 4 else _Value(last=o)
+            several = isinstance(node.inputs, (list, tuple))
+            arg = args if several else args[0]
+            if first:
+                out = layer.call_first(arg)
+                for t, o in zip(node.outputs, _as_list(out)):
+                    values[id(t)] = _Value(first=o) if o.ndim == 4 else _Value(last=o)
+                continue
+            kwargs = {k: self._resolve(v, values) for k, v in node.kwargs.items()}
+            in_masks = [masks.get(id(t)) for t in ins]
+            mask = in_masks if several else in_masks[0]
+            if any(m is not None for m in in_masks) and "mask" not in kwargs:
+                kwargs["mask"] = mask
+            out = layer(arg, **kwargs)
+            outs = _as_list(out)
+            out_mask = layer.compute_mask(arg, kwargs.get("mask", mask))
+            out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask]
+            for t, o, m in zip(node.outputs, outs, list(out_masks) + [None] * len(outs)):
+                values[id(t)] = _Value(last=o)
+                if m is not None:
+                    masks[id(t)] = m
         outs = [values[id(t)].get(False) for t in self.outputs]
         return outs[0] if self._single_output else outs
 
+    @staticmethod
+    def _resolve(value, values):
+        """A call's keyword argument with its symbolic tensors replaced by their values."""
+        if isinstance(value, KerasTensor):
+            return values[id(value)].get(False)
+        if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
+            return [values[id(v)].get(False) if isinstance(v, KerasTensor) else v
+                    for v in value]
+        return value
+
     def compute_output_shape(self, input_shape):
+        if self._subclassed:
+            return self._infer_output_shape(input_shape, {})
         shapes = {id(t): s for t, s in zip(self.inputs, _as_list(input_shape)
                                             if isinstance(input_shape, list) else [input_shape])}
         for node in self._graph_nodes:
             if isinstance(node.layer, InputLayer):
                 continue
             ins = [shapes[id(t)] for t in node.input_list]
-            s = node.layer.compute_output_shape(
-                ins if isinstance(node.inputs, (list, tuple)) else ins[0])
+            s = node.layer.call_output_shape(
+                ins if isinstance(node.inputs, (list, tuple)) else ins[0], **node.kwargs)
             for t, si in zip(node.outputs, s if isinstance(s, list) else [s]):
                 shapes[id(t)] = si
         outs = [shapes[id(t)] for t in self.outputs]
@@ -196,6 +304,8 @@ class Network(Layer):
         """The graph as Keras describes it: each layer's class and config with the calls
         that feed it (`inbound_nodes`: [layer name, call index, output index] per input),
         and the model's input and output tensors as such references."""
+        if self._subclassed:  # no graph: the constructor's arguments, as a custom layer's
+            return Layer.get_config(self)
         if not self.built:
             raise ValueError(f"{self.name}: the model has no graph yet (no inputs/outputs)")
         index, counts = {}, {}
@@ -206,13 +316,20 @@ class Network(Layer):
 
         def ref(t):
             return [*index[id(t.node)], t.index]
+
+        def encode(v):  # a symbolic tensor given by keyword, as a reference
+            if isinstance(v, KerasTensor):
+                return {_TENSOR_REF: ref(v)}
+            return [encode(x) for x in v] if isinstance(v, (list, tuple)) else v
         entries = []
         for layer in self.layers:
             entry = {k: v for k, v in serialize_layer(layer).items() if k != "module"}
             entry["name"] = layer.name
             entry["inbound_nodes"] = [
                 {"args": [ref(t) for t in node.input_list],
-                 "list": isinstance(node.inputs, (list, tuple))}
+                 "list": isinstance(node.inputs, (list, tuple)),
+                 **({"kwargs": {k: encode(v) for k, v in node.kwargs.items()}}
+                    if node.kwargs else {})}
                 for node in self._graph_nodes
                 if node.layer is layer and not isinstance(layer, InputLayer)]
             entries.append(entry)
@@ -238,12 +355,14 @@ class Network(Layer):
             while pending:
                 waiting = []
                 for name, i, node in pending:
-                    keys = [tuple(a) for a in node["args"]]
+                    kwargs = node.get("kwargs", {})
+                    keys = [tuple(a) for a in node["args"]] + _refs(kwargs)
                     if done[name] != i or not all(k in tensors for k in keys):
                         waiting.append((name, i, node))
                         continue
-                    args = [tensors[k] for k in keys]
-                    out = layers[name](args if node["list"] else args[0])
+                    args = [tensors[tuple(a)] for a in node["args"]]
+                    kwargs = {k: _deref(v, tensors) for k, v in kwargs.items()}
+                    out = layers[name](args if node["list"] else args[0], **kwargs)
                     for j, t in enumerate(_as_list(out)):
                         tensors[(name, i, j)] = t
                     done[name] += 1
@@ -266,8 +385,10 @@ class Network(Layer):
         """Keras's table: each layer, its output shape and parameter count (and, for graphs
         that are not a chain, the layers it is connected to)."""
         if not self.built:
-            raise ValueError(f"{self.name} has not been built yet: give the first layer an "
-                             "input_shape, or fit/predict on data first")
+            raise ValueError(f"{self.name}: This model has not yet been built. Build the model "
+                             "first by calling `build()` or calling `fit()` with some data, or "
+                             "specify an `input_shape` argument in the first layer(s) for "
+                             "automatic build.")
         print_fn = print_fn or print
         chain = all(len(node.input_list) <= 1 for node in self._graph_nodes)
         line_length = line_length or (65 if chain else 98)
@@ -289,7 +410,8 @@ class Network(Layer):
         print_fn("=" * line_length)
         for i, layer in enumerate(self.layers):
             node = first_node.get(id(layer))
-            shapes = [t.shape for t in node.outputs] if node else ["?"]
+            shapes = ([t.shape for t in node.outputs] if node else
+                      layer.__dict__.get("_last_shapes") or ["?"])
             shape = shapes[0] if len(shapes) == 1 else shapes
             links = ", ".join(t.node.layer.name for t in node.input_list) if node else ""
             row([f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params()}",
@@ -315,7 +437,8 @@ def predict_arrays(model, x, batch_size=32, device=None):
         with no_grad():
             for s in range(0, n, batch_size):
                 batch = [a[s:s + batch_size] for a in xs]
-                out = model(batch if device is None else [a.to(device) for a in batch])
+                batch = batch if device is None else [a.to(device) for a in batch]
+                out = model(batch if isinstance(x, (list, tuple)) else batch[0])
                 chunks.append([backend.to_numpy(o._data) for o in _as_list(out)])
     finally:
         model.train(was_training)

@@ -121,18 +121,24 @@ class _Progress:
 
 
 class _Averages:
-    """Sample-weighted means of the loss and metrics over an epoch."""
+    """Sample-weighted means of the loss and metrics over an epoch; a metric that keeps its
+    own state (see _stateful) reports its latest value, its value over the epoch so far."""
 
-    def __init__(self):
-        self.sums, self.count = {}, 0
+    def __init__(self, stateful=()):
+        self.sums, self.count, self.stateful, self.latest = {}, 0, set(stateful), {}
 
     def add(self, n, values):
         self.count += n
         for k, v in values.items():
-            self.sums[k] = self.sums.get(k, 0.0) + v * n
+            if k in self.stateful:
+                self.latest[k] = v
+                self.sums.setdefault(k, 0.0)  # keeps the metrics' order in the logs
+            else:
+                self.sums[k] = self.sums.get(k, 0.0) + v * n
 
     def means(self):
-        return {k: s / max(self.count, 1) for k, s in self.sums.items()}
+        return {k: self.latest[k] if k in self.latest else s / max(self.count, 1)
+                for k, s in self.sums.items()}
 
     def all_reduce(self):
         """Sum the counts and sums of every rank (data-parallel training): each rank then logs
@@ -144,6 +150,19 @@ class _Averages:
         distributed.all_reduce(packed)
         self.count, *values = packed.tolist()
         self.sums = dict(zip(keys, values))
+
+
+def _stateful(metric_fns):
+    """The metrics that keep state over an epoch (those with a reset_state() method, as a
+    Keras Metric: each call updates them with the batch and returns their value over all
+    the batches so far; an epoch's AUC is not a mean of batch AUCs), reset for a new pass.
+    With data-parallel training their state stays per rank."""
+    names = set()
+    for name, fn in metric_fns:
+        if callable(getattr(fn, "reset_state", None)):
+            fn.reset_state()
+            names.add(name)
+    return names
 
 
 def _batch_size(y):
@@ -211,7 +230,8 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
 
 def _train_epoch(state, train, loss_fn, metric_fns, cbs, progress, device):
     """One pass over `train`: a step per batch; returns the epoch's running averages."""
-    model, optimizer, totals = state.model, state.optimizer, _Averages()
+    model, optimizer = state.model, state.optimizer
+    totals = _Averages(_stateful(metric_fns))
     for i, batch in enumerate(train):
         x, y = _split(_to(batch, device))
         optimizer.zero_grad()
@@ -238,7 +258,7 @@ def evaluate(model, data, loss=None, metrics=(), device=None, batch_size=32):
     metric_fns = [get_metric(m) for m in metrics]
     was_training = model.training
     model.eval()
-    totals = _Averages()
+    totals = _Averages(_stateful(metric_fns))
     try:
         with no_grad():
             for batch in data:

@@ -126,6 +126,7 @@ def test_flatten_keeps_keras_order():
 
 def test_batch_normalization_channels_last_matches_torch():
     layer = L.BatchNormalization()
+    layer.train()  # batch statistics (a direct call is inference, as in Keras)
     ref = torch.nn.BatchNorm2d(3, eps=1e-3, momentum=0.01)
     x = data(4, 5, 5, 3) * 2 + 1
     out, grad, g = run(layer, x)
@@ -140,7 +141,8 @@ def test_batch_normalization_channels_last_matches_torch():
     np.testing.assert_allclose(layer(x).detach().numpy(), nhwc(ref(nchw(x))).detach().numpy(),
                                rtol=1e-4, atol=1e-5)
     seq = L.BatchNormalization()
-    np.testing.assert_allclose(seq(data(4, 6, 3)).detach().numpy().mean((0, 1)), 0, atol=1e-5)
+    np.testing.assert_allclose(seq(data(4, 6, 3), training=True).detach().numpy().mean((0, 1)), 0,
+                               atol=1e-5)
 
 
 def test_embedding_matches_torch():
@@ -240,14 +242,14 @@ def test_layer_errors_are_clear():
     with pytest.raises(ValueError, match="recurrent_activation must be 'sigmoid'"):
         L.LSTM(3, recurrent_activation="hard_sigmoid")
     with pytest.raises(ValueError, match="unknown activation"):
-        L.Dense(3, activation="relu6")
+        L.Dense(3, activation="relu7")
 
 
 def test_dropout_and_activation_wrap_brique():
     x = data(4, 6, 6, 3)
     layer, ref = L.Dropout(0.5), brique.nn.Dropout(0.5)
     brique.manual_seed(5)
-    out = layer(x).detach().numpy()
+    out = layer(x, training=True).detach().numpy()
     brique.manual_seed(5)
     np.testing.assert_array_equal(out, ref(brique.tensor(x)).detach().numpy())
     assert (out == 0).mean() > 0.3

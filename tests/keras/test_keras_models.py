@@ -167,7 +167,7 @@ def test_keras_adadelta_has_keras2_defaults_and_matches_torch():
         "betas"] == (0.8, 0.999)
     assert optimizers.RMSprop().build([w]).param_groups[0]["alpha"] == 0.9
     with pytest.raises(ValueError, match="unknown optimizer"):
-        optimizers.get("adamax")
+        optimizers.get("adamaxx")
 
 
 def test_decay_lowers_the_learning_rate_per_batch():

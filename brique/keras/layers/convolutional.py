@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import nn
 from ...autograd import no_grad
 from ...creation import ones
 from ...nn import functional as F
-from .. import activations
+from .. import activations, initializers
 from ..engine import Layer, to_first, to_last
 from .core import _init
 
@@ -110,8 +112,8 @@ class Conv2D(_Image):
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "dilation_rate": self.dilation_rate,
                 "activation": self.activation_name, "use_bias": self.use_bias,
-                "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer}
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}
 
     def build(self, input_shape):
         _, _, c = self._hwc(input_shape)
@@ -256,6 +258,7 @@ class BatchNormalization(Layer):
     """Normalises over the batch along `axis` (the channels: -1), wrapping `nn.BatchNorm1d`
     (2-D and 3-D inputs) or `nn.BatchNorm2d` (images). Keras's momentum 0.99 is PyTorch's
     momentum 0.01 (the weight of the new batch); epsilon 1e-3."""
+    _weight_names = ("gamma", "beta")  # gamma_/beta_regularizer and _constraint
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  **kwargs):
@@ -282,15 +285,20 @@ class BatchNormalization(Layer):
         if rank == 4 and self.channels_last:
             self.image_mode = "prefer"
 
-    def call_first(self, x):
+    def _norm(self, x):
+        if not self._trainable:  # Keras: a frozen BatchNormalization runs in inference mode
+            self.module.__dict__["training"] = False
         return self.module(x)
+
+    def call_first(self, x):
+        return self._norm(x)
 
     def forward(self, x):
         if not self.channels_last:
-            return self.module(x)
+            return self._norm(x)
         if x.ndim == 4:
-            return to_last(self.module(to_first(x)))
-        return self.module(x.transpose(1, 2)).transpose(1, 2)
+            return to_last(self._norm(to_first(x)))
+        return self._norm(x.transpose(1, 2)).transpose(1, 2)
 
     def get_weights(self):  # Keras's order: gamma, beta, moving mean, moving variance
         m = self.module
@@ -305,4 +313,4 @@ class BatchNormalization(Layer):
                              f"{len(weights)}")
         with no_grad():
             for t, w in zip(targets, weights):
-                t.copy_(w.astype(t.numpy().dtype))
+                t.copy_(np.asarray(w).astype(t.detach().numpy().dtype))
