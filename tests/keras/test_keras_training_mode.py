@@ -48,9 +48,10 @@ def test_batch_normalization_modes_match_keras3():
                                atol=1e-5)  # moving statistics
     np.testing.assert_allclose(ours(X, training=True).detach().numpy(),
                                to_numpy(ref(X, training=True)), rtol=1e-4, atol=1e-4)
-    # the moving mean is updated alike (the variance with PyTorch's unbiased estimate)
-    np.testing.assert_allclose(ours.get_weights()[2], to_numpy(ref.get_weights()[2]),
-                               rtol=1e-5, atol=1e-6)
+    # the moving mean and variance are updated alike (the variance with the batch's biased
+    # estimate, as Keras)
+    for got, want in zip(ours.get_weights()[2:], ref.get_weights()[2:]):
+        np.testing.assert_allclose(got, to_numpy(want), rtol=1e-5, atol=1e-6)
     assert len(ours.weights) == 4 and len(ours.non_trainable_weights) == 2
     ref, ours = copied_batch_norm()
     ref.trainable = ours.trainable = False  # frozen: inference even when training
@@ -116,3 +117,20 @@ def test_training_flows_to_nested_layers_as_keras_call_context():
     model.fit(X, X, epochs=1, batch_size=16, verbose=0)
     model.predict(X, verbose=0)
     assert seen[-2:] == [True, False] and not model.training
+
+
+@pytest.mark.parametrize("center,scale", [(False, True), (True, False), (False, False)])
+def test_batch_normalization_without_center_or_scale_matches_keras3(center, scale):
+    ref = keras.layers.BatchNormalization(center=center, scale=scale)
+    ours = layers.BatchNormalization(center=center, scale=scale)
+    ref(X)
+    ours(X[:1])
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in ref.get_weights()]
+    assert len(ours.trainable_weights) == len(ref.trainable_weights)
+    weights = [RNG.uniform(0.5, 2.0, w.shape).astype(np.float32) for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    np.testing.assert_allclose(ours(X, training=True).detach().numpy(),
+                               to_numpy(ref(X, training=True)), rtol=1e-4, atol=1e-4)
+    for got, want in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(got, to_numpy(want), rtol=1e-5, atol=1e-6)

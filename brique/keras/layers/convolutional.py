@@ -263,15 +263,13 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  **kwargs):
         super().__init__(**kwargs)
-        if center != scale:
-            raise ValueError("BatchNormalization: center and scale must be both True or both "
-                             "False in brique.keras")
-        self.axis, self.momentum, self.epsilon, self.affine = axis, momentum, epsilon, center
+        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
+        self.center, self.scale = bool(center), bool(scale)
         self.image_mode = None
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
-                "epsilon": self.epsilon, "center": self.affine, "scale": self.affine}
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale}
 
     def build(self, input_shape):
         rank, axis = len(input_shape), self.axis % len(input_shape)
@@ -280,15 +278,34 @@ class BatchNormalization(Layer):
                              "supported (the channels axis, first or last, of 2-D to 4-D)")
         self.rank, self.channels_last = rank, axis == rank - 1 and rank > 2
         cls = nn.BatchNorm2d if rank == 4 else nn.BatchNorm1d
-        self.module = cls(input_shape[axis], eps=self.epsilon, momentum=1.0 - self.momentum,
-                          affine=self.affine)
+        m = self.module = cls(input_shape[axis], eps=self.epsilon,
+                              momentum=1.0 - self.momentum, affine=self.center or self.scale)
+        # Without scale (or center), gamma = 1 (beta = 0) is a constant, not a weight.
+        for keep, name, value in ((self.scale, "weight", 1.0), (self.center, "bias", 0.0)):
+            if not keep and getattr(m, name, None) is not None:
+                constant = m.weight.detach() * 0 + value
+                delattr(m, name)
+                m.register_buffer(name, constant, persistent=False)
         if rank == 4 and self.channels_last:
             self.image_mode = "prefer"
 
     def _norm(self, x):
+        m = self.module
         if not self._trainable:  # Keras: a frozen BatchNormalization runs in inference mode
-            self.module.__dict__["training"] = False
-        return self.module(x)
+            m.__dict__["training"] = False
+        if not m.training:
+            return m(x)
+        # Keras moves its moving variance towards the batch's biased variance, where PyTorch's
+        # module uses the unbiased one: the update is redone with the biased variance.
+        before = m.running_var.detach().clone()
+        out = m(x)
+        n = x.numel() // x.shape[1]
+        if n > 1:
+            with no_grad():
+                keep = 1.0 - m.momentum
+                unbiased_part = m.running_var - before * keep
+                m.running_var.copy_(before * keep + unbiased_part * ((n - 1) / n))
+        return out
 
     def call_first(self, x):
         return self._norm(x)
@@ -300,14 +317,17 @@ class BatchNormalization(Layer):
             return to_last(self._norm(to_first(x)))
         return self._norm(x.transpose(1, 2)).transpose(1, 2)
 
-    def get_weights(self):  # Keras's order: gamma, beta, moving mean, moving variance
+    def _keras_weights(self):
+        """Keras's order: gamma (with scale), beta (with center), moving mean and variance."""
         m = self.module
-        arrays = ([m.weight, m.bias] if self.affine else []) + [m.running_mean, m.running_var]
-        return [a.detach().numpy().copy() for a in arrays]
+        return ([m.weight] if self.scale else []) + ([m.bias] if self.center else []) + \
+            [m.running_mean, m.running_var]
+
+    def get_weights(self):
+        return [a.detach().numpy().copy() for a in self._keras_weights()]
 
     def set_weights(self, weights):
-        m = self.module
-        targets = ([m.weight, m.bias] if self.affine else []) + [m.running_mean, m.running_var]
+        targets = self._keras_weights()
         if len(weights) != len(targets):
             raise ValueError(f"{self.name}: set_weights expects {len(targets)} arrays, got "
                              f"{len(weights)}")
