@@ -81,10 +81,10 @@ def _lookup(name, registered=None):
 
 def _builtin_classes():
     from . import layers, models
-    from .layers.merge import _Dot, _LambdaMerge
+    from .layers.merge import Dot, _LambdaMerge
     table = {n: c for n, c in vars(layers).items() if isinstance(c, type) and
              issubclass(c, Layer)}
-    table.update(_Dot=_Dot, _LambdaMerge=_LambdaMerge, Model=models.Model,
+    table.update(_Dot=Dot, _LambdaMerge=_LambdaMerge, Model=models.Model,
                  Functional=models.Model, Sequential=models.Sequential)
     return table
 

@@ -157,3 +157,33 @@ def test_global_average_pooling_1d_averages_unmasked_steps():
                        L.GlobalAveragePooling1D(), L.Dense(2)])
     ours.set_weights([to_numpy(w) for w in ref.get_weights()])
     close(ours.predict(ids), ref_out)
+
+
+def _mask_chain(K):
+    """Embedding(mask_zero) -> Dropout -> Dense -> Activation -> Add / Concatenate (features
+    and steps) -> LSTM / GRU: the mask must cross every layer between."""
+    lay = K.layers
+    inp = K.Input((4,))
+    e = lay.Embedding(10, 6, mask_zero=True)(inp)
+    h = lay.Dense(5, activation="tanh")(lay.Dropout(0.2)(e))
+    h2 = lay.Activation("relu")(h)
+    a = lay.Add()([h, h2])
+    return K.Model(inp, [lay.LSTM(3)(lay.Concatenate()([a, h])),
+                         lay.GRU(2)(lay.Concatenate(axis=1)([a, h]))])
+
+
+def test_mask_crosses_dense_dropout_activation_and_merges_as_in_keras():
+    ids = np.array([[3, 4, 0, 0], [5, 0, 0, 0], [1, 2, 3, 4]])
+    ref, ours = _mask_chain(keras), _mask_chain(__import__("brique").keras)
+    ours.set_weights([to_numpy(w) for w in ref.get_weights()])
+    for got, want in zip(ours.predict(ids, verbose=0), ref(ids)):
+        close(got, to_numpy(want))
+
+
+def test_dropout_noise_shape_shares_one_draw_along_axes_of_size_one():
+    x = RNG.random((3, 5, 6)).astype(np.float32) + 0.1
+    y = L.Dropout(0.5, noise_shape=(None, 1, 6))(x, training=True).detach().numpy()
+    assert ((y == 0).all(1) | (y != 0).all(1)).all() and (y == 0).any()
+    np.testing.assert_allclose(y[y != 0], 2 * x[y != 0], rtol=1e-6)
+    with pytest.raises(ValueError, match="noise_shape"):
+        L.Dropout(0.5, noise_shape=(None, 1))(x, training=True)

@@ -23,6 +23,7 @@ def _number(value, what, layer, allow_none=False):
 
 class _Elementwise(Layer):
     image_mode = "either"
+    supports_masking = True
 
     def call_first(self, x):
         return self.forward(x)
@@ -75,6 +76,7 @@ class PReLU(Layer):
     """A leaky relu whose slopes `alpha` are learned, one per input entry, shared along
     `shared_axes` (counted from 1 after the batch: (1, 2) shares one slope per channel of an
     image). alpha has Keras's shape: the input's without the batch, 1 on shared axes."""
+    supports_masking = True
 
     def __init__(self, alpha_initializer="zeros", shared_axes=None, **kwargs):
         super().__init__(**kwargs)
@@ -136,6 +138,7 @@ class ELU(_Elementwise):
 
 class Softmax(Layer):
     """Softmax along `axis` (default -1; a tuple of axes normalises over them together)."""
+    supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -259,6 +259,7 @@ class BatchNormalization(Layer):
     (2-D and 3-D inputs) or `nn.BatchNorm2d` (images). Keras's momentum 0.99 is PyTorch's
     momentum 0.01 (the weight of the new batch); epsilon 1e-3."""
     _weight_names = ("gamma", "beta")  # gamma_/beta_regularizer and _constraint
+    supports_masking = True
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  **kwargs):

@@ -6,7 +6,7 @@ import math
 from ... import creation, nn
 from ...autograd import no_grad
 from .. import activations, initializers
-from ..engine import Layer
+from ..engine import Layer, to_first, to_last
 
 # Activations that act element by element: they work on images in either layout.
 ELEMENTWISE = {None, "linear", "relu", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign",
@@ -20,9 +20,10 @@ def _init(module_param, initializer):
 
 class Dense(Layer):
     """`activation(x @ kernel + bias)` on the last axis, wrapping `nn.Linear`.
-    Keras's defaults: glorot-uniform kernel, zero bias.
+    Keras's defaults: glorot-uniform kernel, zero bias. A mask passes through, as in Keras.
 
     Shape: (N, *, in) -> (N, *, units)."""
+    supports_masking = True
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
@@ -64,6 +65,7 @@ class Dense(Layer):
 
 class Activation(Layer):
     """An activation as a layer: `Activation('relu')`. Softmax is over the last axis."""
+    supports_masking = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -80,23 +82,38 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Zeroes a fraction `rate` of the inputs in training (scaling the rest by 1/(1-rate)),
-    wrapping `nn.Dropout`; the identity in evaluation."""
+    wrapping `nn.Dropout`; the identity in evaluation. With `noise_shape` (None entries: the
+    input's size), one draw is shared along the axes of size 1 (e.g. (batch, 1, features):
+    the same features dropped at every time step)."""
     image_mode = "either"
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if noise_shape is not None:
-            raise ValueError("Dropout: noise_shape is not supported by brique.keras")
+        if not (isinstance(rate, (int, float)) and 0 <= rate < 1):
+            raise ValueError(f"Dropout: rate must be a number in [0, 1), got {rate!r}")
         self.rate, self.seed = rate, seed
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.module = nn.Dropout(rate)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
 
     def forward(self, x):
-        return self.module(x)
+        if self.noise_shape is None or not self.module.training or not self.rate:
+            return self.module(x)
+        if len(self.noise_shape) != x.ndim:
+            raise ValueError(f"{self.name}: noise_shape {self.noise_shape} does not match an "
+                             f"input of shape {tuple(x.shape)}")
+        shape = tuple(d if s is None else s for s, d in zip(self.noise_shape, x.shape))
+        keep = creation.empty(*shape, dtype=x.dtype, device=x.device).bernoulli_(1 - self.rate)
+        return x * keep / (1 - self.rate)
 
-    call_first = forward
+    def call_first(self, x):
+        if self.noise_shape is None:
+            return self.module(x)
+        return to_first(self.forward(to_last(x)))
 
 
 class Flatten(Layer):

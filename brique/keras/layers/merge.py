@@ -23,9 +23,22 @@ def _broadcast(shapes, layer):
     return tuple(out)
 
 
+def _masks_and(masks, inputs):
+    """The inputs' masks combined, as Keras's merges do: a step is kept where every input
+    keeps it (None: no input has a mask)."""
+    if not isinstance(masks, (list, tuple)) or all(m is None for m in masks):
+        return None
+    kept = [m for m in masks if m is not None]
+    return functools.reduce(lambda a, b: a & b, kept)
+
+
 class _Merge(Layer):
     """Element-wise merges work on images in either layout."""
     image_mode = "either"
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return _masks_and(mask, inputs)
 
     def _check(self, shapes):
         if not isinstance(shapes, list) or len(shapes) < 2:
@@ -101,6 +114,21 @@ class Concatenate(Layer):
     def forward(self, inputs):
         return cat(list(inputs), self.axis)
 
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Joined along the steps (axis 1 of sequences), the masks join too (an input without
+        one keeps every step); along the features, a step is kept where all inputs keep it."""
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        rank = inputs[0].ndim
+        if self.axis % rank != rank - 1 and rank > 2:
+            from ...creation import ones
+            full = [m if m is not None else ones(*x.shape[:2], dtype=bool)
+                    for m, x in zip(mask, inputs)]
+            return cat(full, self.axis % rank)
+        return _masks_and(mask, inputs)
+
 
 class Dot(Layer):
     """Dot products of two tensors along `axes` (an int, or one axis per input), sample by
@@ -159,7 +187,6 @@ class Dot(Layer):
         return out.reshape((n,) + (rest or (1,)))
 
 
-_Dot = Dot  # the name brique.keras.saving's registry still imports
 
 
 class _LambdaMerge(Layer):

@@ -28,6 +28,7 @@ def _rate(value, what, layer, one=True):
 class _Noise(Layer):
     """Noise on each entry: works on images in either layout."""
     image_mode = "either"
+    supports_masking = True
 
     def _active(self, training):
         return self.training if training is None else bool(training)
