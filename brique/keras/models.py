@@ -16,6 +16,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from . import data_adapters as _data
+from . import callbacks as _keras_callbacks
 from . import saving as _saving
 from .engine import InputLayer, KerasTensor, Layer, to_tensor, unique_name
 from .metric_classes import to_array
@@ -36,6 +37,10 @@ class _Constraints(_cb.Callback):
 
     def on_batch_end(self, batch, logs=None):
         self.state.model.apply_constraints()
+
+
+# Keras's logs hold the learning rate ('lr', Keras 2) only when one of these changes it.
+_LR_CALLBACKS = (_keras_callbacks.ReduceLROnPlateau, _keras_callbacks.LearningRateScheduler)
 
 
 class _OutputMetric:
@@ -246,11 +251,15 @@ class Model(Network):
         """Train for `epochs` epochs on arrays (in batches of `batch_size`, 32), a Sequence /
         PyDataset, a generator (steps_per_epoch batches an epoch) or an ImageDataGenerator's
         flow; sample_weight / class_weight weigh each sample's loss. Returns a History whose
-        `.history` maps 'loss', each metric and their 'val_' versions to per-epoch values."""
+        `.history` maps 'loss', each metric and their 'val_' versions to per-epoch values.
+        x and y may be dicts by input and output name."""
         if kwargs:
             raise ValueError(f"fit: unknown arguments {sorted(kwargs)}")
         if validation_freq != 1:
             raise ValueError("fit: validation_freq other than 1 is not supported")
+        x, y = self._by_name(x, y)
+        if isinstance(validation_data, (tuple, list)) and validation_data:
+            validation_data = self._by_name(*validation_data[:2]) + tuple(validation_data[2:])
         sample, x = self._sample_inputs(x)
         brique_opt, keras_opt = self._prepare(sample)
         train, val, validation_split = _data.fit_data(
@@ -270,7 +279,8 @@ class Model(Network):
                            callbacks=list(callbacks or []) + extra, verbose=verbose,
                            initial_epoch=initial_epoch, batch_size=batch_size or 32,
                            device=_device(self),
-                           shuffle=bool(shuffle), validation_split=validation_split)
+                           shuffle=bool(shuffle), validation_split=validation_split,
+                           log_lr=any(isinstance(cb, _LR_CALLBACKS) for cb in callbacks or []))
         finally:
             self.train(was_training)
         history.model, self.history = self, history
@@ -291,6 +301,7 @@ class Model(Network):
                  steps=None, return_dict=False, **kwargs):
         """The loss (and metrics: a list in `metrics_names` order, or a dict by name with
         return_dict) on arrays, a Sequence or a generator (`steps` batches)."""
+        x, y = self._by_name(x, y)
         sample, x = self._sample_inputs(x)
         self._prepare(sample)
         if _data.is_batch_source(x):
@@ -308,6 +319,13 @@ class Model(Network):
             return dict(zip(self.metrics_names, values))
         return values[0] if len(values) == 1 else values
 
+    def _by_name(self, x, y=None):
+        """Inputs and targets given as dicts by input / output name, as lists in the model's
+        order (Keras's `fit({'title': ..., 'body': ...}, {'priority': ...})`)."""
+        if not self.outputs:  # a subclassed model names nothing: its data goes as it is
+            return x, y
+        return self.ordered(x), self.ordered(y, "outputs")
+
     def evaluate_generator(self, generator, steps=None, verbose=0, **kwargs):
         return self.evaluate(generator, steps=steps, verbose=verbose)
 
@@ -324,6 +342,7 @@ class Model(Network):
         return self.predict(generator, steps=steps, verbose=verbose)
 
     def train_on_batch(self, x, y):
+        x, y = self._by_name(x, y)
         opt, _ = self._prepare(x)
         opt.zero_grad()
         out = self(_as_list(x) if isinstance(x, (list, tuple)) else x, training=True)
@@ -335,9 +354,11 @@ class Model(Network):
         return loss.item()
 
     def test_on_batch(self, x, y):
+        x, y = self._by_name(x, y)
         return self.evaluate(x, y, batch_size=len(_as_list(x)[0]), verbose=0)
 
     def predict_on_batch(self, x):
+        x, _ = self._by_name(x)
         return self.predict(x, batch_size=len(_as_list(x)[0]))
 
     # ------------------------------------------------------------------ saving

@@ -36,6 +36,8 @@ class _Value:
 
 
 def _as_list(x):
+    if isinstance(x, dict):  # a model's dict of outputs, in its own order
+        return list(x.values())
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
@@ -60,6 +62,19 @@ def _deref(v, tensors):
     if _is_ref(v):
         return tensors[tuple(v[_TENSOR_REF])]
     return [_deref(x, tensors) for x in v] if isinstance(v, list) else v
+
+
+def _by_depth(order, outs):
+    """The graph's nodes in Keras's layer order (which fixes the order of get_weights and
+    set_weights): by depth, the longest path to an output, deepest first, ties in the order
+    the graph was walked. A chain keeps its order; branches interleave by depth."""
+    depth = {id(t.node): 0 for t in outs}
+    for node in reversed(order):  # consumers before the nodes they read
+        d = depth.setdefault(id(node), 0) + 1
+        for t in node.input_list + node.kwarg_tensors:
+            depth[id(t.node)] = max(depth.get(id(t.node), 0), d)
+    index = {id(node): i for i, node in enumerate(order)}
+    return sorted(order, key=lambda node: (-depth[id(node)], index[id(node)]))
 
 
 class Network(Layer):
@@ -126,11 +141,19 @@ class Network(Layer):
         """[(name, shape)] of the outputs: a graph's output layers, or a subclassed model's
         'output_1', 'output_2', ... (Keras's names)."""
         if self.outputs:
-            return [(t.layer.name, t.shape) for t in self.outputs]
+            names = self.__dict__.get("_output_keys") or [t.layer.name for t in self.outputs]
+            return [(name, t.shape) for name, t in zip(names, self.outputs)]
         return [(f"output_{i + 1}", s)
                 for i, s in enumerate(self.__dict__.get("_output_shapes") or [])]
 
     def _init_graph(self, inputs, outputs):
+        # Dicts of inputs or outputs (Keras 3): their keys name them in fit/predict data and
+        # in compile's per-output losses; a model with dict outputs returns a dict. Keras 3
+        # flattens a dict in the order of its sorted keys, and so does this.
+        self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
+        self._output_keys = sorted(outputs) if isinstance(outputs, dict) else None
+        inputs = [inputs[k] for k in self._input_keys] if self._input_keys else inputs
+        outputs = [outputs[k] for k in self._output_keys] if self._output_keys else outputs
         self._single_output = not isinstance(outputs, (list, tuple))
         ins, outs = _as_list(inputs), _as_list(outputs)
         for t in ins + outs:
@@ -158,8 +181,8 @@ class Network(Layer):
                                  f"{node.outputs[0]!r}; the model's inputs are "
                                  f"{[t.name for t in ins]}")
         self.inputs, self.outputs, self._graph_nodes = ins, outs, order
-        layers = [t.layer for t in ins]
-        for node in order:
+        layers = [t.layer for t in ins if all(t.node is not n for n in order)]
+        for node in _by_depth(order, outs):
             if node.layer not in layers:
                 layers.append(node.layer)
         names = [layer.name for layer in layers]
@@ -173,8 +196,29 @@ class Network(Layer):
         self.built = True
 
     # ------------------------------------------------------------------ running
+    @property
+    def input_names(self):
+        return self.__dict__.get("_input_keys") or [t.layer.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [name for name, _ in self._output_specs()]
+
+    def ordered(self, data, what="inputs"):
+        """Data given as a dict by input (or output) name, as the list in the model's order;
+        anything else as it is."""
+        if not isinstance(data, dict):
+            return data
+        names = self.input_names if what == "inputs" else self.output_names
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"{self.name}: the {what} dict has keys {sorted(data)}; missing "
+                             f"{missing} (the model's {what} are {names})")
+        values = [data[n] for n in names]
+        return values if len(values) > 1 else values[0]
+
     def forward(self, *args):
-        xs = _as_list(args[0]) if len(args) == 1 else list(args)
+        xs = _as_list(self.ordered(args[0])) if len(args) == 1 else list(args)
         if len(xs) != len(self.inputs):
             raise ValueError(f"{self.name}: expected {len(self.inputs)} input(s), got {len(xs)}")
         values, masks = {}, {}
@@ -215,6 +259,8 @@ class Network(Layer):
                 if m is not None:
                     masks[id(t)] = m
         outs = [values[id(t)].get(False) for t in self.outputs]
+        if self.__dict__.get("_output_keys"):
+            return dict(zip(self._output_keys, outs))
         return outs[0] if self._single_output else outs
 
     @staticmethod
@@ -334,9 +380,12 @@ class Network(Layer):
                 if node.layer is layer and not isinstance(layer, InputLayer)]
             entries.append(entry)
         outputs = [ref(t) for t in self.outputs]
+        inputs = [ref(t) for t in self.inputs]
+        keys_in, keys_out = self.__dict__.get("_input_keys"), self.__dict__.get("_output_keys")
         return {"name": self.name, "trainable": self._trainable, "layers": entries,
-                "input_layers": [ref(t) for t in self.inputs],
-                "output_layers": outputs[0] if self._single_output else outputs}
+                "input_layers": dict(zip(keys_in, inputs)) if keys_in else inputs,
+                "output_layers": dict(zip(keys_out, outputs)) if keys_out else
+                outputs[0] if self._single_output else outputs}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -371,11 +420,16 @@ class Network(Layer):
                                      f"calls of {sorted({w[0] for w in waiting})} wait on "
                                      "tensors no layer makes")
                 pending = waiting
-            outs = config["output_layers"]
-            single = bool(outs) and isinstance(outs[0], str)
-            outputs = [tensors[tuple(r)] for r in ([outs] if single else outs)]
-            model = cls(inputs=[tensors[tuple(r)] for r in config["input_layers"]],
-                        outputs=outputs[0] if single else outputs, name=config.get("name"))
+            outs, ins = config["output_layers"], config["input_layers"]
+            if isinstance(outs, dict):
+                outputs = {k: tensors[tuple(r)] for k, r in outs.items()}
+            else:
+                single = bool(outs) and isinstance(outs[0], str)
+                outputs = [tensors[tuple(r)] for r in ([outs] if single else outs)]
+                outputs = outputs[0] if single else outputs
+            inputs = ({k: tensors[tuple(r)] for k, r in ins.items()} if isinstance(ins, dict)
+                      else [tensors[tuple(r)] for r in ins])
+            model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
         if not config.get("trainable", True):
             model.trainable = False
         return model
@@ -427,7 +481,10 @@ class Network(Layer):
 
 def predict_arrays(model, x, batch_size=32, device=None):
     """Outputs of `model` in eval mode on arrays (or a list of arrays, one per input), as
-    NumPy arrays (a list of them for several outputs)."""
+    NumPy arrays (a list of them for several outputs, a dict for a model of dict outputs).
+    Inputs may be a dict by input name."""
+    if isinstance(x, dict):
+        x = model.ordered(x)
     xs = [to_tensor(a) for a in _as_list(x)]
     n = len(xs[0])
     was_training = model.training
@@ -445,4 +502,6 @@ def predict_arrays(model, x, batch_size=32, device=None):
     if not chunks:
         raise ValueError("predict: no samples")
     outs = [np.concatenate(parts) for parts in zip(*chunks)]
+    if model.__dict__.get("_output_keys"):
+        return dict(zip(model._output_keys, outs))
     return outs[0] if model._single_output else outs

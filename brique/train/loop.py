@@ -173,7 +173,7 @@ def _batch_size(y):
 
 def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callbacks=(),
         device=None, verbose=1, initial_epoch=0, batch_size=32, shuffle=True,
-        validation_split=0.0):
+        validation_split=0.0, log_lr=True):
     """Train `model` on batches of (inputs, targets) from `train` for epochs
     [initial_epoch, epochs), validating on `val` after each; returns a History.
 
@@ -184,6 +184,7 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
     model.parameters() with Keras 2's defaults (OPTIMIZERS). loss: a callable(output, target)
     or a name ('cross_entropy', 'mse', or Keras's 'categorical_crossentropy', ...); metrics:
     names ('accuracy', 'top5', 'mae') or callables; callbacks: see brique.train.callbacks.
+    log_lr: each epoch's logs (and the History) also hold the learning rate, as 'lr'.
 
     Data-parallel (a process group initialised, the model wrapped in DistributedDataParallel,
     the loader sampling with a DistributedSampler): each epoch calls the sampler's `set_epoch`,
@@ -219,7 +220,8 @@ def fit(model, train, val=None, *, epochs=1, optimizer, loss, metrics=(), callba
         if val is not None:
             logs.update({f"val_{k}": v for k, v in
                          evaluate(model, val, loss_fn, metrics, device).items()})
-        logs["lr"] = optimizer.param_groups[0]["lr"]
+        if log_lr:  # the epoch's learning rate in the logs and the history, as 'lr'
+            logs["lr"] = optimizer.param_groups[0]["lr"]
         progress.close({k: v for k, v in logs.items() if k != "lr"})
         cbs.on_epoch_end(epoch, logs)
         if state.stop_training or not math.isfinite(logs.get("loss", 0.0)):

@@ -234,3 +234,16 @@ def test_mnist_load_data_prefers_the_cached_full_set(monkeypatch, tmp_path):
     assert x_train.shape == (6, 28, 28) and x_test.shape == (2, 28, 28)
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
     assert y_test.tolist() == [0, 1]
+
+
+def test_history_holds_lr_only_when_a_callback_changes_it():
+    from brique.keras import callbacks
+    x = np.random.default_rng(0).random((16, 3)).astype("float32")
+    y = x.sum(1, keepdims=True)
+
+    def fitted(cbs):
+        model = Sequential([Dense(1, input_shape=(3,))])
+        model.compile("sgd", "mse")
+        return model.fit(x, y, epochs=2, verbose=0, callbacks=cbs).history
+    assert sorted(fitted([])) == ["loss"]
+    assert "lr" in fitted([callbacks.ReduceLROnPlateau(monitor="loss", patience=1)])
