@@ -422,7 +422,8 @@ class Layer(WeightsMixin, LossesMixin, nn.Module):
                                      and p.is_floating_point())
 
     def count_params(self):
-        return sum(p.numel() for p in self.parameters())
+        """Every weight's size, the non-trainable ones (moving statistics) included."""
+        return sum(w.numel() for w in self.weights)
 
     # get_weights / set_weights (variables.py) give Keras's layouts (Dense kernel (in, out),
     # Conv2D kernel (kh, kw, in, out)); a layer that stores them otherwise overrides both.

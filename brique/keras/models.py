@@ -513,9 +513,23 @@ class Sequential(Model):
             if x is None or not self._stack:
                 raise RuntimeError(f"{self.name}: add layers and give data (or input_shape= "
                                    "on the first layer) before using the model")
-            shape = to_tensor(_as_list(x)[0][:1]).shape[1:]
-            self._input = InputLayer(input_shape=tuple(shape)).output
-            self._connect()
+            self.build((None,) + tuple(to_tensor(_as_list(x)[0][:1]).shape[1:]))
+
+    def build(self, input_shape=None):
+        """Keras's deferred build: the stack connected on inputs of input_shape (batch entry
+        first), as on the first data or symbolic tensor it is called on."""
+        if self.built:
+            return
+        if input_shape is None or not self._stack:
+            raise ValueError(f"{self.name}.build: give the input shape (batch entry first) "
+                             "and add layers first")
+        self._input = InputLayer(input_shape=tuple(input_shape)[1:]).output
+        self._connect()
+
+    def forward(self, *args):
+        if not self.built:  # called on data before any build: build on it, as Keras
+            self._build_on(args[0])
+        return super().forward(*args)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

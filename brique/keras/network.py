@@ -343,7 +343,8 @@ class Network(Layer):
         self.load_state_dict(dict(zip(own, saved.values())))
 
     def count_params(self):
-        return sum(p.numel() for p in self.parameters())
+        """Every weight's size, the non-trainable ones (moving statistics) included."""
+        return sum(w.numel() for w in self.weights)
 
     # ------------------------------------------------------------------ config (saving)
     def get_config(self):
@@ -472,7 +473,7 @@ class Network(Layer):
                  links])
             print_fn(("=" if i == len(self.layers) - 1 else "_") * line_length)
         total = self.count_params()
-        trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        trainable = sum(w.numel() for w in self.trainable_weights)
         print_fn(f"Total params: {total:,}")
         print_fn(f"Trainable params: {trainable:,}")
         print_fn(f"Non-trainable params: {total - trainable:,}")

@@ -106,6 +106,14 @@ def _initial_value(layer, initializer, shape, dtype):
     return value.astype(dtype)
 
 
+def _state_buffers(module, recurse):
+    """The float buffers that are state (BatchNormalization's moving statistics), not the
+    constants a layer keeps as non-persistent buffers."""
+    modules = module.modules() if recurse else [module]
+    return [b for m in modules for name, b in m._buffers.items()
+            if b is not None and b.is_floating_point() and name not in m._non_persistent]
+
+
 class WeightsMixin:
     """add_weight and Keras's weight lists for brique.keras's Layer."""
 
@@ -209,14 +217,14 @@ class WeightsMixin:
     def _weight_tree(self, buffers):
         out = self._own_weights()
         if buffers:
-            out += [b for b in self._buffers.values() if b is not None and b.is_floating_point()]
+            out += _state_buffers(self, recurse=False)
         for child in self._modules.values():
             if isinstance(child, WeightsMixin):
                 out += child._weight_tree(buffers)
             elif child is not None:
                 out += list(child.parameters())
                 if buffers:
-                    out += [b for b in child.buffers() if b.is_floating_point()]
+                    out += _state_buffers(child, recurse=True)
         seen, unique = set(), []
         for w in out:
             if id(w) not in seen:

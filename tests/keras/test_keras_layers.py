@@ -165,8 +165,10 @@ def test_recurrent_layers_match_torch(kind):
     outs = layer(x)
     torch_cls = {"SimpleRNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[kind]
     ref = torch_cls(4, 6, batch_first=True)
+    # Keras's LSTM and SimpleRNN have one bias: brique's second is a zero constant
     ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in
-                         layer.module.state_dict().items()})
+                         layer.module.state_dict().items()} |
+                        {"bias_hh_l0": torch.tensor(layer.module.bias_hh_l0.detach().numpy())})
     seq, state = ref(torch.tensor(x))
     states = state if isinstance(state, tuple) else (state,)
     np.testing.assert_allclose(outs[0].detach().numpy(), seq.detach().numpy(), rtol=1e-4,

@@ -143,8 +143,13 @@ class Normalization(Layer):
                                  f"{np.shape(self.input_mean)}/{np.shape(self.input_variance)} "
                                  f"do not broadcast to {stat_shape}, the sizes of axes {kept}"
                                  ) from None
-        self.register_buffer("mean", Tensor._make(mean))
-        self.register_buffer("variance", Tensor._make(var))
+        # Given statistics are constants (no weights, as in Keras); adapted ones are weights,
+        # with Keras's third weight, `count` (which Keras 3's adapt leaves at 0).
+        adaptable = self.input_mean is None
+        self.register_buffer("mean", Tensor._make(mean), persistent=adaptable)
+        self.register_buffer("variance", Tensor._make(var), persistent=adaptable)
+        if adaptable:
+            self.register_buffer("count", Tensor._make(np.zeros((), np.float32)))
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute mean and variance over all axes but `axis` of `data` (an array, a Tensor
@@ -184,7 +189,8 @@ class Normalization(Layer):
     def get_weights(self):
         if self.input_mean is not None or not self.built:
             return []
-        return [host(self.mean).copy(), host(self.variance).copy(), np.array(0, np.int32)]
+        return [host(self.mean).copy(), host(self.variance).copy(),
+                np.array(int(self.count.item()), np.int64)]
 
     def set_weights(self, weights):
         if len(weights) not in (2, 3) or self.input_mean is not None or not self.built:
@@ -196,6 +202,8 @@ class Normalization(Layer):
                 raise ValueError(f"{self.name}: weight of shape {tuple(buf.shape)} cannot take "
                                  f"an array of shape {w.shape}")
             buf.data.copy_(Tensor._make(w))
+        if len(weights) == 3:
+            self.count.data.fill_(float(np.asarray(weights[2])))
 
 
 def _summary(values, epsilon):

@@ -147,9 +147,16 @@ class _RNN(Layer):
             initializers.get(self.inits[1])(m.weight_hh_l0)
             if self.use_bias:
                 initializers.get(self.inits[2])(m.bias_ih_l0)
-                m.bias_hh_l0.zero_()
                 if self.kind is nn.LSTM and self.unit_forget_bias:
                     m.bias_ih_l0[u:2 * u] = 1.0  # Keras's unit_forget_bias
+                if self.kind is nn.GRU:
+                    m.bias_hh_l0.zero_()
+                else:
+                    # Keras's LSTM and SimpleRNN have one bias: brique's second is a zero
+                    # constant, neither trained nor counted nor saved.
+                    zero = m.bias_hh_l0.detach() * 0
+                    del m.bias_hh_l0
+                    m.register_buffer("bias_hh_l0", zero, persistent=False)
 
     def compute_output_shape(self, input_shape):
         n, t = input_shape[0], input_shape[1]
