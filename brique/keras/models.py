@@ -1,12 +1,12 @@
-"""Keras's Model and Sequential: compile, fit, evaluate, predict on NumPy arrays, trained by
-brique's own `fit` (brique/train/loop.py): the model is the nn.Module it trains, the Keras
-loss and metrics are adapted to its (output, target) functions."""
+"""Keras's Model: compile, fit, evaluate, predict on NumPy arrays, trained by brique's own
+`fit` (brique/train/loop.py): the model is the nn.Module it trains, the Keras loss and metrics
+are adapted to its (output, target) functions. Saving: model_saving.py; Sequential:
+sequential.py (both importable from here, as Keras's keras.models)."""
 from __future__ import annotations
 
 import copy
 import json
 
-from .. import optim as _optim
 from ..train import callbacks as _cb
 from ..train import evaluate as _evaluate
 from ..train import fit as _fit
@@ -18,7 +18,8 @@ from . import optimizers as _optimizers
 from . import data_adapters as _data
 from . import callbacks as _keras_callbacks
 from . import saving as _saving
-from .engine import InputLayer, KerasTensor, Layer, to_tensor, unique_name
+from .engine import to_tensor
+from .model_saving import ModelSaving
 from .metric_classes import to_array
 from .network import Network, _as_list, predict_arrays
 
@@ -87,41 +88,13 @@ def _output_metrics(spec, names, i):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _serialized(value):
-    """compile() arguments with Loss and Metric objects as their configs (for model.save)."""
-    if isinstance(value, (list, tuple)):
-        return [_serialized(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _serialized(v) for k, v in value.items()}
-    if isinstance(value, _losses.Loss):
-        return _losses.serialize(value)
-    if isinstance(value, _metrics.Metric):
-        return _metrics.serialize(value)
-    if isinstance(value, type) and issubclass(value, (_losses.Loss, _metrics.Metric)):
-        return value.__name__
-    return value
-
-
-def _deserialized(value):
-    if isinstance(value, list):
-        return [_deserialized(v) for v in value]
-    if isinstance(value, dict):
-        module = value.get("module")
-        if module == "keras.losses" and "class_name" in value:
-            return _losses.deserialize(value)
-        if module == "keras.metrics" and "class_name" in value:
-            return _metrics.deserialize(value)
-        return {k: _deserialized(v) for k, v in value.items()}
-    return value
-
-
 def _device(model):
     """The device of a model moved with model.to('cuda'), so batches follow it; None on CPU."""
     p = next(iter(model.parameters()), None)
     return p.device if p is not None and p.device.type != "cpu" else None
 
 
-class Model(Network):
+class Model(ModelSaving, Network):
     """`Model(inputs, outputs)`: the layers between symbolic inputs and outputs, trained with
     compile() then fit(x, y)."""
 
@@ -361,175 +334,9 @@ class Model(Network):
         x, _ = self._by_name(x)
         return self.predict(x, batch_size=len(_as_list(x)[0]))
 
-    # ------------------------------------------------------------------ saving
-    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
-        """The whole model in one file (architecture, weights, compile config, optimizer
-        state), read back by keras.models.load_model; see brique.keras.saving.save_model."""
-        _saving.save_model(self, filepath, overwrite=overwrite,
-                           include_optimizer=include_optimizer, **kwargs)
 
-    def to_json(self, **kwargs):
-        """The architecture as a JSON string (no weights), for model_from_json."""
-        from . import __version__
-        return json.dumps({**_saving.model_config(self), "keras_version": __version__,
-                           "backend": "brique"}, **kwargs)
-
-    def get_compile_config(self):
-        """What compile() was given (optimizer as {module, class_name, config}, loss,
-        metrics, loss_weights), or None before compile."""
-        if not self.compiled:
-            return None
-        opt = self.optimizer
-        if isinstance(opt, _optimizers.Optimizer):
-            spec = {"module": "brique.keras.optimizers", "class_name": type(opt).__name__,
-                    "config": {"kwargs": dict(opt.kwargs), "decay": opt.decay}}
-        elif isinstance(opt, _BriqueOptimizer):
-            where = {id(p): i for i, p in enumerate(self.parameters())}
-            groups = []
-            for group in opt.param_groups:
-                if any(id(p) not in where for p in group["params"]):
-                    raise ValueError(f"{self.name}: the optimizer holds parameters that are "
-                                     "not the model's; it cannot be saved with the model")
-                groups.append({**{k: v for k, v in group.items() if k != "params"},
-                               "params": [where[id(p)] for p in group["params"]]})
-            spec = {"module": "brique.optim", "class_name": type(opt).__name__,
-                    "config": {"param_groups": groups}}
-        else:
-            raise TypeError(f"{self.name}: cannot save an optimizer of type "
-                            f"{type(opt).__name__}")
-        return {"optimizer": spec, "loss": _serialized(self.loss),
-                "metrics": _serialized(self.metrics),
-                "weighted_metrics": _serialized(self.weighted_metrics),
-                "loss_weights": self.loss_weights}
-
-    def compile_from_config(self, config):
-        """compile() with what get_compile_config() returned (functions already resolved)."""
-        spec = config["optimizer"]
-        name, options = spec["class_name"], spec["config"]
-        if spec.get("module") == "brique.optim":
-            cls = _saving._lookup(name) or getattr(_optim, name, None)
-            if not (isinstance(cls, type) and issubclass(cls, _BriqueOptimizer)):
-                raise ValueError(f"load_model: unknown optimizer brique.optim.{name}; pass it "
-                                 "in custom_objects")
-            params = list(self.parameters())
-            opt = cls([{**{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in g.items() if k != "params"},
-                        "params": [params[i] for i in g["params"]]}
-                       for g in options["param_groups"]])
-        else:
-            cls = _saving._lookup(name) or getattr(_optimizers, name, None)
-            if not (isinstance(cls, type) and issubclass(cls, _optimizers.Optimizer)):
-                raise ValueError(f"load_model: unknown optimizer {name!r}; pass it in "
-                                 "custom_objects")
-            opt = cls()
-            opt.kwargs, opt.decay = dict(options["kwargs"]), float(options["decay"])
-        self.compile(optimizer=opt, loss=_deserialized(config["loss"]),
-                     metrics=_deserialized(config["metrics"]),
-                     weighted_metrics=_deserialized(config.get("weighted_metrics")),
-                     loss_weights=config["loss_weights"])
-
-    def _optimizer_state(self):
-        opt = self.optimizer
-        if isinstance(opt, _optimizers.Optimizer):
-            opt = opt.optimizer
-        return None if opt is None else opt.state_dict()
-
-    def _load_optimizer_state(self, state):
-        opt = self.optimizer
-        if isinstance(opt, _optimizers.Optimizer):
-            if opt.optimizer is None:
-                opt.build(self.parameters())
-            opt = opt.optimizer
-        opt.load_state_dict(state)
-
-
-class Sequential(Model):
-    """A stack of layers: `Sequential([Dense(64, activation='relu', input_dim=20),
-    Dense(1, activation='sigmoid')])`, or `.add(layer)` one by one. Without an input shape
-    on the first layer, the model is built on the first data it sees."""
-
-    def __init__(self, layers=None, name=None):
-        super().__init__(name=name or unique_name("sequential"))
-        self._stack, self._input = [], None
-        for layer in layers or []:
-            self.add(layer)
-
-    def add(self, layer):
-        # Keras 3's spelling of the input shape: Sequential([keras.Input((784,)), ...]), or an
-        # InputLayer as the first layer.
-        if isinstance(layer, KerasTensor) and isinstance(layer.layer, InputLayer):
-            layer = layer.layer
-        if isinstance(layer, InputLayer):
-            if self._stack or self._input is not None:
-                raise ValueError(f"{self.name}: an Input can only be the first layer of a "
-                                 "Sequential")
-            self._input = layer.output
-            return
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
-        self._stack.append(layer)
-        if self._input is None and layer.declared_input_shape is not None:
-            self._input = InputLayer(input_shape=layer.declared_input_shape).output
-        if self._input is not None:
-            self._connect()
-
-    def pop(self):
-        self._stack.pop()
-        self._connect()
-
-    def get_config(self):
-        """{name, layers}: the stack's layers, after an InputLayer entry once built."""
-        layers = list(self._stack)
-        if self._input is not None:
-            layers.insert(0, self._input.layer)
-        return {"name": self.name, "trainable": self._trainable,
-                "layers": [{k: v for k, v in _saving.serialize_layer(layer).items()
-                            if k != "module"} for layer in layers]}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        with _saving.custom_object_scope(custom_objects):
-            model = cls(name=config.get("name"))
-            for entry in config["layers"]:
-                layer = _saving.deserialize_layer(entry)
-                if isinstance(layer, InputLayer):
-                    model._input = layer.output
-                else:
-                    model.add(layer)
-        if not config.get("trainable", True):
-            model.trainable = False
-        return model
-
-    def _connect(self):
-        x = self._input
-        for layer in self._stack:
-            layer._nodes.clear()  # a Sequential's layer has this one call
-            x = layer(x)
-        self._init_graph(self._input, x)
-        del self._modules[self._input.layer.name]  # Keras's Sequential.layers skip the input
-
-    def _build_on(self, x):
-        if not self.built:
-            if x is None or not self._stack:
-                raise RuntimeError(f"{self.name}: add layers and give data (or input_shape= "
-                                   "on the first layer) before using the model")
-            self.build((None,) + tuple(to_tensor(_as_list(x)[0][:1]).shape[1:]))
-
-    def build(self, input_shape=None):
-        """Keras's deferred build: the stack connected on inputs of input_shape (batch entry
-        first), as on the first data or symbolic tensor it is called on."""
-        if self.built:
-            return
-        if input_shape is None or not self._stack:
-            raise ValueError(f"{self.name}.build: give the input shape (batch entry first) "
-                             "and add layers first")
-        self._input = InputLayer(input_shape=tuple(input_shape)[1:]).output
-        self._connect()
-
-    def forward(self, *args):
-        if not self.built:  # called on data before any build: build on it, as Keras
-            self._build_on(args[0])
-        return super().forward(*args)
+# Sequential (sequential.py) builds on Model: imported after it.
+from .sequential import Sequential  # noqa: E402
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -3,8 +3,8 @@ and the identity in evaluation (`predict`, `evaluate`, `layer.eval()`): SpatialD
 (whole channels), GaussianNoise, GaussianDropout, AlphaDropout.
 
 As every brique.keras layer, one called without `training=` runs in inference, or in the
-mode of the call around it (engine.py). `seed` is kept in the config; draws come from brique's generator
-(`brique.manual_seed`).
+mode of the call around it (engine.py). `seed` is kept in the config; draws come from
+brique's generator (`brique.manual_seed`).
 """
 from __future__ import annotations
 
