@@ -13,6 +13,22 @@ def snake(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
+class KerasObject:
+    """The base of regularizers, constraints and initializers: an object rebuilt from its
+    get_config() (constructor arguments; none here) and printed with them."""
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
 def serialize(obj):
     """{class_name, config} of an object with get_config(); a string or None as it is; a
     function by its name."""

@@ -31,22 +31,11 @@ def _number(value, name, owner):
     return value
 
 
-class Constraint:
+class Constraint(_objects.KerasObject):
     """Base class: `__call__(weight) -> projected weight` (the identity here), get_config."""
 
     def __call__(self, w):
         return w
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):

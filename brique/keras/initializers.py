@@ -21,7 +21,7 @@ from ..utils.data.sampler import Generator
 from . import _objects
 
 
-class Initializer:
+class Initializer(_objects.KerasObject):
     """Base class: `fill(tensor, generator)` fills a Tensor in place; get_config()."""
 
     seed = None
@@ -49,17 +49,6 @@ class Initializer:
 
     def fill(self, t, generator=None, keras_layout=False):
         raise NotImplementedError(f"{type(self).__name__} must define fill(tensor)")
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _fans(shape, keras_layout):

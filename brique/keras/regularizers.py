@@ -21,23 +21,12 @@ def _factor(value, name, owner):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(_objects.KerasObject):
     """Base class: `__call__(weight) -> scalar Tensor` and get_config()/from_config(). A
     subclass (or any function of a Tensor) can serve as kernel_regularizer."""
 
     def __call__(self, x):
         return x.sum() * 0.0
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
