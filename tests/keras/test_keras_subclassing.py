@@ -8,7 +8,7 @@ import brique
 import keras
 from brique import keras as bk
 from brique.keras import layers
-from tests.keras.keras_ref import to_numpy
+from keras_ref import to_numpy
 
 RNG = np.random.default_rng(8)
 

@@ -9,7 +9,7 @@ import brique
 import keras
 from brique import keras as bk
 from brique.keras import layers
-from tests.keras.keras_ref import to_numpy
+from keras_ref import to_numpy
 
 RNG = np.random.default_rng(11)
 X = (RNG.standard_normal((16, 6)) * 2 + 1).astype(np.float32)

@@ -14,6 +14,7 @@ from ..saving import (CustomObjectScope, custom_object_scope,  # noqa: F401
 from ..saving import _lookup
 from .data import (PyDataset, Sequence, pad_sequences, split_dataset,  # noqa: F401
                    timeseries_dataset_from_array)
+from .dataset_dirs import image_dataset_from_directory, text_dataset_from_directory  # noqa: F401
 from .files import get_file, validate_file  # noqa: F401
 from .images import array_to_img, img_to_array, load_img, save_img  # noqa: F401
 
