@@ -17,7 +17,7 @@ import inspect
 
 import numpy as np
 
-from .. import nn
+from .. import backend, nn
 from ..autograd import no_grad
 from ..tensor import Tensor
 from ._tensors import (KerasTensor, Node, kwarg_tensors, reset_names,  # noqa: F401
@@ -218,7 +218,32 @@ class Layer(WeightsMixin, LossesMixin, nn.Module):
                             "one call")
         tensors = [to_tensor(t) for t in leaves]
         self._ensure_built(rebuild([(None,) + tuple(t.shape[1:]) for t in tensors]))
+        tensors = self._numeric(tensors)
         return self._call_in_mode(super().__call__, rebuild(tensors), kwargs, explicit)
+
+    # Layers that take strings (text and lookup layers) or ids (Embedding) say so; the others
+    # refuse strings, and a built-in layer with float weights computes in floats on integer or
+    # bool inputs, as Keras's ops promote them (a custom layer gets its inputs as they are).
+    accepts_strings = False
+    index_inputs = False
+    float_inputs = False  # a built-in layer without weights that computes in floats (a mean)
+
+    def _numeric(self, tensors):
+        out = []
+        for t in tensors:
+            if isinstance(t, np.ndarray) and t.dtype.kind in "USO":
+                if not self.accepts_strings:
+                    raise TypeError(f"{self.name}: expected numeric inputs, got an array of "
+                                    f"strings (dtype {t.dtype}, shape {t.shape}); turn strings "
+                                    "into numbers first (TextVectorization, StringLookup, "
+                                    "Hashing)")
+            elif (isinstance(t, Tensor) and t.dtype.kind in "biu" and not self.index_inputs
+                    and type(self).__module__.startswith("brique.keras.layers")
+                    and (self.float_inputs
+                         or any(p.is_floating_point() for p in self.parameters()))):
+                t = t.to(backend.get_default_dtype())
+            out.append(t)
+        return out
 
     def _call_in_mode(self, call, args, kwargs, explicit):
         """Run the call in Keras's training mode: `training=` if given, else the outer

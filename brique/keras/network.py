@@ -52,6 +52,7 @@ def _by_depth(order, outs):
 class Network(GraphConfig, Layer):
     """A graph of layer calls from `inputs` to `outputs` (KerasTensors, or lists of them).
     Keras 1's spelling `Model(input=..., output=...)` works too."""
+    accepts_strings = True  # each layer of the graph checks its own inputs
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         inputs = kwargs.pop("input", inputs)
@@ -213,8 +214,9 @@ class Network(GraphConfig, Layer):
             args = [values[id(t)].get(first) for t in ins]
             several = isinstance(node.inputs, (list, tuple))
             arg = args if several else args[0]
-            if first:
-                out = layer.call_first(arg)
+            if first:  # the layer's own __call__ is skipped: its input dtype rule applied here
+                args = layer._numeric(args)
+                out = layer.call_first(args if several else args[0])
                 for t, o in zip(node.outputs, _as_list(out)):
                     values[id(t)] = _Value(first=o) if o.ndim == 4 else _Value(last=o)
                 continue

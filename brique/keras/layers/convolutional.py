@@ -243,9 +243,12 @@ class GlobalAveragePooling2D(_Image):
         return (None, self._hwc(input_shape)[2])
 
     def call_first(self, x):
+        if x.shape[0] == 0:  # an empty batch gives an empty result, as in Keras
+            return x.sum((2, 3))
         return x.mean((2, 3)) if self.reduce == "mean" else x.amax((2, 3))
 
     def forward(self, x):
+        self._hwc(x.shape)
         return self.call_first(x if self.channels_first else to_first(x))
 
 

@@ -124,7 +124,7 @@ class Flatten(Layer):
         return (None, None if None in rest else math.prod(rest))
 
     def forward(self, x):
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))  # explicit: a batch may be empty
 
 
 class Reshape(Layer):
@@ -153,6 +153,7 @@ class Lambda(Layer):
     """Any function of Tensors as a layer: `Lambda(lambda x: x ** 2)`. The output shape is
     `output_shape` (a tuple without the batch, or a function of the input shape) or, if not
     given, found by running the function on zeros."""
+    accepts_strings = True  # the function decides what it takes
 
     def __init__(self, function, output_shape=None, arguments=None, **kwargs):
         super().__init__(**kwargs)

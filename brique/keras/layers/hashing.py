@@ -189,6 +189,7 @@ class Hashing(Layer):
     'multi_hot' or 'count'.
 
     Shape: (N, ...) -> the same shape of bins ('int')."""
+    accepts_strings = index_inputs = True
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):

@@ -42,7 +42,9 @@ class ImageLayer(Layer):
         return tuple(shape)
 
     def forward(self, x, training=True):  # Keras's default: a direct call augments
-        self._hw(x.shape)
+        if 0 in self._hw(x.shape):
+            raise ValueError(f"{self.name}: images of height and width at least 1 expected, got "
+                             f"shape {tuple(x.shape)}")
         x = x if x.is_floating_point() else x.float()
         single = x.ndim == 3
         x = x.unsqueeze(0) if single else x

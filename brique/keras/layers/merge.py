@@ -48,8 +48,17 @@ class _Merge(Layer):
         self._check(input_shape)
         return _broadcast(input_shape, self.name)
 
+    def _inputs(self, inputs):
+        """The list of inputs, after checking it is one of at least 2 (Subtract: exactly 2)."""
+        n = len(inputs) if isinstance(inputs, (list, tuple)) else 0
+        if n < 2 or (isinstance(self, Subtract) and n != 2):
+            what = "exactly 2" if isinstance(self, Subtract) else "at least 2"
+            got = f"{n} inputs" if n else f"one tensor of shape {tuple(inputs.shape)}"
+            raise ValueError(f"{self.name}: expects a list of {what} inputs, got {got}")
+        return list(inputs)
+
     def forward(self, inputs):
-        return functools.reduce(self.op, inputs)
+        return functools.reduce(self.op, self._inputs(inputs))
 
     def call_first(self, inputs):
         return self.forward(inputs)
@@ -78,11 +87,13 @@ class Subtract(_Merge):
         return super().compute_output_shape(input_shape)
 
     def forward(self, inputs):
-        return inputs[0] - inputs[1]
+        a, b = self._inputs(inputs)
+        return a - b
 
 
 class Average(_Merge):
     def forward(self, inputs):
+        inputs = self._inputs(inputs)
         return functools.reduce(lambda a, b: a + b, inputs) / len(inputs)
 
 
@@ -112,6 +123,10 @@ class Concatenate(Layer):
         return tuple(out)
 
     def forward(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            got = (f"{len(inputs)} inputs" if isinstance(inputs, (list, tuple)) else
+                   f"one tensor of shape {tuple(inputs.shape)}")
+            raise ValueError(f"{self.name}: expects a list of at least 2 inputs, got {got}")
         return cat(list(inputs), self.axis)
 
     supports_masking = True

@@ -139,6 +139,7 @@ class UnitNormalization(Layer):
     as `F.normalize`. No weights.
 
     Shape: (N, ...) -> same."""
+    float_inputs = True
     supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):

@@ -126,6 +126,7 @@ class _GlobalPooling(_Spatial):
 class GlobalAveragePooling1D(_GlobalPooling):
     """Mean over the steps (with a mask, over the unmasked steps, as Keras).
     Shape: (N, steps, C) -> (N, C)."""
+    float_inputs = True
     rank, reduce = 1, "mean"
     supports_masking = True
 

@@ -30,6 +30,7 @@ class Embedding(Layer):
     Keras's uniform(-0.05, 0.05) initialisation.
 
     Shape: (N, *) integers -> (N, *, output_dim)."""
+    index_inputs = True
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
                  input_length=None, **kwargs):
@@ -58,7 +59,9 @@ class Embedding(Layer):
         return [("embeddings", self.module.weight, None)]
 
     def forward(self, x):
-        return self.module(x.long())
+        if x.is_floating_point() and not bool(x.isfinite().all()):
+            raise ValueError(f"{self.name}: expected integer ids, got non-finite values")
+        return self.module(x.long())  # float ids are truncated to ints, as Keras casts them
 
 
 class Masking(Layer):
@@ -172,6 +175,9 @@ class _RNN(Layer):
         return [out] + [None] * (2 if self.kind is nn.LSTM else 1) if self.return_state else out
 
     def forward(self, x, mask=None, initial_state=None):
+        if x.ndim != 3 or x.shape[1] == 0:
+            raise ValueError(f"{self.name}: expected inputs (batch, timesteps, features) with at "
+                             f"least one timestep, got shape {tuple(x.shape)}")
         if self.dropout is not None:
             x = self.dropout(x)
         if self.go_backwards:

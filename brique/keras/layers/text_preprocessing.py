@@ -30,6 +30,7 @@ def _strings(a):
 
 class _Lookup(Layer):
     """Keras's IndexLookup: tokens <-> indices, then an encoding (output_mode)."""
+    accepts_strings = index_inputs = True
 
     strings, oov_method = True, "farmhash"
 
@@ -295,6 +296,7 @@ class TextVectorization(Layer):
     cut to output_sequence_length (default: the longest in the batch).
 
     Shape: (N,) or (N, 1) strings -> (N, sequence length) int64, or (N, vocabulary size)."""
+    accepts_strings = True
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
