@@ -32,7 +32,7 @@ class KerasObject:
 def serialize(obj):
     """{class_name, config} of an object with get_config(); a string or None as it is; a
     function by its name."""
-    if obj is None or isinstance(obj, str):
+    if obj is None or isinstance(obj, (str, dict)):  # a dict: serialized already
         return obj
     if hasattr(obj, "get_config") and not inspect.isclass(obj):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}

@@ -305,6 +305,9 @@ class Network(GraphConfig, Layer):
         """Weights saved by save_weights (or a whole model saved by model.save), matched in
         order (Keras's default: the layer names of the two models may differ) or, with
         by_name, by layer name (others skipped)."""
+        from . import keras_files
+        if keras_files.is_hdf5(filepath):  # Keras 3's .weights.h5
+            return keras_files.load_weights(self, filepath)
         saved = read_weights(filepath)
         if saved is None:
             saved = _load(filepath)

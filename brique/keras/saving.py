@@ -5,7 +5,9 @@ A model file is a zip, as Keras 3's `.keras` is: `metadata.json` (format and ver
 `config.json` (the architecture, each layer as {class_name, config} from its get_config, and
 the compile config) and `model.weights.npz` (a brique checkpoint: the state_dict and the
 optimizer's state). `.h5`/`.hdf5` names get the same zip: brique has no HDF5 writer (h5py is
-not a dependency), so such a file is readable by brique only.
+not a dependency), so such a file is readable by brique only. Files written by real Keras (a
+Keras 3 `.keras` zip, a Keras 2 / tf.keras `.h5`) are read by keras_files.py and
+keras_legacy_h5.py (with h5py).
 
 Loading runs no code from the file: JSON and arrays only (no pickle, no eval). Classes and
 functions are named, and found in `custom_objects`, in the names registered with
@@ -242,11 +244,6 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
 def _read(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_model: no such file: {path}")
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\x89HDF"):
-        raise ValueError(f"load_model: {path} is an HDF5 file (Keras 2's format); brique reads "
-                         "only the files its own model.save() writes (no h5py)")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -291,6 +288,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     metrics, and the optimizer's state) if it was and `compile` is true, so fit continues.
     Nothing in the file is executed, whatever `safe_mode` says."""
     path = os.fspath(filepath)
+    from . import keras_files
+    if keras_files.is_keras_zip(path):  # written by real Keras 3
+        return keras_files.load_model(path, custom_objects, compile)
+    if keras_files.is_hdf5(path):  # Keras 2 / tf.keras .h5
+        from . import keras_legacy_h5
+        return keras_legacy_h5.load_model(path, custom_objects, compile)
     config, state = _read(path)
     with custom_object_scope(custom_objects):
         model = deserialize_layer(config)
