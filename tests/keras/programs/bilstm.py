@@ -1,4 +1,6 @@
 """keras.io's bidirectional LSTM on IMDB, on random sequences padded by pad_sequences."""
+import keras
+import numpy as np
 from keras import layers
 max_features, maxlen = 200, 30
 rng = np.random.default_rng(0)

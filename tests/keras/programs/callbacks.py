@@ -1,5 +1,9 @@
-"""A sine-wave LSTM regressor with EarlyStopping, ModelCheckpoint (.keras), ReduceLROnPlateau and CSVLogger, reloaded with load_model."""
+"""A sine-wave LSTM regressor with EarlyStopping, ModelCheckpoint (.keras), ReduceLROnPlateau and
+CSVLogger, reloaded with load_model."""
 import tempfile, os
+
+import keras
+import numpy as np
 from keras import layers
 t = np.linspace(0, 20, 600).astype("float32"); series = np.sin(t)
 X = np.stack([series[i:i + 20] for i in range(500)])[..., None]; y = series[20:520]

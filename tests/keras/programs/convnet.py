@@ -1,4 +1,6 @@
 """keras.io's simple MNIST convnet (Sequential from keras.Input), on random images."""
+import keras
+import numpy as np
 from keras import layers
 rng = np.random.default_rng(0)
 x_train = rng.random((512, 28, 28)).astype("float32"); y_train = (x_train[:, :14].mean((1, 2)) > x_train[:, 14:].mean((1, 2))).astype(int)

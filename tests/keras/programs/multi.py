@@ -1,4 +1,7 @@
-"""The functional API guide's ticket model: three named inputs, a dict of two outputs, losses and loss weights by name, fit on dicts."""
+"""The functional API guide's ticket model: three named inputs, a dict of two outputs, losses and
+loss weights by name, fit on dicts."""
+import keras
+import numpy as np
 from keras import layers
 num_tags, num_words, num_departments = 12, 1000, 4
 title_input = keras.Input(shape=(None,), name="title")

@@ -1,5 +1,8 @@
 """Structured data: Normalization.adapt, Dropout, Precision/Recall metrics, save and load_model."""
 import tempfile, os
+
+import keras
+import numpy as np
 from keras import layers
 rng = np.random.default_rng(0)
 X = rng.standard_normal((200, 5)).astype("float32") * [1, 10, 100, 0.1, 5] + [0, 5, 50, 1, -3]

@@ -1,4 +1,7 @@
-"""A subclassed Model of custom residual Layers (call, get_config), with a SparseCategoricalAccuracy metric."""
+"""A subclassed Model of custom residual Layers (call, get_config), with a
+SparseCategoricalAccuracy metric."""
+import keras
+import numpy as np
 from keras import layers
 class ResidualBlock(layers.Layer):
     def __init__(self, units, **kwargs):

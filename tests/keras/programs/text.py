@@ -1,4 +1,7 @@
-"""keras.io's text classification from scratch: TextVectorization, Embedding, Conv1D, then an end-to-end model on strings."""
+"""keras.io's text classification from scratch: TextVectorization, Embedding, Conv1D, then an end-
+to-end model on strings."""
+import keras
+import numpy as np
 from keras import layers
 texts = np.array(["good movie great", "bad film awful", "great acting good", "awful plot bad", "good good", "bad bad"] * 20)
 labels = np.array([1, 0, 1, 0, 1, 0] * 20)

@@ -1,6 +1,9 @@
-"""keras.io's timeseries classification from scratch (Conv1D, BatchNormalization, ReLU) with its callbacks."""
+"""keras.io's timeseries classification from scratch (Conv1D, BatchNormalization, ReLU) with its
+callbacks."""
 import tempfile, os
-from keras import layers
+
+import keras
+import numpy as np
 def make_model(input_shape, num_classes):
     input_layer = keras.layers.Input(input_shape)
     conv1 = keras.layers.Conv1D(filters=16, kernel_size=3, padding="same")(input_layer)

@@ -1,4 +1,6 @@
 """Transfer learning: a frozen base model called with training=False, then unfrozen and recompiled."""
+import keras
+import numpy as np
 from keras import layers
 base = keras.Sequential([keras.Input((16,)), layers.Dense(32, activation="relu"), layers.BatchNormalization(), layers.Dense(16, activation="relu")], name="base")
 base.trainable = False

@@ -1,4 +1,7 @@
-"""keras.io's text classification with a Transformer block (custom layers, MultiHeadAttention, keras.ops)."""
+"""keras.io's text classification with a Transformer block (custom layers, MultiHeadAttention,
+keras.ops)."""
+import keras
+import numpy as np
 from keras import layers, ops
 class TransformerBlock(layers.Layer):
     def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):

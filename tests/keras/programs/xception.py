@@ -1,4 +1,7 @@
-"""keras.io's image classification from scratch: augmentation layers and a small Xception-style residual net."""
+"""keras.io's image classification from scratch: augmentation layers and a small Xception-style
+residual net."""
+import keras
+import numpy as np
 from keras import layers
 def make_model(input_shape, num_classes):
     inputs = keras.Input(shape=input_shape)
