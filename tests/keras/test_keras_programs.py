@@ -17,7 +17,8 @@ NEEDS_TENSORFLOW = {"text.py"}
 
 def run(path, keras):
     saved = sys.modules.get("keras")
-    sys.modules["keras"] = keras  # `from keras import layers` inside the program
+    sys.modules["keras"] = keras  # `import keras` inside the program
+    keras.utils.set_random_seed(0)  # the programs' draws (weights, shuffles) repeat
     try:
         namespace = {"keras": keras, "np": np, "__name__": "__program__"}
         exec(compile(path.read_text(), str(path), "exec"), namespace)
