@@ -12,6 +12,7 @@ from . import (activations, backend, callbacks, datasets, initializers, layers, 
                losses, metrics, models, optimizers, saving, utils)
 from . import constraints, regularizers  # noqa: F401
 from . import ops, preprocessing, random  # noqa: F401
+from . import applications  # noqa: F401
 from .layers import Input  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from .saving import load_model, save_model  # noqa: F401

@@ -236,20 +236,34 @@ class UpSampling2D(_Image):
 
 
 class GlobalAveragePooling2D(_Image):
-    """Mean over the rows and columns. Shape: (N, H, W, C) -> (N, C)."""
+    """Mean over the rows and columns. Shape: (N, H, W, C) -> (N, C), or (N, 1, 1, C) with
+    keepdims."""
     reduce = "mean"
 
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.keepdims = bool(keepdims)
+        if self.keepdims:
+            self.image_mode = None  # its output is an image: computed in Keras's layout
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
+
     def compute_output_shape(self, input_shape):
-        return (None, self._hwc(input_shape)[2])
+        c = self._hwc(input_shape)[2]
+        return self._shape(1, 1, c) if self.keepdims else (None, c)
 
     def call_first(self, x):
         if x.shape[0] == 0:  # an empty batch gives an empty result, as in Keras
-            return x.sum((2, 3))
-        return x.mean((2, 3)) if self.reduce == "mean" else x.amax((2, 3))
+            return x.sum((2, 3), keepdim=self.keepdims)
+        if self.reduce == "mean":
+            return x.mean((2, 3), keepdim=self.keepdims)
+        return x.amax((2, 3), keepdim=self.keepdims)
 
     def forward(self, x):
         self._hwc(x.shape)
-        return self.call_first(x if self.channels_first else to_first(x))
+        out = self.call_first(x if self.channels_first else to_first(x))
+        return to_last(out) if self.keepdims and not self.channels_first else out
 
 
 class GlobalMaxPooling2D(GlobalAveragePooling2D):
