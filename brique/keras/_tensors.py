@@ -19,8 +19,11 @@ def reset_names():
 
 
 def unique_name(prefix):
-    _name_counts[prefix] = _name_counts.get(prefix, 0) + 1
-    return f"{prefix}_{_name_counts[prefix]}"
+    """'dense', then 'dense_1', 'dense_2', ...: tf.keras's and Keras 3's numbering (the
+    first of a kind unsuffixed), so get_layer('dense') finds what it finds there."""
+    n = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = n + 1
+    return f"{prefix}_{n}" if n else prefix
 
 
 def snake_case(name):
