@@ -66,6 +66,18 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    lp, input_lengths, target_lengths = _checked_inputs(log_probs, targets, input_lengths,
+                                                        target_lengths)
+    _check_sizes(lp, targets, input_lengths, target_lengths, blank)
+    labels = targets.to(lp.device)._data
+    loss = CtcLoss.apply(lp, targets=labels, input_lengths=input_lengths,
+                         target_lengths=target_lengths, blank=blank, zero_infinity=zero_infinity)
+    return _reduced(loss, target_lengths, reduction, zero_infinity, log_probs.ndim == 3)
+
+
+def _checked_inputs(log_probs, targets, input_lengths, target_lengths):
+    """(log_probs as (T, N, C), the lengths as tuples of ints), after PyTorch's type and rank
+    checks, in PyTorch's order."""
     if not isinstance(log_probs, Tensor) or not isinstance(targets, Tensor):
         raise TypeError(f"ctc_loss(): log_probs and targets must be Tensors, got "
                         f"{type(log_probs).__name__} and {type(targets).__name__}")
@@ -80,14 +92,18 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                         f"has no other), got {log_probs.dtype}")
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")
-    batched = log_probs.ndim == 3
     if log_probs.ndim not in (2, 3):
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {log_probs.ndim + 1}-"
                            f"dimensional tensor for argument #1 'log_probs'{_WHERE}")
-    lp = log_probs if batched else log_probs.unsqueeze(1)
+    lp = log_probs if log_probs.ndim == 3 else log_probs.unsqueeze(1)
     if targets.ndim not in (1, 2):
         raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional "
                            f"tensor for argument #2 'targets'{_WHERE}")
+    return lp, input_lengths, target_lengths
+
+
+def _check_sizes(lp, targets, input_lengths, target_lengths, blank):
+    """The blank label, the lengths and the targets against the sizes of lp (T, N, C)."""
     n_time, n_batch, n_classes = lp.shape
     if not 0 <= blank < n_classes:
         raise RuntimeError("blank must be in label range")
@@ -103,9 +119,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         if length > n_time:
             raise RuntimeError(f"Expected input_lengths to have value at most {n_time}, but got "
                                f"value {length}{_WHERE}")
-    labels = targets.to(lp.device)._data
-    loss = CtcLoss.apply(lp, targets=labels, input_lengths=input_lengths,
-                         target_lengths=target_lengths, blank=blank, zero_infinity=zero_infinity)
+
+
+def _reduced(loss, target_lengths, reduction, zero_infinity, batched):
+    """The per-element losses reduced as `reduction` says ('mean': each over its target
+    length first); with zero_infinity, impossible alignments count 0."""
     if zero_infinity:
         loss = where(loss == float("inf"), creation.zeros_like(loss), loss)
     if reduction == "mean":

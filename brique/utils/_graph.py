@@ -30,25 +30,8 @@ def trace_graph(model, input_to_model):
         out = model(*inputs)
     outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
             if isinstance(t, Tensor)]
-    order, seen = [], set()
-
-    def visit(fn):  # post-order over the recorded nodes: a node after its inputs
-        stack = [(fn, False)]
-        while stack:
-            f, done = stack.pop()
-            if done:
-                order.append(f)
-                continue
-            if id(f) in seen:
-                continue
-            seen.add(id(f))
-            stack.append((f, True))
-            for t in f.inputs or ():
-                if isinstance(t, Tensor) and t._ctx is not None and id(t._ctx) not in seen:
-                    stack.append((t._ctx, False))
-    for t in outs:
-        if t._ctx is not None:
-            visit(t._ctx)
+    # autograd's own walk, inputs first: the ops in the order they ran
+    order = [t._ctx for t in reversed(autograd._topo_order(outs)) if t._ctx is not None]
     produced = {}
     for k, fn in enumerate(order):
         op = type(fn).__name__
